@@ -1,0 +1,60 @@
+"""The `llama-desk` command: starts the app, or runs a subcommand without a window.
+
+    llama-desk [--model PATH]              open the app
+    llama-desk --self-test --model PATH    load, generate a short reply, print tokens/s
+    llama-desk --version
+    llama-desk ask "question" --model PATH
+    llama-desk <subcommand> --help         (models, summarize, calendar, ...)
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from assistant import __version__
+from assistant.commands import COMMAND_MODULES
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="llama-desk",
+        description="A private assistant that runs Llama 3.2 on this computer.",
+    )
+    parser.add_argument("--version", action="version", version=f"llama-desk {__version__}")
+    parser.add_argument("--model", metavar="PATH", help="GGUF model file to use (remembered for next time)")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="load the model, generate a short reply without a window, print tokens/s and exit",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:  # a command whose module is not part of this build
+                continue
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.self_test:
+        from assistant.commands.ask import run_self_test
+
+        return run_self_test(args.model)
+    if args.command:
+        return int(args.func(args) or 0)
+    from assistant.ui.app import run_app
+
+    return run_app(model=args.model)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

