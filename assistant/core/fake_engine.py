@@ -68,7 +68,7 @@ class FakeEngine(Engine):
         self.info = LoadInfo(
             model_name=Path(str(path)).stem or "fake",
             path=str(path),
-            n_ctx=n_ctx or self._n_ctx,
+            n_ctx=min(n_ctx or self._n_ctx, self._n_ctx),  # like a model's trained context
             n_threads=1,
             load_seconds=time.perf_counter() - started,
             architecture="fake",

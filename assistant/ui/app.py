@@ -1,0 +1,51 @@
+"""Starting the desktop app: engine, worker thread, database and main window."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from assistant import __version__
+from assistant.core import settings
+from assistant.core.engine import Engine
+from assistant.core.paths import resource_path
+from assistant.core.store import Store
+from assistant.ui.main_window import MainWindow
+from assistant.ui.theme import apply_theme
+from assistant.ui.worker import ModelBridge
+
+
+def default_engine() -> Engine:
+    from assistant.core.llama_engine import LlamaCppEngine
+
+    return LlamaCppEngine()
+
+
+def create_window(store: Store, engine: Engine, model: str | None = None) -> MainWindow:
+    """Build the main window around a worker thread and start loading the model."""
+    bridge = ModelBridge(engine)
+    window = MainWindow(store, bridge)
+    path = model or settings.remembered_model(store)
+    if path:
+        window.open_model(str(Path(path).expanduser()))
+    return window
+
+
+def run_app(model: str | None = None) -> int:
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName("Llama Desk")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("llama-desk")
+    icon = resource_path("icons/llama-desk.svg")
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
+    apply_theme(app)
+    store = Store()
+    window = create_window(store, default_engine(), model)
+    window.show()
+    code = app.exec()
+    store.close()
+    return code

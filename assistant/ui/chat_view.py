@@ -1,0 +1,140 @@
+"""The message list of a conversation: one bubble per message, Markdown rendered."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from assistant.core.store import PARTIAL, STREAMING
+
+ROLE_TITLES = {"user": "You", "assistant": "Assistant", "notice": "Notice", "tool": "Tool"}
+
+
+class MessageBubble(QFrame):
+    """One message: who said it, the text as Markdown, and a copy button."""
+
+    copyRequested = Signal(str)
+
+    def __init__(self, role: str, text: str, status: str = "complete", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.role = role
+        self.text = text
+        self.status = status
+        self.setObjectName(f"bubble_{role}")
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        header = QHBoxLayout()
+        self.title = QLabel(ROLE_TITLES.get(role, role.title()))
+        self.title.setObjectName("bubbleTitle")
+        header.addWidget(self.title)
+        self.state = QLabel()
+        self.state.setObjectName("bubbleState")
+        header.addWidget(self.state)
+        header.addStretch(1)
+        self.copy_button = QToolButton()
+        self.copy_button.setText("Copy")
+        self.copy_button.setToolTip("Copy this message")
+        self.copy_button.setAutoRaise(True)
+        self.copy_button.clicked.connect(self.copy)
+        header.addWidget(self.copy_button)
+        layout.addLayout(header)
+        self.body = QLabel()
+        self.body.setObjectName("bubbleBody")
+        self.body.setWordWrap(True)
+        self.body.setTextFormat(Qt.TextFormat.MarkdownText if role != "user" else Qt.TextFormat.PlainText)
+        self.body.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.LinksAccessibleByMouse
+        )
+        self.body.setOpenExternalLinks(True)
+        self.body.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        layout.addWidget(self.body)
+        self.set_text(text, status)
+
+    def set_text(self, text: str, status: str | None = None) -> None:
+        self.text = text
+        if status is not None:
+            self.status = status
+        self.body.setText(text if text else "…")
+        labels = {STREAMING: "writing…", PARTIAL: "cut short"}
+        self.state.setText(labels.get(self.status, ""))
+
+    def append(self, piece: str) -> None:
+        self.set_text(self.text + piece)
+
+    def copy(self) -> None:
+        QGuiApplication.clipboard().setText(self.text)
+        self.copyRequested.emit(self.text)
+
+
+class ChatView(QScrollArea):
+    """Scrollable column of message bubbles that follows new text while at the bottom."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        container = QWidget()
+        container.setObjectName("chatContainer")
+        self.column = QVBoxLayout(container)
+        self.column.setContentsMargins(16, 16, 16, 16)
+        self.column.setSpacing(10)
+        self.column.addStretch(1)
+        self.setWidget(container)
+        self.bubbles: list[MessageBubble] = []
+        self.placeholder = QLabel()
+        self.placeholder.setObjectName("placeholder")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.column.insertWidget(0, self.placeholder)
+        self._follow = True
+        self.verticalScrollBar().rangeChanged.connect(self._on_range_changed)
+        self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
+
+    def set_placeholder(self, text: str) -> None:
+        self.placeholder.setText(text)
+        self.placeholder.setVisible(bool(text) and not self.bubbles)
+
+    def clear(self) -> None:
+        for bubble in self.bubbles:
+            bubble.setParent(None)
+            bubble.deleteLater()
+        self.bubbles.clear()
+        self.placeholder.setVisible(bool(self.placeholder.text()))
+
+    def add_message(self, role: str, text: str, status: str = "complete") -> MessageBubble:
+        bubble = MessageBubble(role, text, status)
+        self.column.insertWidget(self.column.count() - 1, bubble)
+        self.bubbles.append(bubble)
+        self.placeholder.setVisible(False)
+        self._follow = True
+        return bubble
+
+    def remove_bubble(self, bubble: MessageBubble) -> None:
+        if bubble in self.bubbles:
+            self.bubbles.remove(bubble)
+            bubble.setParent(None)
+            bubble.deleteLater()
+
+    def _on_scrolled(self, value: int) -> None:
+        bar = self.verticalScrollBar()
+        self._follow = value >= bar.maximum() - 24
+
+    def _on_range_changed(self, _minimum: int, maximum: int) -> None:
+        if self._follow:
+            QTimer.singleShot(0, self, self.scroll_to_bottom)
+
+    def scroll_to_bottom(self) -> None:
+        bar = self.verticalScrollBar()
+        bar.setValue(bar.maximum())

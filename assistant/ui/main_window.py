@@ -1,0 +1,473 @@
+"""The main window: conversations on the left, the chat on the right."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from assistant import __version__
+from assistant.core import settings
+from assistant.core.chat import DEFAULT_SYSTEM_PROMPT, PromptPlan
+from assistant.core.engine import GenerationStats, LoadInfo
+from assistant.core.store import COMPLETE, PARTIAL, STREAMING, Store, StoredMessage
+from assistant.ui.chat_view import ChatView, MessageBubble
+from assistant.ui.worker import ModelBridge, Request
+
+#: A streaming reply is written to the database at most this often (seconds).
+SAVE_INTERVAL = 1.0
+NO_MODEL_TEXT = "No model is loaded yet.\nChoose File → Open model file… to pick a GGUF model."
+
+
+class MessageInput(QPlainTextEdit):
+    """Enter sends, Shift+Enter starts a new line."""
+
+    submitted = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt naming)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (
+            event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+        ):
+            self.submitted.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class MainWindow(QMainWindow):
+    """Chat window. Model work goes through the :class:`ModelBridge`; history through the :class:`Store`."""
+
+    def __init__(self, store: Store, bridge: ModelBridge) -> None:
+        super().__init__()
+        self.store = store
+        self.bridge = bridge
+        self.model_info: LoadInfo | None = None
+        self.loading_path: str | None = None
+        self.conversation_id: int | None = None
+        self.request: Request | None = None
+        self.reply_message: StoredMessage | None = None
+        self.reply_bubble: MessageBubble | None = None
+        self.reply_text = ""
+        self._last_save = 0.0
+        self._dropped: dict[int, int] = {}
+        self.error_box: QMessageBox | None = None
+        self.setWindowTitle("Llama Desk")
+        self.resize(1100, 720)
+        self._build_widgets()
+        self._build_menus()
+        bridge.worker.loadStarted.connect(self._on_load_started)
+        bridge.worker.loaded.connect(self._on_loaded)
+        bridge.worker.loadFailed.connect(self._on_load_failed)
+        bridge.worker.planned.connect(self._on_planned)
+        bridge.worker.tokens.connect(self._on_tokens)
+        bridge.worker.finished.connect(self._on_finished)
+        bridge.worker.failed.connect(self._on_failed)
+        self.refresh_conversations()
+        conversations = store.list_conversations()
+        if conversations:
+            self.select_conversation(conversations[0].id)
+        self._update_controls()
+
+    # -- layout ---------------------------------------------------------------
+    def _build_widgets(self) -> None:
+        splitter = QSplitter()
+        sidebar = QWidget()
+        sidebar.setObjectName("sidebar")
+        side = QVBoxLayout(sidebar)
+        side.setContentsMargins(8, 8, 8, 8)
+        self.new_button = QPushButton("New chat")
+        self.new_button.clicked.connect(self._new_clicked)
+        side.addWidget(self.new_button)
+        self.conversation_list = QListWidget()
+        self.conversation_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.conversation_list.customContextMenuRequested.connect(self._conversation_menu)
+        self.conversation_list.currentItemChanged.connect(self._on_conversation_clicked)
+        side.addWidget(self.conversation_list)
+        splitter.addWidget(sidebar)
+
+        main = QWidget()
+        column = QVBoxLayout(main)
+        column.setContentsMargins(0, 0, 0, 8)
+        self.chat_view = ChatView()
+        self.chat_view.set_placeholder(NO_MODEL_TEXT)
+        column.addWidget(self.chat_view, 1)
+        composer = QHBoxLayout()
+        composer.setContentsMargins(12, 0, 12, 0)
+        self.input = MessageInput()
+        self.input.setPlaceholderText("Message Llama Desk  (Enter to send, Shift+Enter for a new line)")
+        self.input.setFixedHeight(84)
+        self.input.submitted.connect(self._send_clicked)
+        composer.addWidget(self.input, 1)
+        buttons = QVBoxLayout()
+        self.send_button = QPushButton("Send")
+        self.send_button.setDefault(True)
+        self.send_button.clicked.connect(self._send_clicked)
+        buttons.addWidget(self.send_button)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Stop the reply (Esc)")
+        self.stop_button.clicked.connect(self.stop)
+        buttons.addWidget(self.stop_button)
+        self.regenerate_button = QPushButton("Regenerate")
+        self.regenerate_button.setToolTip("Write the last reply again")
+        self.regenerate_button.clicked.connect(self._regenerate_clicked)
+        buttons.addWidget(self.regenerate_button)
+        composer.addLayout(buttons)
+        column.addLayout(composer)
+        splitter.addWidget(main)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([240, 860])
+        self.setCentralWidget(splitter)
+
+        status = self.statusBar()
+        self.model_label = QLabel("No model")
+        status.addWidget(self.model_label)
+        self.speed_label = QLabel("")
+        status.addWidget(self.speed_label)
+        self.context_meter = QProgressBar()
+        self.context_meter.setMaximumWidth(220)
+        self.context_meter.setTextVisible(True)
+        self.context_meter.setFormat("context: 0 / 0")
+        self.context_meter.setValue(0)
+        status.addPermanentWidget(self.context_meter)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        open_action = QAction("&Open model file…", self)
+        open_action.setShortcut(QKeySequence.StandardKey.Open)
+        open_action.triggered.connect(self.choose_model_file)
+        file_menu.addAction(open_action)
+        file_menu.addSeparator()
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        chat_menu = self.menuBar().addMenu("&Conversation")
+        for text, slot, shortcut in (
+            ("&New chat", self._new_clicked, QKeySequence.StandardKey.New),
+            ("&Rename…", self.ask_rename, None),
+            ("&Delete…", self.ask_delete, None),
+            ("Edit &system prompt…", self.ask_system_prompt, None),
+            ("Re&generate last reply", self._regenerate_clicked, None),
+        ):
+            action = QAction(text, self)
+            if shortcut is not None:
+                action.setShortcut(shortcut)
+            action.triggered.connect(slot)
+            chat_menu.addAction(action)
+        self.stop_action = QAction("&Stop reply", self)
+        self.stop_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        self.stop_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.stop_action.triggered.connect(self.stop)
+        chat_menu.addAction(self.stop_action)
+        self.addAction(self.stop_action)
+
+        help_menu = self.menuBar().addMenu("&Help")
+        about = QAction("&About Llama Desk", self)
+        about.triggered.connect(self.show_about)
+        help_menu.addAction(about)
+
+    # Slots connected to signals return nothing: PySide6 mishandles the
+    # reference count of a bool returned from a slot (a crash at exit).
+    def _send_clicked(self) -> None:
+        self.send()
+
+    def _regenerate_clicked(self) -> None:
+        self.regenerate()
+
+    def _new_clicked(self) -> None:
+        self.new_conversation()
+
+    def _update_controls(self) -> None:
+        busy = self.request is not None
+        ready = self.model_info is not None and self.loading_path is None
+        self.send_button.setEnabled(ready and not busy)
+        self.stop_button.setEnabled(busy)
+        self.stop_action.setEnabled(busy)
+        has_reply = any(m.role == "assistant" for m in self._messages())
+        self.regenerate_button.setEnabled(ready and not busy and has_reply)
+        self.new_button.setEnabled(not busy)
+        self.conversation_list.setEnabled(not busy)
+
+    # -- model ----------------------------------------------------------------
+    def open_model(self, path: str) -> None:
+        """Load a model file on the worker; the choice is remembered once it loads."""
+        self.bridge.load(path, settings.context_size(self.store))
+
+    def choose_model_file(self) -> None:
+        start = str(Path(settings.remembered_model(self.store) or Path.home()).parent)
+        path, _ = QFileDialog.getOpenFileName(self, "Open model file", start, "GGUF models (*.gguf);;All files (*)")
+        if path:
+            self.open_model(path)
+
+    def _on_load_started(self, path: str) -> None:
+        self.loading_path = path
+        self.model_label.setText(f"Loading {Path(path).name}…")
+        self._update_controls()
+
+    def _on_loaded(self, info: LoadInfo) -> None:
+        self.loading_path = None
+        self.model_info = info
+        settings.remember_model(info.path, self.store)
+        self.model_label.setText(f"{info.model_name}  ·  {info.n_threads} threads")
+        self.model_label.setToolTip(info.path)
+        self.chat_view.set_placeholder("Ask anything. Everything stays on this computer.")
+        self._set_context(0)
+        self._update_controls()
+
+    def _on_load_failed(self, path: str, message: str) -> None:
+        self.loading_path = None
+        self.model_label.setText(self.model_info.model_name if self.model_info else "No model")
+        self._update_controls()
+        self.show_error("The model could not be opened", message)
+
+    def show_error(self, title: str, message: str) -> None:
+        """A non-blocking error dialog; the window stays usable behind it."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.open()
+        self.error_box = box
+
+    def _set_context(self, used: int) -> None:
+        total = self.model_info.n_ctx if self.model_info else 0
+        self.context_meter.setMaximum(max(total, 1))
+        self.context_meter.setValue(min(used, max(total, 1)))
+        self.context_meter.setFormat(f"context: {used:,} / {total:,}")
+
+    # -- conversations --------------------------------------------------------
+    def refresh_conversations(self) -> None:
+        self.conversation_list.blockSignals(True)
+        self.conversation_list.clear()
+        for conversation in self.store.list_conversations():
+            item = QListWidgetItem(conversation.title)
+            item.setData(Qt.ItemDataRole.UserRole, conversation.id)
+            self.conversation_list.addItem(item)
+            if conversation.id == self.conversation_id:
+                self.conversation_list.setCurrentItem(item)
+        self.conversation_list.blockSignals(False)
+
+    def new_conversation(self) -> int:
+        conversation = self.store.create_conversation("New chat", DEFAULT_SYSTEM_PROMPT)
+        self.select_conversation(conversation.id)
+        self.input.setFocus()
+        return conversation.id
+
+    def select_conversation(self, conversation_id: int) -> None:
+        self.conversation_id = conversation_id
+        self.refresh_conversations()
+        self.chat_view.clear()
+        for message in self._messages():
+            self.chat_view.add_message(message.role, message.content, message.status)
+        self._set_context(0)
+        self._update_controls()
+
+    def _on_conversation_clicked(self, item: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
+        if item is not None and self.request is None:
+            self.select_conversation(int(item.data(Qt.ItemDataRole.UserRole)))
+
+    def _conversation_menu(self, position) -> None:
+        item = self.conversation_list.itemAt(position)
+        if item is None:
+            return
+        self.select_conversation(int(item.data(Qt.ItemDataRole.UserRole)))
+        menu = QMenu(self)
+        menu.addAction("Rename…", self.ask_rename)
+        menu.addAction("Delete…", self.ask_delete)
+        menu.exec(self.conversation_list.mapToGlobal(position))
+
+    def rename_conversation(self, conversation_id: int, title: str) -> None:
+        self.store.rename_conversation(conversation_id, title)
+        self.refresh_conversations()
+
+    def delete_conversation(self, conversation_id: int) -> None:
+        self.store.delete_conversation(conversation_id)
+        if conversation_id == self.conversation_id:
+            self.conversation_id = None
+            self.chat_view.clear()
+            remaining = self.store.list_conversations()
+            if remaining:
+                self.select_conversation(remaining[0].id)
+        self.refresh_conversations()
+        self._update_controls()
+
+    def ask_rename(self) -> None:
+        conversation = self.store.get_conversation(self.conversation_id) if self.conversation_id else None
+        if conversation is None:
+            return
+        title, ok = QInputDialog.getText(self, "Rename conversation", "Title:", text=conversation.title)
+        if ok and title.strip():
+            self.rename_conversation(conversation.id, title)
+
+    def ask_delete(self) -> None:
+        conversation = self.store.get_conversation(self.conversation_id) if self.conversation_id else None
+        if conversation is None or self.request is not None:
+            return
+        answer = QMessageBox.question(self, "Delete conversation", f"Delete “{conversation.title}” and all its messages?")
+        if answer == QMessageBox.StandardButton.Yes:
+            self.delete_conversation(conversation.id)
+
+    def ask_system_prompt(self) -> None:
+        conversation = self.store.get_conversation(self.conversation_id) if self.conversation_id else None
+        if conversation is None:
+            return
+        text, ok = QInputDialog.getMultiLineText(
+            self, "System prompt", "Instructions the model follows in this conversation:", conversation.system_prompt
+        )
+        if ok:
+            self.store.set_system_prompt(conversation.id, text)
+
+    def _messages(self) -> list[StoredMessage]:
+        return self.store.messages(self.conversation_id) if self.conversation_id else []
+
+    # -- chatting -------------------------------------------------------------
+    def send(self, text: str | None = None) -> bool:
+        """Send the input box's text (or ``text``); returns whether a reply was started."""
+        text = (self.input.toPlainText() if text is None else text).strip()
+        if not text or self.request is not None or self.model_info is None or self.loading_path:
+            return False
+        if self.conversation_id is None:
+            self.new_conversation()
+        conversation_id = self.conversation_id
+        assert conversation_id is not None
+        if not any(m.role == "user" for m in self._messages()):
+            self.store.rename_conversation(conversation_id, _title_from(text))
+            self.refresh_conversations()
+        self.store.add_message(conversation_id, "user", text)
+        self.chat_view.add_message("user", text)
+        self.input.clear()
+        self._start_reply()
+        return True
+
+    def regenerate(self) -> bool:
+        """Replace the last reply with a new one."""
+        if self.request is not None or self.model_info is None:
+            return False
+        messages = self._messages()
+        last_user = max((i for i, m in enumerate(messages) if m.role == "user"), default=None)
+        if last_user is None:
+            return False
+        for message in messages[last_user + 1 :]:
+            self.store.delete_message(message.id)
+        self.select_conversation(self.conversation_id)
+        self._start_reply()
+        return True
+
+    def _start_reply(self) -> None:
+        conversation = self.store.get_conversation(self.conversation_id)
+        assert conversation is not None
+        history = [{"role": m.role, "content": m.content} for m in self._messages()]
+        self.reply_message = self.store.add_message(conversation.id, "assistant", "", status=STREAMING)
+        self.reply_bubble = self.chat_view.add_message("assistant", "", STREAMING)
+        self.reply_text = ""
+        self._last_save = time.monotonic()
+        self.speed_label.setText("thinking…")
+        self.request = self.bridge.chat(conversation.system_prompt, history)
+        self._update_controls()
+
+    def stop(self) -> None:
+        if self.request is not None:
+            self.request.stop()
+
+    def _on_planned(self, request_id: int, plan: PromptPlan) -> None:
+        if self.request is None or request_id != self.request.id or self.conversation_id is None:
+            return
+        self._set_context(plan.prompt_tokens)
+        previous = self._dropped.get(self.conversation_id, 0)
+        self._dropped[self.conversation_id] = plan.dropped
+        if plan.dropped and not previous and plan.notice and self.reply_message is not None:
+            # The notice goes just before the reply, in the database and on screen.
+            notice = self.store.add_message(self.conversation_id, "notice", plan.notice)
+            self.store.delete_message(self.reply_message.id)
+            self.reply_message = self.store.add_message(self.conversation_id, "assistant", "", status=STREAMING)
+            self.chat_view.remove_bubble(self.reply_bubble)
+            self.chat_view.add_message("notice", notice.content)
+            self.reply_bubble = self.chat_view.add_message("assistant", "", STREAMING)
+
+    def _on_tokens(self, request_id: int, text: str) -> None:
+        if self.request is None or request_id != self.request.id:
+            return
+        self.reply_text += text
+        if self.reply_bubble is not None:
+            self.reply_bubble.append(text)
+        now = time.monotonic()
+        if self.reply_message is not None and now - self._last_save >= SAVE_INTERVAL:
+            self.store.update_message(self.reply_message.id, content=self.reply_text)
+            self._last_save = now
+
+    def _on_finished(self, request_id: int, stats: GenerationStats) -> None:
+        if self.request is None or request_id != self.request.id:
+            return
+        status = PARTIAL if stats.finish_reason == "cancelled" else COMPLETE
+        self._end_reply(status, stats)
+        self.speed_label.setText(
+            f"{stats.tokens_per_second:.1f} tokens/s  ·  first token {stats.time_to_first_token:.2f} s"
+        )
+        self._set_context(stats.prompt_tokens + stats.completion_tokens)
+
+    def _on_failed(self, request_id: int, message: str) -> None:
+        if self.request is None or request_id != self.request.id:
+            return
+        self._end_reply(PARTIAL, None)
+        self.speed_label.setText("")
+        if self.conversation_id is not None:
+            self.store.add_message(self.conversation_id, "notice", message)
+            self.chat_view.add_message("notice", message)
+
+    def _end_reply(self, status: str, stats: GenerationStats | None) -> None:
+        if self.reply_message is not None:
+            if self.reply_text or status == COMPLETE:
+                self.store.update_message(
+                    self.reply_message.id,
+                    content=self.reply_text,
+                    status=status,
+                    stats=stats.as_dict() if stats else None,
+                )
+                if self.reply_bubble is not None:
+                    self.reply_bubble.set_text(self.reply_text, status)
+            else:  # nothing was written: leave no empty reply behind
+                self.store.delete_message(self.reply_message.id)
+                self.chat_view.remove_bubble(self.reply_bubble)
+        self.request = None
+        self.reply_message = None
+        self.reply_bubble = None
+        self._update_controls()
+
+    # -- misc -----------------------------------------------------------------
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About Llama Desk",
+            f"<b>Llama Desk {__version__}</b><p>A private assistant that runs Llama 3.2 on this computer.</p>",
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
+        """Stop any reply, save what it wrote, then end the worker thread before closing."""
+        if self.request is not None:
+            self.request.stop()
+        self.bridge.shutdown()
+        if self.reply_message is not None:
+            self.store.update_message(self.reply_message.id, content=self.reply_text, status=PARTIAL)
+        event.accept()
+
+
+def _title_from(text: str, limit: int = 48) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"

@@ -1,0 +1,97 @@
+"""History database: persistence, crash recovery, migrations, settings."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from assistant.core import store as store_module
+from assistant.core.store import COMPLETE, PARTIAL, STREAMING, Store
+
+
+def test_conversations_and_messages_survive_reopening(tmp_path):
+    path = tmp_path / "h.sqlite3"
+    first = Store(path)
+    conversation = first.create_conversation("Trip", "Be brief.")
+    first.add_message(conversation.id, "user", "Hello")
+    first.add_message(conversation.id, "assistant", "Hi!", stats={"tokens": 2})
+    first.close()
+
+    second = Store(path)
+    [reopened] = second.list_conversations()
+    assert (reopened.title, reopened.system_prompt) == ("Trip", "Be brief.")
+    messages = second.messages(conversation.id)
+    assert [(m.role, m.content, m.status) for m in messages] == [("user", "Hello", COMPLETE), ("assistant", "Hi!", COMPLETE)]
+    assert messages[1].stats == {"tokens": 2}
+    assert second.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_reply_streaming_at_a_crash_is_kept_as_partial(tmp_path):
+    path = tmp_path / "h.sqlite3"
+    first = Store(path)
+    conversation = first.create_conversation()
+    reply = first.add_message(conversation.id, "assistant", "", status=STREAMING)
+    first.update_message(reply.id, content="The first half of an ans")
+    # No close(): the process "dies" here; a new process opens the same file.
+    second = Store(path)
+    assert second.recovered_partial == 1
+    [message] = second.messages(conversation.id)
+    assert (message.content, message.status) == ("The first half of an ans", PARTIAL)
+    first.close()
+
+
+def test_rename_delete_and_cascade(tmp_path):
+    store = Store(tmp_path / "h.sqlite3")
+    keep = store.create_conversation("keep")
+    gone = store.create_conversation("gone")
+    store.add_message(gone.id, "user", "bye")
+    store.rename_conversation(keep.id, "  kept  ")
+    store.delete_conversation(gone.id)
+    assert [c.title for c in store.list_conversations()] == ["kept"]
+    assert store.db.execute("SELECT COUNT(*) FROM messages").fetchone()[0] == 0
+
+
+def test_settings_round_trip(tmp_path):
+    store = Store(tmp_path / "h.sqlite3")
+    assert store.get_setting("model_path", "none") == "none"
+    store.set_setting("model_path", "/m/a.gguf")
+    store.set_setting("model_path", "/m/b.gguf")
+    assert store.get_setting("model_path") == "/m/b.gguf"
+
+
+def test_meetings_are_saved_and_searchable(tmp_path):
+    store = Store(tmp_path / "h.sqlite3")
+    meeting = store.add_meeting("Planning", "Dana: ship on Friday", "2026-11-27")
+    store.update_meeting(meeting.id, notes={"title": "Planning", "decisions": ["Ship Friday"]})
+    assert [m.title for m in store.list_meetings("friday")] == ["Planning"]
+    assert store.get_meeting(meeting.id).notes["decisions"] == ["Ship Friday"]
+    assert store.list_meetings("nothing like this") == []
+
+
+def test_migrations_run_once_and_in_order(tmp_path, monkeypatch):
+    path = tmp_path / "h.sqlite3"
+    Store(path).close()
+    calls = []
+
+    def add_column(db: sqlite3.Connection) -> None:
+        calls.append("2")
+        db.execute("ALTER TABLE conversations ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0")
+
+    monkeypatch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS, add_column])
+    upgraded = Store(path)
+    assert upgraded.schema_version == 2
+    upgraded.create_conversation("x")
+    upgraded.close()
+    Store(path).close()
+    assert calls == ["2"]
+
+
+def test_database_from_a_newer_version_is_refused_clearly(tmp_path):
+    path = tmp_path / "h.sqlite3"
+    Store(path).close()
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version = 99")
+    db.close()
+    with pytest.raises(RuntimeError, match="newer version"):
+        Store(path)
