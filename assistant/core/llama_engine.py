@@ -221,13 +221,17 @@ class LlamaCppEngine(Engine):
         )
         finish_reason = "stop"
         try:
-            for chunk in stream:
+            # The event is checked before asking for the next piece (a stop set by the
+            # consumer costs no further token) and, by `per_token`, at every sampled token.
+            while not stop_event.is_set():
+                chunk = next(stream, None)
+                if chunk is None:
+                    break
                 choice = chunk["choices"][0]
                 text = choice.get("text") or ""
                 if choice.get("finish_reason"):
                     finish_reason = choice["finish_reason"]
                 if stop_event.is_set():
-                    finish_reason = "cancelled"
                     break
                 if text:
                     stats.total_seconds = time.perf_counter() - started

@@ -1,0 +1,87 @@
+"""The local engine on a real GGUF (SmolLM2-135M, Llama architecture)."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from assistant.core.engine import ContextOverflowError, GenerationParams, ModelFileError
+from assistant.core.llama_engine import LlamaCppEngine
+
+
+@pytest.fixture(scope="module")
+def engine(smollm_path):
+    engine = LlamaCppEngine()
+    engine.load(smollm_path, n_ctx=2048)
+    yield engine
+    engine.unload()
+
+
+def test_load_reports_the_model(engine, smollm_path):
+    info = engine.info
+    assert info.architecture == "llama" and info.n_ctx == 2048
+    assert info.file_size == smollm_path.stat().st_size
+    assert info.n_threads >= 1
+
+
+def test_prompt_uses_the_chat_template_from_the_gguf(engine):
+    prompt = engine.render_prompt([{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}])
+    assert prompt == "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"
+    assert engine.count_prompt_tokens([{"role": "user", "content": "Hi"}]) > engine.count_tokens("Hi")
+
+
+def test_streams_a_reply_piece_by_piece_with_stats(engine):
+    pieces = list(engine.stream_chat([{"role": "user", "content": "Name three colours."}], GenerationParams(max_tokens=24, temperature=0)))
+    assert len(pieces) > 3 and "".join(pieces).strip()
+    stats = engine.last_stats
+    assert stats.completion_tokens >= len(pieces) - 1
+    assert stats.tokens_per_second > 0 and 0 < stats.time_to_first_token < stats.total_seconds
+
+
+def test_stop_event_ends_the_reply_within_one_token(engine):
+    stop = threading.Event()
+    pieces = []
+    counted_at_stop = 0
+    for piece in engine.stream_chat([{"role": "user", "content": "Write a long story about a ship."}], GenerationParams(max_tokens=300), stop):
+        pieces.append(piece)
+        if len(pieces) == 4:
+            stop.set()
+            counted_at_stop = engine.last_stats.completion_tokens
+    assert len(pieces) == 4
+    assert engine.last_stats.finish_reason == "cancelled"
+    assert engine.last_stats.completion_tokens <= counted_at_stop + 1
+
+
+def test_second_turn_reuses_the_prompt_prefix_in_the_kv_cache(engine):
+    first = [{"role": "system", "content": "You answer questions."}, {"role": "user", "content": "What is two plus two?"}]
+    reply = engine.chat(first, GenerationParams(max_tokens=16, temperature=0))
+    second = [*first, {"role": "assistant", "content": reply}, {"role": "user", "content": "And three plus three?"}]
+    engine.chat(second, GenerationParams(max_tokens=16, temperature=0))
+    stats = engine.last_stats
+    assert stats.prompt_tokens > 30
+    assert stats.prompt_tokens_evaluated < stats.prompt_tokens / 2
+
+
+def test_json_schema_constrains_the_output(engine):
+    schema = {
+        "type": "object",
+        "properties": {"city": {"type": "string"}, "people": {"type": "integer"}},
+        "required": ["city", "people"],
+    }
+    text = engine.chat([{"role": "user", "content": "Give a city and its population as JSON."}], GenerationParams(max_tokens=60, temperature=0, json_schema=schema))
+    data = json.loads(text)
+    assert isinstance(data["city"], str) and isinstance(data["people"], int)
+
+
+def test_prompt_longer_than_the_context_is_refused(engine):
+    with pytest.raises(ContextOverflowError):
+        list(engine.stream_chat([{"role": "user", "content": "word " * 3000}]))
+
+
+def test_bad_files_are_refused_before_llama_cpp_sees_them(tmp_path):
+    bad = tmp_path / "x.gguf"
+    bad.write_bytes(b"not a model" * 50)
+    with pytest.raises(ModelFileError, match="not a GGUF"):
+        LlamaCppEngine().load(bad)
