@@ -97,6 +97,8 @@ class MainWindow(QMainWindow):
         self.new_button.clicked.connect(self._new_clicked)
         side.addWidget(self.new_button)
         self.conversation_list = QListWidget()
+        self.conversation_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.conversation_list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.conversation_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.conversation_list.customContextMenuRequested.connect(self._conversation_menu)
         self.conversation_list.currentItemChanged.connect(self._on_conversation_clicked)
