@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -136,7 +137,10 @@ class MainWindow(QMainWindow):
         splitter.addWidget(main)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([240, 860])
-        self.setCentralWidget(splitter)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(splitter, "Chat")
+        self.setCentralWidget(self.tabs)
 
         status = self.statusBar()
         self.model_label = QLabel("No model")
@@ -451,6 +455,10 @@ class MainWindow(QMainWindow):
         self.reply_message = None
         self.reply_bubble = None
         self._update_controls()
+
+    def add_page(self, widget: QWidget, title: str) -> None:
+        """Add a page (meetings, calendar, ...) beside the chat."""
+        self.tabs.addTab(widget, title)
 
     # -- misc -----------------------------------------------------------------
     def show_about(self) -> None:
