@@ -1,0 +1,94 @@
+"""Calendars for Llama Desk: the built-in .ics file, imported files, CalDAV accounts.
+
+Modules: ``events`` (data, conflicts, free slots), ``base`` (interface, errors),
+``local`` (.ics files, import/export), ``accounts`` (settings + keyring),
+``caldav_backend`` (CalDAV), ``drafts`` (proposals the user confirms, ``write_event``).
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from assistant.core.calendars.accounts import CalDAVAccount, load_accounts
+from assistant.core.calendars.base import (
+    Calendar,
+    CalendarAuthError,
+    CalendarError,
+    CalendarNotFoundError,
+    CalendarReadOnlyError,
+    CalendarUnreachableError,
+)
+from assistant.core.calendars.drafts import (
+    DraftNotReadyError,
+    EventDraft,
+    Problem,
+    TaskDraft,
+    write_event,
+)
+from assistant.core.calendars.events import (
+    CalendarEvent,
+    CalendarTask,
+    find_conflicts,
+    find_duplicates,
+    free_slots,
+)
+from assistant.core.calendars.local import (
+    LOCAL_NAME,
+    ImportedCalendar,
+    LocalCalendar,
+    export_event_ics,
+    import_ics,
+    imported_calendars,
+    local_zone,
+)
+
+
+def calendar_names() -> list[str]:
+    """'local', then CalDAV accounts, then imported (read-only) calendars."""
+    return [LOCAL_NAME, *load_accounts(), *(c.name for c in imported_calendars())]
+
+
+def open_calendar(name: str = LOCAL_NAME, *, zone: ZoneInfo | None = None) -> Calendar:
+    """The calendar called ``name``; raises CalendarNotFoundError listing the known names."""
+    if name == LOCAL_NAME:
+        return LocalCalendar(zone=zone)
+    accounts = load_accounts()
+    if name in accounts:
+        from assistant.core.calendars.caldav_backend import CalDAVCalendar
+
+        return CalDAVCalendar(accounts[name], zone=zone)
+    for imported in imported_calendars(zone):
+        if imported.name == name:
+            return imported
+    raise CalendarNotFoundError(
+        f"There is no calendar called '{name}'. Known calendars: {', '.join(calendar_names())}."
+    )
+
+
+__all__ = [
+    "LOCAL_NAME",
+    "CalDAVAccount",
+    "Calendar",
+    "CalendarAuthError",
+    "CalendarError",
+    "CalendarEvent",
+    "CalendarNotFoundError",
+    "CalendarReadOnlyError",
+    "CalendarTask",
+    "CalendarUnreachableError",
+    "DraftNotReadyError",
+    "EventDraft",
+    "ImportedCalendar",
+    "LocalCalendar",
+    "Problem",
+    "TaskDraft",
+    "calendar_names",
+    "export_event_ics",
+    "find_conflicts",
+    "find_duplicates",
+    "free_slots",
+    "import_ics",
+    "local_zone",
+    "open_calendar",
+    "write_event",
+]

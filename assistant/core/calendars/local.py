@@ -1,0 +1,228 @@
+"""The built-in calendar (an .ics file in the data folder), imported .ics files and export.
+
+Writes go to a temporary file in the same folder, are flushed to disk, then replace the
+calendar with ``os.replace`` — a crash leaves either the old or the new file, never half
+of one. A file that cannot be parsed is never overwritten.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import threading
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import icalendar
+import recurring_ical_events
+
+from assistant.core.calendars.base import (
+    Calendar,
+    CalendarError,
+    CalendarNotFoundError,
+    CalendarReadOnlyError,
+)
+from assistant.core.calendars.events import (
+    CalendarEvent,
+    CalendarTask,
+    new_ical_calendar,
+)
+from assistant.core.paths import data_dir
+
+LOCAL_NAME = "local"
+
+
+def local_calendar_path() -> Path:
+    return data_dir() / "calendar.ics"
+
+
+def imported_dir() -> Path:
+    path = data_dir() / "imported-calendars"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def local_zone() -> ZoneInfo:
+    """The computer's IANA zone when it can be found, else UTC."""
+    name = os.environ.get("TZ", "")
+    if not name:
+        try:
+            link = os.path.realpath("/etc/localtime")
+            name = link.split("zoneinfo/", 1)[1] if "zoneinfo/" in link else ""
+        except OSError:
+            name = ""
+    try:
+        return ZoneInfo(name) if name else ZoneInfo("UTC")
+    except Exception:  # noqa: BLE001 - any unknown zone name falls back to UTC
+        return ZoneInfo("UTC")
+
+
+def read_ics(path: Path) -> icalendar.Calendar:
+    """Parse an .ics file; raises CalendarError with a readable message."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise CalendarNotFoundError(f"The calendar file {path} does not exist.") from None
+    except OSError as exc:
+        raise CalendarError(f"Could not read {path}: {exc.strerror or exc}.") from exc
+    try:
+        return icalendar.Calendar.from_ical(data)
+    except ValueError as exc:
+        raise CalendarError(f"{path.name} is not a valid calendar (.ics) file: {exc}") from exc
+
+
+def write_ics_atomically(cal: icalendar.Calendar, path: Path) -> None:
+    """Write via a temp file + fsync + os.replace so the old file survives any crash."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = cal.to_ical()
+    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(payload)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+
+
+def expand_events(
+    cal: icalendar.Calendar, start: datetime, end: datetime, zone: ZoneInfo, calendar: str
+) -> list[CalendarEvent]:
+    """Events of ``cal`` overlapping [start, end), recurring series expanded."""
+    try:
+        occurrences = recurring_ical_events.of(cal, skip_bad_series=True).between(start, end)
+    except Exception as exc:  # noqa: BLE001 - library raises several kinds for bad data
+        raise CalendarError(f"The calendar '{calendar}' contains events that could not be read: {exc}") from exc
+    events = [CalendarEvent.from_component(component, zone, calendar) for component in occurrences]
+    events = [e for e in events if e.overlaps(start, end) or (e.start == e.end and start <= e.start < end)]
+    return sorted(events, key=lambda e: (e.start, e.title))
+
+
+_LOCKS: dict[Path, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _lock_for(path: Path) -> threading.Lock:
+    """One lock per file, so the GUI and a worker thread never interleave read-modify-write."""
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(Path(path).resolve(), threading.Lock())
+
+
+class IcsFileCalendar(Calendar):
+    """Events stored in one .ics file."""
+
+    def __init__(self, path: Path, name: str, *, read_only: bool, zone: ZoneInfo | None = None) -> None:
+        self.path = Path(path)
+        self.name = name
+        self.read_only = read_only
+        self.zone = zone or local_zone()
+
+    def _load(self) -> icalendar.Calendar:
+        if not self.path.exists():
+            return new_ical_calendar()
+        return read_ics(self.path)
+
+    def list_events(self, start: datetime, end: datetime) -> list[CalendarEvent]:
+        return expand_events(self._load(), start, end, self.zone, self.name)
+
+    def list_tasks(self) -> list[CalendarTask]:
+        return [CalendarTask.from_component(c, self.zone, self.name) for c in self._load().walk("VTODO")]
+
+    def _save_component(self, component: icalendar.cal.Component) -> None:
+        self._refuse_if_read_only()
+        with _lock_for(self.path):
+            cal = self._load()
+            cal.add_component(component)
+            cal.add_missing_timezones()
+            write_ics_atomically(cal, self.path)
+
+    def add_event(self, event: CalendarEvent) -> CalendarEvent:
+        self._save_component(event.to_component())
+        event.calendar = self.name
+        return event
+
+    def add_task(self, task: CalendarTask) -> CalendarTask:
+        self._save_component(task.to_component())
+        task.calendar = self.name
+        return task
+
+    def delete(self, uid: str) -> bool:
+        self._refuse_if_read_only()
+        with _lock_for(self.path):
+            cal = self._load()
+            kept = [c for c in cal.subcomponents if str(c.get("uid", "")) != uid]
+            if len(kept) == len(cal.subcomponents):
+                return False
+            cal.subcomponents[:] = kept  # a recurring series goes with all its overrides (same UID)
+            write_ics_atomically(cal, self.path)
+        return True
+
+
+class LocalCalendar(IcsFileCalendar):
+    """The built-in calendar: ``calendar.ics`` in the user data folder."""
+
+    def __init__(self, path: Path | None = None, *, zone: ZoneInfo | None = None) -> None:
+        super().__init__(path or local_calendar_path(), LOCAL_NAME, read_only=False, zone=zone)
+
+
+class ImportedCalendar(IcsFileCalendar):
+    """A read-only copy of an imported .ics file, used to check for conflicts."""
+
+    def __init__(self, path: Path, name: str | None = None, *, zone: ZoneInfo | None = None) -> None:
+        super().__init__(path, name or Path(path).stem, read_only=True, zone=zone)
+
+
+def calendar_name_for(path: Path) -> str:
+    """A simple name for an imported file: 'Work Calendar.ics' -> 'work-calendar'."""
+    name = re.sub(r"[^a-z0-9]+", "-", Path(path).stem.lower()).strip("-")
+    return name or "imported"
+
+
+def import_ics(source: Path, name: str | None = None, *, zone: ZoneInfo | None = None) -> ImportedCalendar:
+    """Check and copy an .ics file into the data folder; it then shows up as a read-only calendar."""
+    source = Path(source)
+    cal = read_ics(source)
+    if not any(True for _ in cal.walk("VEVENT")):
+        raise CalendarError(f"{source.name} contains no events.")
+    name = name or calendar_name_for(source)
+    if name == LOCAL_NAME:
+        raise CalendarError("'local' is the built-in calendar; give the imported calendar another name.")
+    target = imported_dir() / f"{name}.ics"
+    temp = target.with_suffix(".ics.tmp")
+    shutil.copyfile(source, temp)
+    os.replace(temp, target)
+    return ImportedCalendar(target, name, zone=zone)
+
+
+def imported_calendars(zone: ZoneInfo | None = None) -> list[ImportedCalendar]:
+    return [ImportedCalendar(p, p.stem, zone=zone) for p in sorted(imported_dir().glob("*.ics"))]
+
+
+def export_event_ics(event: CalendarEvent, path: Path | None = None) -> Path:
+    """Write one event as a standalone .ics (for "Add to my calendar app"); returns its path."""
+    cal = new_ical_calendar()
+    cal.add("method", "PUBLISH")
+    cal.add_component(event.to_component())
+    cal.add_missing_timezones()
+    if path is None:
+        folder = data_dir() / "exports"
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", event.title).strip("-")[:40] or "event"
+        path = folder / f"{slug}-{event.start.strftime('%Y%m%d-%H%M')}.ics"
+    write_ics_atomically(cal, Path(path))
+    return Path(path)
+
+
+__all__ = [
+    "LOCAL_NAME",
+    "CalendarReadOnlyError",
+    "ImportedCalendar",
+    "LocalCalendar",
+    "export_event_ics",
+    "import_ics",
+    "imported_calendars",
+]

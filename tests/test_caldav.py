@@ -1,0 +1,390 @@
+"""CalDAV against a real Radicale server started on 127.0.0.1 with a temporary storage folder."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import caldav
+import keyring
+import keyring.backend
+import pytest
+
+from assistant.core.calendars import (
+    CalDAVAccount,
+    CalendarAuthError,
+    CalendarError,
+    CalendarEvent,
+    CalendarNotFoundError,
+    CalendarReadOnlyError,
+    CalendarTask,
+    CalendarUnreachableError,
+    EventDraft,
+    open_calendar,
+    write_event,
+)
+from assistant.core.calendars.accounts import (
+    KEYRING_SERVICE,
+    accounts_path,
+    save_account,
+)
+from assistant.core.calendars.caldav_backend import CalDAVCalendar
+from assistant.core.tools import ToolCall, run_tool_call
+
+BERLIN = ZoneInfo("Europe/Berlin")
+NOW = datetime(2026, 11, 27, 11, 25, tzinfo=BERLIN)
+
+RIGHTS = """\
+[root]
+user: .+
+collection:
+permissions: R
+
+[principal]
+user: .+
+collection: {user}
+permissions: RW
+
+[readonly]
+user: .+
+collection: {user}/readonly
+permissions: r
+
+[calendars]
+user: .+
+collection: {user}/[^/]+
+permissions: rw
+"""
+
+READONLY_EVENT = """\
+BEGIN:VCALENDAR\r
+VERSION:2.0\r
+PRODID:-//test//test//EN\r
+BEGIN:VEVENT\r
+UID:board-meeting@example.com\r
+DTSTAMP:20261101T000000Z\r
+DTSTART:20261202T090000Z\r
+DTEND:20261202T100000Z\r
+SUMMARY:Board meeting\r
+END:VEVENT\r
+END:VCALENDAR\r
+"""
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A keyring that keeps secrets in memory only (tests never write a plaintext file)."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.secrets.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.secrets[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.secrets.pop((service, username), None)
+
+
+@pytest.fixture()
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("radicale")
+    (root / "users").write_text("alice:secret\n")
+    (root / "rights").write_text(RIGHTS)
+    readonly = root / "store" / "collection-root" / "alice" / "readonly"
+    readonly.mkdir(parents=True)
+    (readonly / ".Radicale.props").write_text(
+        json.dumps(
+            {
+                "tag": "VCALENDAR",
+                "D:displayname": "Board (read-only)",
+                "C:supported-calendar-component-set": "VEVENT,VTODO",
+            }
+        )
+    )
+    (readonly / "board-meeting.ics").write_text(READONLY_EVENT, newline="")
+    port = _free_port()
+    log = (root / "radicale.log").open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "radicale",
+            "--server-hosts",
+            f"127.0.0.1:{port}",
+            "--storage-filesystem-folder",
+            str(root / "store"),
+            "--auth-type",
+            "htpasswd",
+            "--auth-htpasswd-filename",
+            str(root / "users"),
+            "--auth-htpasswd-encryption",
+            "plain",
+            "--auth-delay",
+            "0",
+            "--rights-type",
+            "from_file",
+            "--rights-file",
+            str(root / "rights"),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("Radicale did not start: " + (root / "radicale.log").read_text()) from None
+                time.sleep(0.1)
+        url = f"http://127.0.0.1:{port}/"
+        client = caldav.DAVClient(url=url, username="alice", password="secret", enable_rfc6764=False)
+        client.principal().make_calendar(name="Work", cal_id="work")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+def _work(url: str, password: str = "secret") -> CalDAVCalendar:
+    return CalDAVCalendar(CalDAVAccount("office", url, "alice", "Work"), password, zone=BERLIN, timeout=10)
+
+
+def test_discover_create_list_conflict_delete(radicale: str) -> None:
+    calendar = _work(radicale)
+    assert set(calendar.discover()) >= {"Work", "Board (read-only)"}
+    assert calendar.selected_calendar() == "Work"
+    assert calendar.read_only is False
+
+    draft = EventDraft(
+        title="Follow-up with Dana",
+        start_text="next Tuesday at 3pm",
+        timezone="Europe/Berlin",
+        now=NOW,
+        calendar="office",
+    ).resolve()
+    written = write_event(calendar, draft.confirm())
+    events = calendar.list_events(datetime(2026, 12, 1, tzinfo=BERLIN), datetime(2026, 12, 2, tzinfo=BERLIN))
+    assert [(e.title, e.start, e.uid) for e in events] == [
+        ("Follow-up with Dana", datetime(2026, 12, 1, 15, tzinfo=BERLIN), written.uid)
+    ]
+
+    clash = EventDraft(
+        title="Follow-up with Dana", start_text="2026-12-01T15:30", timezone="Europe/Berlin", now=NOW
+    ).resolve()
+    clash.check_calendar(calendar)
+    assert [c.title for c in clash.conflicts] == ["Follow-up with Dana"] and not clash.duplicates
+    same = EventDraft(
+        title="follow-up with dana", start_text="2026-12-01T15:00", timezone="Europe/Berlin", now=NOW
+    ).resolve()
+    assert same.check_calendar(calendar).duplicates
+
+    outcome = run_tool_call(
+        ToolCall("list_calendar_events", {"start": "next Tuesday"}), calendar, now=NOW, zone="Europe/Berlin"
+    )
+    assert [e["title"] for e in outcome.result["events"]] == ["Follow-up with Dana"]
+
+    assert calendar.delete(written.uid) is True
+    calendar.close()  # reconnects on the next call
+    assert calendar.delete(written.uid) is False
+    assert calendar.list_events(datetime(2026, 12, 1, tzinfo=BERLIN), datetime(2026, 12, 2, tzinfo=BERLIN)) == []
+
+
+def test_recurring_event_and_task_on_server(radicale: str) -> None:
+    calendar = _work(radicale)
+    weekly = CalendarEvent(
+        "Weekly sync", datetime(2026, 12, 7, 10, tzinfo=BERLIN), datetime(2026, 12, 7, 10, 30, tzinfo=BERLIN)
+    )
+    component = weekly.to_component()
+    component.add("rrule", {"freq": "weekly", "count": 3})
+    calendar._put(component)  # noqa: SLF001 - the app never writes recurring events; the test needs one
+    try:
+        events = calendar.list_events(datetime(2026, 12, 1, tzinfo=BERLIN), datetime(2027, 1, 31, tzinfo=BERLIN))
+        assert [e.start.day for e in events if e.title == "Weekly sync"] == [7, 14, 21]
+        task = calendar.add_task(CalendarTask("Send slides", due=datetime(2026, 12, 4, 17, tzinfo=BERLIN)))
+        assert calendar.delete(task.uid) is True
+    finally:
+        calendar.delete(weekly.uid)
+
+
+def test_wrong_password(radicale: str) -> None:
+    with pytest.raises(CalendarAuthError, match="refused the user name or password"):
+        _work(radicale, password="wrong").discover()
+
+
+def test_read_only_calendar(radicale: str) -> None:
+    calendar = CalDAVCalendar(CalDAVAccount("board", radicale, "alice", "readonly"), "secret", zone=BERLIN, timeout=10)
+    events = calendar.list_events(datetime(2026, 12, 2, tzinfo=BERLIN), datetime(2026, 12, 3, tzinfo=BERLIN))
+    assert [e.title for e in events] == ["Board meeting"]
+    fresh = CalDAVCalendar(CalDAVAccount("board", radicale, "alice", "readonly"), "secret", zone=BERLIN, timeout=10)
+    assert fresh.read_only is True  # from the server's privileges, before any write
+    draft = EventDraft(title="Sneaky", start_text="2026-12-02T14:00", timezone="Europe/Berlin", now=NOW).resolve()
+    with pytest.raises(CalendarReadOnlyError, match="read-only"):
+        write_event(calendar, draft.confirm())
+    assert calendar.read_only is True
+    with pytest.raises(CalendarReadOnlyError):
+        calendar.delete("board-meeting@example.com")
+    assert [
+        e.title
+        for e in calendar.list_events(datetime(2026, 12, 2, tzinfo=BERLIN), datetime(2026, 12, 3, tzinfo=BERLIN))
+    ] == ["Board meeting"]
+
+
+def test_unknown_calendar_name(radicale: str) -> None:
+    calendar = CalDAVCalendar(CalDAVAccount("x", radicale, "alice", "Holidays"), "secret", timeout=10)
+    with pytest.raises(CalendarNotFoundError, match="Calendars found: .*Work"):
+        calendar.list_events(NOW, NOW + timedelta(days=1))
+
+
+def test_unreachable_server() -> None:
+    url = f"http://127.0.0.1:{_free_port()}/"
+    with pytest.raises(CalendarUnreachableError, match="Could not reach"):
+        CalDAVCalendar(CalDAVAccount("x", url, "alice"), "secret", timeout=5).discover()
+
+
+@pytest.mark.parametrize("url", ["http://cloud.example.com/dav", "ftp://127.0.0.1/", "not a url"])
+def test_https_required_except_loopback(url: str) -> None:
+    with pytest.raises(CalendarError):
+        CalDAVCalendar(CalDAVAccount("x", url, "alice"), "secret")
+
+
+def test_account_password_lives_in_keyring_only(radicale: str, memory_keyring: MemoryKeyring) -> None:
+    save_account(CalDAVAccount("office", radicale, "alice", "Work"), "secret")
+    stored = accounts_path().read_text()
+    assert "secret" not in stored
+    assert json.loads(stored)["accounts"][0] == {
+        "name": "office",
+        "url": radicale,
+        "username": "alice",
+        "calendar": "Work",
+    }
+    assert memory_keyring.secrets == {(KEYRING_SERVICE, "caldav:office:alice"): "secret"}
+    calendar = open_calendar("office", zone=BERLIN)
+    assert isinstance(calendar, CalDAVCalendar)
+    assert "Work" in calendar.discover()
+    memory_keyring.secrets.clear()
+    with pytest.raises(CalendarAuthError, match="No password is saved"):
+        open_calendar("office").discover()
+
+
+def test_no_keyring_means_no_account_and_no_plaintext(radicale: str) -> None:
+    import keyring.backends.fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    try:
+        with pytest.raises(CalendarError, match="system keyring"):
+            save_account(CalDAVAccount("office", radicale, "alice"), "secret")
+    finally:
+        keyring.set_keyring(previous)
+    assert not accounts_path().exists()
+
+
+def _self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now().astimezone()
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=2))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_path, key_path
+
+
+def test_untrusted_certificate_is_refused(tmp_path: Path) -> None:
+    """TLS verification stays on: a self-signed https server is not trusted silently."""
+    pytest.importorskip("cryptography")  # present on Linux via keyring -> SecretStorage
+    cert, key = _self_signed_certificate(tmp_path)
+    (tmp_path / "users").write_text("alice:secret\n")
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "radicale",
+            "--server-hosts",
+            f"127.0.0.1:{port}",
+            "--server-ssl",
+            "--server-certificate",
+            str(cert),
+            "--server-key",
+            str(key),
+            "--storage-filesystem-folder",
+            str(tmp_path / "store"),
+            "--auth-type",
+            "htpasswd",
+            "--auth-htpasswd-filename",
+            str(tmp_path / "users"),
+            "--auth-htpasswd-encryption",
+            "plain",
+            "--auth-delay",
+            "0",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline, "Radicale (TLS) did not start"
+                time.sleep(0.1)
+        calendar = CalDAVCalendar(CalDAVAccount("x", f"https://127.0.0.1:{port}/", "alice"), "secret", timeout=5)
+        with pytest.raises(CalendarUnreachableError, match="certificate could not be verified"):
+            calendar.discover()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
