@@ -1,0 +1,208 @@
+"""`llama-desk probe` and `llama-desk models recommend|list|download`.
+
+    llama-desk probe                               this machine's profile as JSON
+    llama-desk models recommend [--json] [--profile FILE.json]
+    llama-desk models list [--json]
+    llama-desk models download [BUILD-ID] [--search-folder DIR]
+    llama-desk models --catalog FILE ...           use another catalog (or LLAMA_DESK_CATALOG)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+
+from assistant.core import download as dl
+from assistant.core.catalog import Catalog, CatalogError, load_catalog
+from assistant.core.hardware import HardwareProfile, ProfileError, describe, probe
+from assistant.core.selector import PRIORITIES, Preferences, fit_table, select_build
+
+EXIT_CODES: dict[type[Exception], int] = {
+    dl.AccessDeniedError: 3,
+    dl.NotFoundError: 4,
+    dl.NetworkError: 5,
+    dl.DiskFullError: 6,
+    dl.ChecksumError: 7,
+    dl.OfflineError: 8,
+    dl.DownloadCancelled: 130,
+}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    probe_parser = subparsers.add_parser("probe", help="print this machine's hardware profile as JSON")
+    probe_parser.add_argument("--no-gpu-check", action="store_true", help="do not load llama-cpp-python to ask about GPU offload")
+    probe_parser.set_defaults(func=run_probe)
+
+    models = subparsers.add_parser("models", help="recommend, list and download Llama 3.2 builds")
+    models.add_argument("--catalog", metavar="FILE", default=None, help="catalog JSON to use instead of the built-in one")
+    models.set_defaults(func=lambda args: (models.print_help(), 0)[1])
+    actions = models.add_subparsers(dest="models_command", metavar="ACTION")
+
+    def common(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--catalog", metavar="FILE", default=argparse.SUPPRESS, help="catalog JSON to use")
+        parser.add_argument("--profile", metavar="FILE.json", help="evaluate a profile saved by `llama-desk probe` instead of this machine")
+        parser.add_argument("--context", type=int, default=8192, help="context length in tokens (default 8192)")
+        parser.add_argument("--priority", choices=PRIORITIES, default="balanced", help="speed, balanced or quality")
+
+    recommend = actions.add_parser("recommend", help="the build to use here, with its memory estimate and reasons")
+    common(recommend)
+    recommend.add_argument("--json", action="store_true", help="print JSON")
+    recommend.set_defaults(func=run_recommend)
+
+    listing = actions.add_parser("list", help="every build with its fit on this machine and what is on disk")
+    common(listing)
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.set_defaults(func=run_list)
+
+    fetch = actions.add_parser("download", help="download a build (the recommended one by default), verified")
+    common(fetch)
+    fetch.add_argument("build_id", nargs="?", metavar="BUILD-ID", help="a build id from `models list`")
+    fetch.add_argument("--search-folder", action="append", default=[], metavar="DIR", help="folder that may already hold the file (repeatable)")
+    fetch.set_defaults(func=run_download)
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"llama-desk: {message}", file=sys.stderr)
+    return code
+
+
+def _profile(args: argparse.Namespace) -> HardwareProfile:
+    if getattr(args, "profile", None):
+        try:
+            text = Path(args.profile).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ProfileError(f"Cannot read the profile {args.profile}: {exc.strerror or exc}.") from None
+        return HardwareProfile.from_json(text)
+    return probe()
+
+
+def _setup(args: argparse.Namespace) -> tuple[Catalog, HardwareProfile, Preferences]:
+    catalog = load_catalog(getattr(args, "catalog", None))
+    prefs = Preferences(context_length=args.context, priority=args.priority)
+    return catalog, _profile(args), prefs
+
+
+def run_probe(args: argparse.Namespace) -> int:
+    print(probe(check_offload=not args.no_gpu_check).to_json())
+    return 0
+
+
+def run_recommend(args: argparse.Namespace) -> int:
+    try:
+        catalog, profile, prefs = _setup(args)
+    except (CatalogError, ProfileError, ValueError) as exc:
+        return _fail(str(exc))
+    choice = select_build(profile, prefs, catalog)
+    if args.json:
+        print(json.dumps({"machine": describe(profile), **choice.to_dict()}, indent=2))
+        return 0 if choice.ok else 1
+    print(f"This computer: {describe(profile)}")
+    if not choice.ok:
+        print(choice.reasons[0], file=sys.stderr)
+        return 1
+    assert choice.build is not None
+    print(f"Recommended: {choice.build.label} ({choice.build.id})")
+    print(f"  download {choice.build.download_size / 1e9:.2f} GB, needs about {choice.memory_bytes / 1e9:.1f} GB of memory, speed: {choice.speed_class}")
+    for reason in choice.reasons:
+        print(f"  - {reason}")
+    for warning in choice.warnings:
+        print(f"  ! {warning}")
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    try:
+        catalog, profile, prefs = _setup(args)
+    except (CatalogError, ProfileError, ValueError) as exc:
+        return _fail(str(exc))
+    on_disk = dl.local_builds(catalog.builds)
+    rows = []
+    for est in fit_table(profile, catalog, prefs):
+        row = est.to_dict()
+        row["on_disk"] = str(on_disk[est.build.id]) if est.build.id in on_disk else None
+        row["verified_hash"] = est.build.sha256 is not None
+        rows.append(row)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    print(f"{'BUILD':32} {'DOWNLOAD':>9} {'MEMORY':>8}  {'FIT':9} {'SPEED':6} ON DISK")
+    for row in rows:
+        print(
+            f"{row['build']:32} {row['download_bytes'] / 1e9:>7.2f}GB {row['memory_bytes'] / 1e9:>6.1f}GB  "
+            f"{row['fit']:9} {row['speed_class']:6} {'yes' if row['on_disk'] else ''}"
+        )
+    return 0
+
+
+class _Bar:
+    """A one-line progress bar on stderr: percent, MB, speed, ETA."""
+
+    def __init__(self, stream=None) -> None:  # noqa: ANN001 - a text stream; stderr by default
+        self.stream = stream or sys.stderr
+        self.last = 0.0
+
+    def __call__(self, progress: dl.Progress) -> None:
+        now = time.monotonic()
+        done = progress.total_bytes is not None and progress.done_bytes >= progress.total_bytes
+        if now - self.last < 0.2 and not done:
+            return
+        self.last = now
+        total = progress.total_bytes or 0
+        fraction = progress.done_bytes / total if total else 0.0
+        filled = int(fraction * 30)
+        eta = f"{int(progress.eta_seconds // 60)}:{int(progress.eta_seconds % 60):02d}" if progress.eta_seconds is not None else "--:--"
+        self.stream.write(
+            f"\r[{'#' * filled}{'.' * (30 - filled)}] {fraction * 100:5.1f}% "
+            f"{progress.done_bytes / 1e6:,.0f}/{total / 1e6:,.0f} MB {progress.bytes_per_second / 1e6:6.1f} MB/s ETA {eta} "
+        )
+        if done:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def keyring_token() -> str | None:
+    """A Hugging Face access token saved in the OS keyring (service llama-desk, user huggingface)."""
+    try:
+        import keyring
+
+        return keyring.get_password("llama-desk", "huggingface")
+    except Exception:  # noqa: BLE001 - no keyring backend: download anonymously
+        return None
+
+
+def run_download(args: argparse.Namespace) -> int:
+    try:
+        catalog = load_catalog(getattr(args, "catalog", None))
+        if args.build_id:
+            build = catalog.build(args.build_id)
+        else:
+            profile = _profile(args)
+            choice = select_build(profile, Preferences(args.context, args.priority), catalog)
+            if choice.build is None:
+                return _fail(choice.reasons[0], 1)
+            build = choice.build
+            print(f"Recommended for this computer: {build.label}", file=sys.stderr)
+    except (CatalogError, ProfileError, ValueError) as exc:
+        return _fail(str(exc))
+    license_name = catalog.license.get("name")
+    if license_name:
+        print(f"{build.model.name} is provided under the {license_name} ({catalog.license.get('license_url', '')}).", file=sys.stderr)
+    cancel = threading.Event()
+    try:
+        result = dl.download_build(
+            build, progress=_Bar(), cancel=cancel, search_folders=[Path(p) for p in args.search_folder], token=keyring_token()
+        )
+    except KeyboardInterrupt:
+        cancel.set()
+        return _fail(f"Download of {build.file} paused; run the same command again to resume.", 130)
+    except dl.DownloadError as exc:
+        print(file=sys.stderr)
+        return _fail(str(exc), EXIT_CODES.get(type(exc), 1))
+    where = f" (already on this computer: {result.reused})" if result.reused else ""
+    print(f"Verified {build.label}{where}:", file=sys.stderr)
+    print(result.path)
+    return 0

@@ -1,0 +1,287 @@
+"""A small local stand-in for the Hugging Face Hub, for download tests and the bench.
+
+It speaks what huggingface_hub and our downloader use:
+
+- ``HEAD/GET /{repo}/resolve/{revision}/{path}``: 302 to ``/cdn/{sha256}`` with
+  ``X-Repo-Commit``, ``ETag``, ``X-Linked-Etag`` (the sha256) and ``X-Linked-Size``;
+- ``HEAD/GET /cdn/{sha256}``: the bytes, honouring ``Range: bytes=N-``;
+- ``GET /api/models/{repo}/revision/{revision}`` and
+  ``POST /api/models/{repo}/paths-info/{revision}``: LFS sha256 and size.
+
+Test knobs: ``drop_after`` (close the connection after N body bytes, once),
+``wrong_bytes`` (serve altered content), ``status`` (answer every request with
+401/403/404/500), ``gated`` (401 with ``X-Error-Code: GatedRepo`` unless the
+request carries ``required_token``). Counters:
+``bytes_sent``, ``served`` (Range, bytes per finished GET) and ``requests``
+(method, path, Range header).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+@dataclass
+class HostedFile:
+    repo: str
+    path: str
+    source: Path
+    sha256: str
+    size: int
+
+
+@dataclass
+class HubState:
+    files: dict[tuple[str, str], HostedFile] = field(default_factory=dict)  # (repo, path) -> file
+    commit: str = COMMIT
+    drop_after: int | None = None
+    wrong_bytes: bool = False
+    status: int | None = None
+    gated: bool = False
+    required_token: str | None = None  # when set, requests need "Authorization: Bearer <token>"
+    bytes_sent: int = 0
+    served: list[tuple[str | None, int]] = field(default_factory=list)  # (Range header, body bytes) per GET
+    requests: list[tuple[str, str, str | None, bool]] = field(default_factory=list)  # method, path, Range, had Authorization
+    cdn_base: str = ""  # where resolve redirects to (another port = another origin, like the real CDN)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 22):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _HubHTTPServer
+
+    def log_message(self, *args) -> None:  # noqa: ANN002 - silence the default stderr log
+        return
+
+    @property
+    def state(self) -> HubState:
+        return self.server.state
+
+    def _record(self) -> None:
+        with self.state.lock:
+            self.state.requests.append((self.command, self.path, self.headers.get("Range"), "Authorization" in self.headers))
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self._dispatch(body=False)
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._dispatch(body=True)
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._record()
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        parts = urlparse(self.path).path.strip("/").split("/")
+        # api/models/{owner}/{name}/paths-info/{revision}
+        if len(parts) >= 6 and parts[:2] == ["api", "models"] and parts[4] == "paths-info":
+            repo = f"{parts[2]}/{parts[3]}"
+            try:
+                wanted = json.loads(raw or b"{}").get("paths", [])
+            except ValueError:
+                from urllib.parse import parse_qs
+
+                wanted = parse_qs(raw.decode()).get("paths", [])
+            entries = [self._path_info(f) for (r, p), f in self.state.files.items() if r == repo and p in wanted]
+            self._json(entries)
+            return
+        self._error(404, "EntryNotFound")
+
+    def _dispatch(self, body: bool) -> None:
+        self._record()
+        if self.state.status:
+            self._error(self.state.status, None)
+            return
+        path = unquote(urlparse(self.path).path)
+        parts = path.strip("/").split("/")
+        authorized = self.state.required_token is not None and self.headers.get("Authorization") == f"Bearer {self.state.required_token}"
+        if self.state.gated and not authorized and parts[0] != "cdn":  # like the real CDN, bytes need no token
+            self._error(401, "GatedRepo", "Access to this model is restricted. You must be authenticated.")
+            return
+        if len(parts) >= 2 and parts[0] == "cdn":
+            self._serve_bytes(parts[1], body)
+        elif len(parts) >= 5 and parts[2] == "resolve":
+            self._resolve(f"{parts[0]}/{parts[1]}", parts[3], "/".join(parts[4:]))
+        elif len(parts) >= 6 and parts[:2] == ["api", "models"] and parts[4] == "revision":
+            repo = f"{parts[2]}/{parts[3]}"
+            siblings = [self._sibling(f) for (r, _), f in self.state.files.items() if r == repo]
+            if not siblings:
+                self._error(404, "RepoNotFound")
+                return
+            self._json({"id": repo, "sha": self.state.commit, "siblings": siblings})
+        else:
+            self._error(404, "RepoNotFound")
+
+    def _resolve(self, repo: str, revision: str, file_path: str) -> None:
+        if not any(r == repo for r, _ in self.state.files):
+            self._error(404, "RepoNotFound")
+            return
+        if revision not in (self.state.commit, "main"):
+            self._error(404, "RevisionNotFound")
+            return
+        hosted = self.state.files.get((repo, file_path))
+        if hosted is None:
+            self._error(404, "EntryNotFound")
+            return
+        self.send_response(302)
+        self._file_headers(hosted)
+        self.send_header("Location", f"{self.state.cdn_base}/cdn/{hosted.sha256}")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _file_headers(self, hosted: HostedFile) -> None:
+        self.send_header("X-Repo-Commit", self.state.commit)
+        self.send_header("ETag", f'"{hosted.sha256}"')
+        self.send_header("X-Linked-Etag", f'"{hosted.sha256}"')
+        self.send_header("X-Linked-Size", str(hosted.size))
+        self.send_header("Accept-Ranges", "bytes")
+
+    def _serve_bytes(self, sha: str, body: bool) -> None:
+        hosted = next((f for f in self.state.files.values() if f.sha256 == sha), None)
+        if hosted is None:
+            self._error(404, None)
+            return
+        start = 0
+        range_header = self.headers.get("Range")
+        if range_header and range_header.startswith("bytes="):
+            start = int(range_header[6:].split("-")[0] or 0)
+        if start >= hosted.size:
+            self.send_response(416)
+            self.send_header("Content-Range", f"bytes */{hosted.size}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        length = hosted.size - start
+        self.send_response(206 if start else 200)
+        self._file_headers(hosted)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(length))
+        if start:
+            self.send_header("Content-Range", f"bytes {start}-{hosted.size - 1}/{hosted.size}")
+        self.end_headers()
+        if not body:
+            return
+        drop_at = None
+        with self.state.lock:
+            if self.state.drop_after is not None:
+                drop_at, self.state.drop_after = self.state.drop_after, None
+        self._sent = 0
+        try:
+            self._send_body(hosted, start, length, drop_at)
+        finally:
+            with self.state.lock:
+                self.state.served.append((range_header, self._sent))
+
+    def _send_body(self, hosted: HostedFile, start: int, length: int, drop_at: int | None) -> None:
+        sent = self._sent = 0
+        with hosted.source.open("rb") as handle:
+            handle.seek(start)
+            while sent < length:
+                chunk = handle.read(min(1 << 20, length - sent))
+                if not chunk:
+                    break
+                if drop_at is not None and sent + len(chunk) > drop_at:
+                    chunk = chunk[: drop_at - sent]
+                if self.state.wrong_bytes and start + sent == 0:
+                    chunk = bytes([chunk[0] ^ 0xFF]) + chunk[1:]
+                try:
+                    self.wfile.write(chunk)
+                except (BrokenPipeError, ConnectionResetError):
+                    break
+                sent += len(chunk)
+                self._sent = sent
+                with self.state.lock:
+                    self.state.bytes_sent += len(chunk)
+                if drop_at is not None and sent >= drop_at:
+                    self.wfile.flush()
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
+
+    def _sibling(self, hosted: HostedFile) -> dict:
+        return {"rfilename": hosted.path, "size": hosted.size, "lfs": {"sha256": hosted.sha256, "size": hosted.size, "pointerSize": 134}}
+
+    def _path_info(self, hosted: HostedFile) -> dict:
+        return {"type": "file", "path": hosted.path, "size": hosted.size, "oid": hosted.sha256[:40],
+                "lfs": {"oid": hosted.sha256, "size": hosted.size, "pointerSize": 134}}
+
+    def _json(self, data: object) -> None:
+        raw = json.dumps(data).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def _error(self, status: int, code: str | None, message: str = "error") -> None:
+        raw = json.dumps({"error": message}).encode()
+        self.send_response(status)
+        if code:
+            self.send_header("X-Error-Code", code)
+            self.send_header("X-Error-Message", message)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(raw)
+
+
+class _HubHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    state: HubState
+
+
+class HubServer:
+    """Start with ``with HubServer() as hub: hub.add(repo, path, file)``; ``hub.endpoint`` is its URL.
+
+    With ``separate_cdn`` (the default) the file bytes come from a second server on
+    another port, so the resolve redirect crosses origins as it does on the real hub.
+    """
+
+    def __init__(self, separate_cdn: bool = True) -> None:
+        self.state = HubState()
+        self._servers = [_HubHTTPServer(("127.0.0.1", 0), _Handler)]
+        if separate_cdn:
+            self._servers.append(_HubHTTPServer(("127.0.0.1", 0), _Handler))
+        for server in self._servers:
+            server.state = self.state
+        self.state.cdn_base = f"http://127.0.0.1:{self._servers[-1].server_address[1]}" if separate_cdn else ""
+        self._threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in self._servers]
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self._servers[0].server_address[1]}"
+
+    def add(self, repo: str, path: str, source: Path, sha256: str | None = None) -> HostedFile:
+        hosted = HostedFile(repo, path, Path(source), sha256 or sha256_of(Path(source)), Path(source).stat().st_size)
+        self.state.files[(repo, path)] = hosted
+        return hosted
+
+    def cdn_gets(self) -> list[tuple[str, str, str | None, bool]]:
+        return [r for r in self.state.requests if r[0] == "GET" and r[1].startswith("/cdn/")]
+
+    def __enter__(self) -> HubServer:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for server, thread in zip(self._servers, self._threads, strict=True):
+            server.shutdown()
+            server.server_close()
+            thread.join(timeout=5)

@@ -1,0 +1,40 @@
+"""Realistic machine profiles for the selector tests and the bench (values as the probe reports them)."""
+
+from __future__ import annotations
+
+from assistant.core.hardware import GpuInfo, HardwareProfile
+
+GIB = 1024**3
+X86_OLD = ["avx"]  # Sandy/Ivy Bridge: AVX but no AVX2
+X86_AVX2 = ["avx", "avx2", "f16c", "fma"]
+X86_AVX512 = X86_AVX2 + ["avx512f"]
+
+
+def _p(os: str, arch: str, cpu: str, cores: int, threads: int, total_gb: float, free_gb: float, features: list[str], gpus=(), offload=False) -> HardwareProfile:
+    return HardwareProfile(
+        os=os, arch=arch, cpu_model=cpu, physical_cores=cores, logical_cores=threads,
+        total_ram_bytes=int(total_gb * GIB), available_ram_bytes=int(free_gb * GIB),
+        cpu_features=sorted(features), gpus=list(gpus), gpu_offload_supported=offload,
+        free_disk_bytes=100 * GIB, models_dir="/tmp/models",
+    )
+
+
+PROFILES: dict[str, HardwareProfile] = {
+    "old i5 without AVX2 (8 GB)": _p("windows", "x86_64", "Intel Core i5-2500", 4, 4, 8, 5.0, X86_OLD),
+    "8 GB Windows laptop": _p("windows", "x86_64", "Intel Core i5-1135G7", 4, 8, 7.8, 4.3, X86_AVX512),
+    "8 GB laptop, browser open": _p("windows", "x86_64", "AMD Ryzen 5 5500U", 6, 12, 7.4, 2.6, X86_AVX2),
+    "4 GB Raspberry Pi 5": _p("linux", "arm64", "Cortex-A76", 4, 4, 4, 3.3, ["dotprod", "fp16", "neon"]),
+    "8 GB Raspberry Pi 5": _p("linux", "arm64", "Cortex-A76", 4, 4, 8, 7.0, ["dotprod", "fp16", "neon"]),
+    "M1 8 GB": _p("darwin", "arm64", "Apple M1", 8, 8, 8, 4.5, ["dotprod", "fp16", "neon"],
+                  [GpuInfo("apple", "Apple M1", None, None, True)], offload=True),
+    "M2 Pro 32 GB": _p("darwin", "arm64", "Apple M2 Pro", 10, 10, 32, 21, ["dotprod", "fp16", "i8mm", "neon"],
+                       [GpuInfo("apple", "Apple M2 Pro", None, None, True)], offload=True),
+    "16 GB laptop (AVX2)": _p("linux", "x86_64", "Intel Core i7-1260P", 12, 16, 15.5, 10.5, X86_AVX2),
+    "desktop with 8 GB NVIDIA card": _p("windows", "x86_64", "AMD Ryzen 7 5800X", 8, 16, 32, 24, X86_AVX2,
+                                        [GpuInfo("nvidia", "NVIDIA GeForce RTX 3060 Ti", 8 * GIB, 7 * GIB)], offload=True),
+    "NVIDIA card, CPU-only llama-cpp": _p("linux", "x86_64", "Intel Core i5-12400", 6, 12, 16, 11, X86_AVX2,
+                                          [GpuInfo("nvidia", "NVIDIA GeForce GTX 1650", 4 * GIB, 3.6 * GIB)], offload=False),
+    "64 GB workstation": _p("linux", "x86_64", "AMD Ryzen 9 7950X", 16, 32, 64, 52, X86_AVX512),
+    "4 GB Chromebook (Celeron)": _p("linux", "x86_64", "Intel Celeron N4020", 2, 2, 3.7, 1.6, ["avx"] if False else []),
+    "4 GB laptop (AVX2), little free": _p("windows", "x86_64", "Intel Core i3-7020U", 2, 4, 3.9, 2.3, X86_AVX2),
+}
