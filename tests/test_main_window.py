@@ -130,6 +130,10 @@ def test_conversations_new_rename_delete_and_system_prompt(qtbot, fake_model):
     second = window.new_conversation()
     window.store.set_system_prompt(second, "Answer like a pirate.")
     send_and_wait(qtbot, window, "second chat")
+    system = engine.calls[-1][0][0]
+    assert system["role"] == "system" and system["content"].endswith("Answer like a pirate.")
+    window.store.set_setting("chat_tools", False)
+    send_and_wait(qtbot, window, "no tools now")
     assert engine.calls[-1][0][0] == {"role": "system", "content": "Answer like a pirate."}
     window.rename_conversation(second, "Pirates")
     assert window.conversation_list.count() == 2

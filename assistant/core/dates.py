@@ -484,15 +484,20 @@ def parse_duration(value: str | int | float) -> timedelta:
     return timedelta(minutes=minutes)
 
 
-def system_prompt_date_line(now: datetime, zone: str | ZoneInfo | None = None) -> str:
-    """The system-prompt sentence telling the model today's date, weekday, time and zone."""
+def system_prompt_date_line(now: datetime, zone: str | ZoneInfo | None = None, *, with_time: bool = True) -> str:
+    """The system-prompt sentence telling the model today's date, weekday, time and zone.
+
+    ``with_time=False`` leaves the clock out, so the prompt stays the same all day and a
+    chat keeps reusing its cached prompt prefix (tools resolve times against the real clock).
+    """
     tz = get_zone(zone if zone is not None else getattr(now.tzinfo, "key", None))
     local = now.astimezone(tz) if now.tzinfo else now.replace(tzinfo=tz)
     offset = local.strftime("%z")
     offset = f"UTC{offset[:3]}:{offset[3:]}"
+    clock = f"; the time is {local.strftime('%H:%M')}" if with_time else ""
     return (
-        f"Today is {local.strftime('%A')}, {local.day} {local.strftime('%B %Y')}; the time is "
-        f"{local.strftime('%H:%M')} in the user's time zone {tz.key} ({offset}). "
+        f"Today is {local.strftime('%A')}, {local.day} {local.strftime('%B %Y')}{clock} "
+        f"in the user's time zone {tz.key} ({offset}). "
         "Pass dates and times to tools exactly as the user said them (e.g. 'next Tuesday at 3pm') or as ISO 8601."
     )
 

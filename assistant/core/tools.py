@@ -581,9 +581,10 @@ SYSTEM_PROMPT = (
 Confirm = Callable[[EventDraft | TaskDraft], "EventDraft | TaskDraft | None"]
 
 
-def build_system_prompt(now: datetime, zone: str, extra: str = "") -> str:
+def build_system_prompt(now: datetime, zone: str, extra: str = "", *, with_time: bool = True) -> str:
     """The system message for a chat with tools: role, call format, today's date and zone."""
-    return " ".join(part for part in (SYSTEM_PROMPT, system_prompt_date_line(now, zone), extra) if part)
+    date_line = system_prompt_date_line(now, zone, with_time=with_time)
+    return " ".join(part for part in (SYSTEM_PROMPT, date_line, extra) if part)
 
 
 @dataclass

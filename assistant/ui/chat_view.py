@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from assistant.core.store import PARTIAL, STREAMING
 
-ROLE_TITLES = {"user": "You", "assistant": "Assistant", "notice": "Notice", "tool": "Tool"}
+ROLE_TITLES = {"user": "You", "assistant": "Assistant", "notice": "Notice", "tool": "Calendar"}
 
 
 class MessageBubble(QFrame):
@@ -25,7 +25,9 @@ class MessageBubble(QFrame):
 
     copyRequested = Signal(str)
 
-    def __init__(self, role: str, text: str, status: str = "complete", parent: QWidget | None = None) -> None:
+    def __init__(
+        self, role: str, text: str, status: str = "complete", parent: QWidget | None = None, display: str | None = None
+    ) -> None:
         super().__init__(parent)
         self.role = role
         self.text = text
@@ -59,13 +61,14 @@ class MessageBubble(QFrame):
         self.body.setOpenExternalLinks(True)
         self.body.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         layout.addWidget(self.body)
+        self.display = display  # shown instead of the text (tool calls and results)
         self.set_text(text, status)
 
     def set_text(self, text: str, status: str | None = None) -> None:
         self.text = text
         if status is not None:
             self.status = status
-        self.body.setText(text if text else "…")
+        self.body.setText(self.display or text or "…")
         labels = {STREAMING: "writing…", PARTIAL: "cut short"}
         self.state.setText(labels.get(self.status, ""))
 
@@ -113,13 +116,20 @@ class ChatView(QScrollArea):
         self.bubbles.clear()
         self.placeholder.setVisible(bool(self.placeholder.text()))
 
-    def add_message(self, role: str, text: str, status: str = "complete") -> MessageBubble:
-        bubble = MessageBubble(role, text, status)
+    def add_message(self, role: str, text: str, status: str = "complete", display: str | None = None) -> MessageBubble:
+        bubble = MessageBubble(role, text, status, display=display)
         self.column.insertWidget(self.column.count() - 1, bubble)
         self.bubbles.append(bubble)
         self.placeholder.setVisible(False)
         self._follow = True
         return bubble
+
+    def add_widget(self, widget: QWidget) -> QWidget:
+        """Put any widget (such as an event card) at the end of the conversation."""
+        self.column.insertWidget(self.column.count() - 1, widget)
+        self.placeholder.setVisible(False)
+        self._follow = True
+        return widget
 
     def remove_bubble(self, bubble: MessageBubble) -> None:
         if bubble in self.bubbles:

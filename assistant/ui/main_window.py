@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import time
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -28,14 +30,27 @@ from PySide6.QtWidgets import (
 
 from assistant import __version__
 from assistant.core import settings
+from assistant.core.calendars import CalendarError, EventDraft, TaskDraft, local_zone, open_calendar
 from assistant.core.chat import DEFAULT_SYSTEM_PROMPT, PromptPlan
-from assistant.core.engine import GenerationStats, LoadInfo
+from assistant.core.chat_tools import (
+    MAX_TOOL_ROUNDS,
+    describe_tool_calls,
+    describe_tool_result,
+    rejected_tool_use,
+    tool_calls_in,
+    tools_system_prompt,
+)
+from assistant.core.engine import GenerationParams, GenerationStats, LoadInfo
+from assistant.core.tools import TOOLS, ToolCall, confirmation_result, run_tool_call
 from assistant.core.store import COMPLETE, PARTIAL, STREAMING, Store, StoredMessage
 from assistant.ui.chat_view import ChatView, MessageBubble
+from assistant.ui.event_card import EventCard
 from assistant.ui.worker import ModelBridge, Request
 
 #: A streaming reply is written to the database at most this often (seconds).
 SAVE_INTERVAL = 1.0
+#: Settings: whether chat offers the calendar tools, and which calendar they use.
+TOOLS_SETTING, CALENDAR_SETTING = "chat_tools", "chat_calendar"
 NO_MODEL_TEXT = "No model is loaded yet.\nChoose File → Open model file… to pick a GGUF model."
 
 
@@ -69,6 +84,8 @@ class MainWindow(QMainWindow):
         self.reply_text = ""
         self._last_save = 0.0
         self._dropped: dict[int, int] = {}
+        self.pending_cards: dict[str, EventCard] = {}  # tool call id -> card awaiting the user
+        self._tool_rounds = 0
         self.error_box: QMessageBox | None = None
         self.setWindowTitle("Llama Desk")
         self.resize(1100, 720)
@@ -203,7 +220,7 @@ class MainWindow(QMainWindow):
         self.new_conversation()
 
     def _update_controls(self) -> None:
-        busy = self.request is not None
+        busy = self.request is not None or bool(self.pending_cards)
         ready = self.model_info is not None and self.loading_path is None
         self.send_button.setEnabled(ready and not busy)
         self.stop_button.setEnabled(busy)
@@ -281,7 +298,7 @@ class MainWindow(QMainWindow):
         self.refresh_conversations()
         self.chat_view.clear()
         for message in self._messages():
-            self.chat_view.add_message(message.role, message.content, message.status)
+            self.chat_view.add_message(message.role, message.content, message.status, _display(message.role, message.content))
         self._set_context(0)
         self._update_controls()
 
@@ -347,8 +364,9 @@ class MainWindow(QMainWindow):
     def send(self, text: str | None = None) -> bool:
         """Send the input box's text (or ``text``); returns whether a reply was started."""
         text = (self.input.toPlainText() if text is None else text).strip()
-        if not text or self.request is not None or self.model_info is None or self.loading_path:
+        if not text or self.request is not None or self.pending_cards or self.model_info is None or self.loading_path:
             return False
+        self._tool_rounds = 0
         if self.conversation_id is None:
             self.new_conversation()
         conversation_id = self.conversation_id
@@ -364,8 +382,9 @@ class MainWindow(QMainWindow):
 
     def regenerate(self) -> bool:
         """Replace the last reply with a new one."""
-        if self.request is not None or self.model_info is None:
+        if self.request is not None or self.pending_cards or self.model_info is None:
             return False
+        self._tool_rounds = 0
         messages = self._messages()
         last_user = max((i for i, m in enumerate(messages) if m.role == "user"), default=None)
         if last_user is None:
@@ -380,13 +399,21 @@ class MainWindow(QMainWindow):
         conversation = self.store.get_conversation(self.conversation_id)
         assert conversation is not None
         history = [{"role": m.role, "content": m.content} for m in self._messages()]
+        system, params = conversation.system_prompt, GenerationParams()
+        if self.tools_enabled:
+            system = tools_system_prompt(system, datetime.now(local_zone()), local_zone().key)
+            params = GenerationParams(tools=TOOLS)
         self.reply_message = self.store.add_message(conversation.id, "assistant", "", status=STREAMING)
         self.reply_bubble = self.chat_view.add_message("assistant", "", STREAMING)
         self.reply_text = ""
         self._last_save = time.monotonic()
         self.speed_label.setText("thinking…")
-        self.request = self.bridge.chat(conversation.system_prompt, history)
+        self.request = self.bridge.chat(system, history, params)
         self._update_controls()
+
+    @property
+    def tools_enabled(self) -> bool:
+        return bool(self.store.get_setting(TOOLS_SETTING, True))
 
     def stop(self) -> None:
         if self.request is not None:
@@ -422,20 +449,83 @@ class MainWindow(QMainWindow):
         if self.request is None or request_id != self.request.id:
             return
         status = PARTIAL if stats.finish_reason == "cancelled" else COMPLETE
+        reply = self.reply_text
         self._end_reply(status, stats)
         self.speed_label.setText(
             f"{stats.tokens_per_second:.1f} tokens/s  ·  first token {stats.time_to_first_token:.2f} s"
         )
         self._set_context(stats.prompt_tokens + stats.completion_tokens)
+        if status == COMPLETE and self.tools_enabled:
+            self._after_reply_with_tools(reply)
+
+    # -- calendar tools -------------------------------------------------------
+    def _after_reply_with_tools(self, reply: str) -> None:
+        """Run the tool calls in a finished reply: reads at once, proposals as cards."""
+        calls = tool_calls_in(reply)
+        if not calls:
+            reason = rejected_tool_use(reply)
+            if reason:
+                self._notice(f"The model's calendar request could not be used, so nothing was done ({reason}).")
+            return
+        if self.chat_view.bubbles:
+            last = self.chat_view.bubbles[-1]
+            last.display = describe_tool_calls(reply)
+            last.set_text(last.text)
+        self._tool_rounds += 1
+        if self._tool_rounds > MAX_TOOL_ROUNDS:
+            self._notice("The model kept calling calendar tools without answering, so Llama Desk stopped it.")
+            return
+        name = self.store.get_setting(CALENDAR_SETTING, "local")
+        zone = local_zone()
+        now = datetime.now(zone)
+        try:
+            calendar = open_calendar(name, zone=zone)
+        except CalendarError as exc:
+            for call in calls:
+                self._add_tool_result(call, {"error": str(exc)})
+            self._start_reply()
+            return
+        for call in calls:
+            outcome = run_tool_call(call, calendar, now=now, zone=zone.key)
+            if outcome.draft is None:
+                self._add_tool_result(call, outcome.result or {})
+                continue
+            card = EventCard(outcome.draft)
+            card.decided.connect(lambda draft, _written, message, call=call, proposal=outcome.draft: self._on_card_decided(call, proposal, draft, message))
+            self.pending_cards[call.id] = card
+            self.chat_view.add_widget(card)
+        self._update_controls()
+        if not self.pending_cards:
+            self._start_reply()
+
+    def _on_card_decided(
+        self, call: ToolCall, proposal: EventDraft | TaskDraft, saved: EventDraft | TaskDraft | None, message: str
+    ) -> None:
+        self.pending_cards.pop(call.id, None)
+        result = confirmation_result(saved, saved=True) if saved is not None else confirmation_result(proposal, saved=False)
+        self._add_tool_result(call, result)
+        self._update_controls()
+        if not self.pending_cards and self.conversation_id is not None:
+            self._start_reply()
+
+    def _add_tool_result(self, call: ToolCall, result: dict) -> None:
+        if self.conversation_id is None:
+            return
+        content = json.dumps(result, ensure_ascii=False, default=str)
+        self.store.add_message(self.conversation_id, "tool", content)
+        self.chat_view.add_message("tool", content, display=describe_tool_result(content))
+
+    def _notice(self, text: str) -> None:
+        if self.conversation_id is not None:
+            self.store.add_message(self.conversation_id, "notice", text)
+            self.chat_view.add_message("notice", text)
 
     def _on_failed(self, request_id: int, message: str) -> None:
         if self.request is None or request_id != self.request.id:
             return
         self._end_reply(PARTIAL, None)
         self.speed_label.setText("")
-        if self.conversation_id is not None:
-            self.store.add_message(self.conversation_id, "notice", message)
-            self.chat_view.add_message("notice", message)
+        self._notice(message)
 
     def _end_reply(self, status: str, stats: GenerationStats | None) -> None:
         if self.reply_message is not None:
@@ -476,6 +566,15 @@ class MainWindow(QMainWindow):
         if self.reply_message is not None:
             self.store.update_message(self.reply_message.id, content=self.reply_text, status=PARTIAL)
         event.accept()
+
+
+def _display(role: str, content: str) -> str | None:
+    """What a stored message shows instead of its raw text (tool calls and results)."""
+    if role == "tool":
+        return describe_tool_result(content)
+    if role == "assistant":
+        return describe_tool_calls(content)
+    return None
 
 
 def _title_from(text: str, limit: int = 48) -> str:

@@ -1,0 +1,243 @@
+"""The confirmation card for an event or task the model proposed.
+
+Nothing is written until the user presses "Add to calendar". The card shows the
+resolved time, every question that blocks saving, and warnings (overlaps,
+duplicates, another time zone); edits re-resolve the draft at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from assistant.core.calendars import (
+    Calendar,
+    CalendarError,
+    EventDraft,
+    TaskDraft,
+    calendar_names,
+    export_event_ics,
+    open_calendar,
+    write_event,
+)
+from assistant.core.dates import format_when
+
+Draft = EventDraft | TaskDraft
+CalendarOpener = Callable[[str], Calendar]
+
+
+class EventCard(QFrame):
+    """Editable proposal with Add / Save as .ics / Cancel. Emits ``decided`` once."""
+
+    #: (draft that was saved, or None when cancelled, written item or None, message)
+    decided = Signal(object, object, str)
+
+    def __init__(
+        self,
+        draft: Draft,
+        *,
+        open_calendar_named: CalendarOpener = open_calendar,
+        names: list[str] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("eventCard")
+        self.draft = draft
+        self.open_calendar_named = open_calendar_named
+        self.done = False
+        self.written = None
+        is_task = isinstance(draft, TaskDraft)
+        layout = QVBoxLayout(self)
+        heading = QLabel("Proposed task" if is_task else "Proposed event")
+        heading.setObjectName("bubbleTitle")
+        layout.addWidget(heading)
+        form = QFormLayout()
+        self.title_edit = QLineEdit(draft.title)
+        form.addRow("Title", self.title_edit)
+        self.fields: dict[str, QLineEdit] = {"title": self.title_edit}
+        if is_task:
+            self.fields["due_text"] = QLineEdit(draft.due_text)
+            form.addRow("Due", self.fields["due_text"])
+        else:
+            for key, label in (
+                ("start_text", "Starts"),
+                ("end_text", "Ends"),
+                ("duration_text", "Minutes"),
+                ("location", "Where"),
+            ):
+                self.fields[key] = QLineEdit(str(getattr(draft, key)))
+                form.addRow(label, self.fields[key])
+            self.fields["attendees"] = QLineEdit(", ".join(draft.attendees))
+            form.addRow("With", self.fields["attendees"])
+        self.calendar_box = QComboBox()
+        self.calendar_box.addItems(names if names is not None else calendar_names())
+        index = self.calendar_box.findText(draft.calendar)
+        self.calendar_box.setCurrentIndex(max(index, 0))
+        form.addRow("Calendar", self.calendar_box)
+        layout.addLayout(form)
+        self.when_label = QLabel()
+        layout.addWidget(self.when_label)
+        self.problems_label = QLabel()
+        self.problems_label.setWordWrap(True)
+        self.problems_label.setStyleSheet("color: #c5221f;")
+        layout.addWidget(self.problems_label)
+        self.warnings_label = QLabel()
+        self.warnings_label.setWordWrap(True)
+        self.warnings_label.setStyleSheet("color: #b06000;")
+        layout.addWidget(self.warnings_label)
+        buttons = QHBoxLayout()
+        self.add_button = QPushButton("Add to calendar")
+        self.add_button.clicked.connect(self._confirm_clicked)
+        buttons.addWidget(self.add_button)
+        self.ics_button = QPushButton("Open in my calendar app…")
+        self.ics_button.setToolTip("Save this event as an .ics file and open it with the system's calendar")
+        self.ics_button.clicked.connect(self._export_clicked)
+        self.ics_button.setVisible(not is_task)
+        buttons.addWidget(self.ics_button)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self._cancel_clicked)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.status_label = QLabel()
+        layout.addWidget(self.status_label)
+        for edit in self.fields.values():
+            edit.editingFinished.connect(self._on_edited)
+        self.calendar_box.currentTextChanged.connect(self._on_calendar_changed)
+        self._show()
+
+    # -- editing --------------------------------------------------------------
+    def _calendar(self) -> Calendar:
+        return self.open_calendar_named(self.calendar_box.currentText())
+
+    def _recheck(self, draft: Draft) -> Draft:
+        if isinstance(draft, EventDraft) and draft.ready:
+            try:
+                draft.check_calendar(self._calendar())
+            except CalendarError as exc:
+                from assistant.core.calendars import Problem
+
+                draft.problems.append(Problem("calendar", str(exc)))
+        return draft
+
+    def _on_edited(self) -> None:
+        if self.done:
+            return
+        changes: dict[str, object] = {}
+        for key, edit in self.fields.items():
+            value = edit.text().strip()
+            if key == "attendees":
+                current: object = [part.strip() for part in value.split(",") if part.strip()]
+            else:
+                current = value
+            if current != getattr(self.draft, key):
+                changes[key] = current
+        if changes:
+            self.draft = self._recheck(self.draft.edited(**changes))
+            self._show()
+
+    def _on_calendar_changed(self, name: str) -> None:
+        if not self.done:
+            self.draft = self._recheck(self.draft.edited(calendar=name))
+            self._show()
+
+    def _show(self) -> None:
+        draft = self.draft
+        if isinstance(draft, TaskDraft):
+            self.when_label.setText(f"Due {format_when(draft.due)}" if draft.due else "No due date")
+        elif draft.start and draft.end:
+            self.when_label.setText(f"{format_when(draft.start)} – {draft.end.strftime('%H:%M')}")
+        else:
+            self.when_label.setText("")
+        self.problems_label.setText("\n".join(f"• {q}" for q in draft.questions))
+        self.problems_label.setVisible(bool(draft.questions))
+        warnings = draft.warnings if isinstance(draft, EventDraft) else []
+        self.warnings_label.setText("\n".join(f"⚠ {w}" for w in warnings))
+        self.warnings_label.setVisible(bool(warnings))
+        self.add_button.setEnabled(draft.ready and not self.done)
+        self.ics_button.setEnabled(isinstance(draft, EventDraft) and draft.ready and not self.done)
+
+    # -- decisions ------------------------------------------------------------
+    def _finish(self, message: str) -> None:
+        self.done = True
+        for edit in self.fields.values():
+            edit.setReadOnly(True)
+        self.calendar_box.setEnabled(False)
+        self.add_button.setEnabled(False)
+        self.ics_button.setEnabled(False)
+        self.cancel_button.setEnabled(False)
+        self.status_label.setText(message)
+
+    def confirm(self) -> bool:
+        """The user's click: write the event once. Returns whether it was saved."""
+        self._on_edited()
+        if self.done or not self.draft.ready:
+            return False
+        try:
+            calendar = self._calendar()
+            self.written = write_event(calendar, self.draft.confirm())
+        except CalendarError as exc:
+            self.status_label.setText(f"Not saved: {exc}")
+            self.draft.confirmed = False
+            return False
+        message = f"Saved to “{self.calendar_box.currentText()}”."
+        self._finish(message)
+        self.decided.emit(self.draft, self.written, message)
+        return True
+
+    def cancel(self) -> None:
+        if self.done:
+            return
+        self._finish("Cancelled: nothing was saved.")
+        self.decided.emit(None, None, "cancelled")
+
+    def export_ics(self) -> str | None:
+        """Save the event as an .ics file and hand it to the system's calendar app."""
+        self._on_edited()
+        if not isinstance(self.draft, EventDraft) or not self.draft.ready:
+            return None
+        path = export_event_ics(self.draft.to_event())
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        self.status_label.setText(f"Saved as {path.name} and opened with your calendar app.")
+        return str(path)
+
+    def _confirm_clicked(self) -> None:
+        self.confirm()
+
+    def _cancel_clicked(self) -> None:
+        self.cancel()
+
+    def _export_clicked(self) -> None:
+        self.export_ics()
+
+
+class EventDialog(QDialog):
+    """The card as a dialog, for proposals from meeting notes."""
+
+    def __init__(self, draft: Draft, parent: QWidget | None = None, **card_options) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Add to calendar")
+        layout = QVBoxLayout(self)
+        self.card = EventCard(draft, **card_options)
+        layout.addWidget(self.card)
+        self.card.decided.connect(self._on_decided)
+
+    def _on_decided(self, draft, _written, _message) -> None:
+        if draft is None:
+            self.reject()
+        else:
+            self.accept()
