@@ -34,6 +34,12 @@ def create_window(store: Store, engine: Engine, model: str | None = None) -> Mai
     return window
 
 
+def first_run(window: MainWindow) -> None:
+    """With no model chosen yet, start the setup wizard."""
+    if window.model_info is None and window.loading_path is None and not settings.remembered_model(window.store):
+        window.open_setup_wizard()
+
+
 def run_app(model: str | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Llama Desk")
@@ -46,6 +52,8 @@ def run_app(model: str | None = None) -> int:
     store = Store()
     window = create_window(store, default_engine(), model)
     window.show()
+    if not model:
+        first_run(window)
     code = app.exec()
     store.close()
     return code

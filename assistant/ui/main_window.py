@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
@@ -87,6 +88,7 @@ class MainWindow(QMainWindow):
         self.pending_cards: dict[str, EventCard] = {}  # tool call id -> card awaiting the user
         self._tool_rounds = 0
         self.error_box: QMessageBox | None = None
+        self.wizard: QDialog | None = None
         self.setWindowTitle("Llama Desk")
         self.resize(1100, 720)
         self._build_widgets()
@@ -177,6 +179,9 @@ class MainWindow(QMainWindow):
         open_action.setShortcut(QKeySequence.StandardKey.Open)
         open_action.triggered.connect(self.choose_model_file)
         file_menu.addAction(open_action)
+        wizard_action = QAction("&Get a Llama 3.2 model…", self)
+        wizard_action.triggered.connect(self.open_setup_wizard)
+        file_menu.addAction(wizard_action)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -240,6 +245,23 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getOpenFileName(self, "Open model file", start, "GGUF models (*.gguf);;All files (*)")
         if path:
             self.open_model(path)
+
+    def open_setup_wizard(self) -> QDialog | None:
+        """The wizard that picks, downloads and checks a build for this machine (non-blocking)."""
+        from assistant.core.catalog import CatalogError, load_catalog
+        from assistant.core.hardware import probe
+        from assistant.ui.setup_wizard import SetupWizard
+
+        try:
+            catalog = load_catalog()
+        except CatalogError as exc:
+            self.show_error("The model catalog could not be read", str(exc))
+            return None
+        wizard = SetupWizard(self.store, self.bridge, catalog, probe(check_offload=False), self)
+        wizard.setWindowModality(Qt.WindowModality.WindowModal)
+        wizard.open()
+        self.wizard = wizard
+        return wizard
 
     def _on_load_started(self, path: str) -> None:
         self.loading_path = path

@@ -1,0 +1,420 @@
+"""First-run wizard: the right Llama 3.2 build for this machine, downloaded and checked.
+
+Pages: choose (machine summary, recommendation and why, alternatives with fit
+labels) → licence (shown and accepted once) → download (progress, speed, ETA,
+pause/resume/cancel) → speed check (10 s on this machine; offers the smaller build
+below 5 tokens/s). The download runs on its own thread; the speed check runs on
+the app's model worker, which then keeps the model loaded for chatting.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from assistant.core import settings
+from assistant.core.catalog import Build, Catalog
+from assistant.core.download import DownloadCancelled, DownloadError, Progress, download_build
+from assistant.core.engine import Engine, GenerationParams
+from assistant.core.hardware import HardwareProfile, describe
+from assistant.core.selector import Choice, Estimate, Preferences, fit_table, gb, select_build
+from assistant.core.store import Store
+from assistant.ui.worker import ModelBridge
+
+LICENSE_SETTING = "llama32_license_accepted"
+SLOW_TOKENS_PER_SECOND = 5.0
+SPEED_CHECK_SECONDS = 10.0
+LICENSE_HTML = """
+<h3>Llama 3.2 Community License and Acceptable Use Policy</h3>
+<p>Llama 3.2 models are made by Meta and licensed under the <b>Llama 3.2 Community License
+Agreement</b>, together with Meta's <b>Acceptable Use Policy</b>. Llama Desk downloads the model
+files for you; using them means you accept both.</p>
+<p>In short: you may use, copy and adapt the models; if you share them or things built with them,
+you must include the licence and say "Built with Llama"; you must follow the Acceptable Use Policy
+(no use for illegal activity, harm to people, deception, or other uses it lists); services with more
+than 700 million monthly users need a separate licence from Meta. This summary is not the licence:
+read the full texts at <a href="https://www.llama.com/llama3_2/license/">llama.com/llama3_2/license</a>
+and <a href="https://www.llama.com/llama3_2/use-policy/">llama.com/llama3_2/use-policy</a>.</p>
+"""
+
+
+class DownloadWorker(QObject):
+    """Runs one download on the wizard's thread; progress at most 10 times a second."""
+
+    progress = Signal(object)  # Progress
+    finished = Signal(str)  # path of the verified file
+    failed = Signal(str)
+    paused = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cancel = threading.Event()
+        self.search_folders: list[Path] = []
+
+    @Slot(object)
+    def run(self, build: Build) -> None:
+        self.cancel.clear()
+        last = [0.0]
+
+        def report(update: Progress) -> None:
+            now = time.monotonic()
+            if now - last[0] >= 0.1 or (update.total_bytes and update.done_bytes >= update.total_bytes):
+                last[0] = now
+                self.progress.emit(update)
+
+        try:
+            result = download_build(build, progress=report, cancel=self.cancel, search_folders=self.search_folders)
+        except DownloadCancelled:
+            self.paused.emit()
+        except DownloadError as exc:
+            self.failed.emit(str(exc))
+        except OSError as exc:
+            self.failed.emit(f"The download could not be written: {exc.strerror or exc}.")
+        else:
+            self.finished.emit(str(result.path))
+
+
+def speed_check(engine: Engine, stop: threading.Event, progress, seconds: float = SPEED_CHECK_SECONDS) -> float:  # noqa: ANN001
+    """Generate for about ``seconds`` and return the decode speed in tokens per second."""
+    deadline = threading.Event()
+    timer = threading.Timer(seconds, deadline.set)
+    timer.start()
+    combined = threading.Event()
+
+    def watch() -> None:
+        while not (stop.is_set() or deadline.is_set()):
+            time.sleep(0.05)
+        combined.set()
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    prompt = [{"role": "user", "content": "Write a detailed story about a lighthouse keeper, at least 500 words."}]
+    try:
+        for count, _piece in enumerate(engine.stream_chat(prompt, GenerationParams(max_tokens=1024, temperature=0.7), combined)):
+            if count % 8 == 0:
+                progress(count)
+    finally:
+        timer.cancel()
+        deadline.set()
+        watcher.join()
+    return engine.last_stats.tokens_per_second
+
+
+def _describe_estimate(estimate: Estimate) -> str:
+    return (
+        f"{estimate.build.label} — {gb(estimate.build.download_size)} download, needs about "
+        f"{gb(estimate.memory_bytes)} — {estimate.fit} — {estimate.speed_class} (~{estimate.tokens_per_second:.0f} tokens/s)"
+    )
+
+
+class SetupWizard(QDialog):
+    """Guides a new user to a downloaded, verified, speed-checked model."""
+
+    _start_download = Signal(object)
+
+    def __init__(
+        self,
+        store: Store,
+        bridge: ModelBridge,
+        catalog: Catalog,
+        profile: HardwareProfile,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Set up Llama Desk")
+        self.resize(760, 560)
+        self.store, self.bridge, self.catalog, self.profile = store, bridge, catalog, profile
+        self.preferences = Preferences(context_length=settings.context_size(store))
+        self.choice: Choice = select_build(profile, self.preferences, catalog)
+        self.estimates = fit_table(profile, catalog, self.preferences)
+        self.selected: Build | None = self.choice.build
+        self.model_path: str | None = None
+        self.measured_speed: float | None = None
+        self.error_text = ""
+        self.speed_seconds = SPEED_CHECK_SECONDS
+        self.pages = QStackedWidget()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.pages)
+        self._build_choose_page()
+        self._build_license_page()
+        self._build_download_page()
+        self._build_speed_page()
+        self.thread = QThread(self)
+        self.thread.setObjectName("model-download")
+        self.worker = DownloadWorker()
+        self.worker.moveToThread(self.thread)
+        self._start_download.connect(self.worker.run)
+        self.worker.progress.connect(self._on_progress)
+        self.worker.finished.connect(self._on_downloaded)
+        self.worker.failed.connect(self._on_failed)
+        self.worker.paused.connect(self._on_paused)
+        self.thread.start()
+        bridge.worker.loaded.connect(self._on_model_loaded)
+        bridge.worker.loadFailed.connect(self._on_model_load_failed)
+        bridge.worker.taskFinished.connect(self._on_speed_measured)
+        bridge.worker.failed.connect(self._on_speed_failed)
+        self._speed_request = None
+
+    # -- page 1: choose -------------------------------------------------------
+    def _build_choose_page(self) -> None:
+        page = QWidget()
+        column = QVBoxLayout(page)
+        column.addWidget(QLabel(f"<b>This computer:</b> {describe(self.profile)}"))
+        if self.choice.ok:
+            reasons = "".join(f"<li>{reason}</li>" for reason in self.choice.reasons)
+            warnings = "".join(f"<li>⚠ {warning}</li>" for warning in self.choice.warnings)
+            text = f"<p><b>Recommended: {self.choice.build.label}</b></p><ul>{reasons}{warnings}</ul>"
+        else:
+            text = "<p><b>No Llama 3.2 build fits this computer right now.</b></p>" + "".join(
+                f"<p>{line}</p>" for line in self.choice.reasons + self.choice.warnings
+            )
+        self.recommendation = QLabel(text)
+        self.recommendation.setWordWrap(True)
+        column.addWidget(self.recommendation)
+        column.addWidget(QLabel("Or pick another build:"))
+        self.build_list = QListWidget()
+        for estimate in self.estimates:
+            item = QListWidgetItem(_describe_estimate(estimate))
+            item.setData(Qt.ItemDataRole.UserRole, estimate.build.id)
+            self.build_list.addItem(item)
+            if self.choice.build and estimate.build.id == self.choice.build.id:
+                self.build_list.setCurrentItem(item)
+        self.build_list.currentItemChanged.connect(self._on_build_picked)
+        column.addWidget(self.build_list, 1)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.choose_next = QPushButton("Next")
+        self.choose_next.setDefault(True)
+        self.choose_next.setEnabled(self.selected is not None)
+        self.choose_next.clicked.connect(self._choose_done)
+        buttons.addWidget(self.choose_next)
+        column.addLayout(buttons)
+        self.pages.addWidget(page)
+
+    def _on_build_picked(self, item: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
+        if item is not None:
+            self.selected = self.catalog.build(item.data(Qt.ItemDataRole.UserRole))
+            self.choose_next.setEnabled(True)
+
+    def _choose_done(self) -> None:
+        if self.store.get_setting(LICENSE_SETTING):
+            self.start_download()
+        else:
+            self.pages.setCurrentIndex(1)
+
+    # -- page 2: licence ------------------------------------------------------
+    def _build_license_page(self) -> None:
+        page = QWidget()
+        column = QVBoxLayout(page)
+        text = QTextBrowser()
+        text.setOpenExternalLinks(True)
+        text.setHtml(LICENSE_HTML)
+        column.addWidget(text, 1)
+        self.accept_box = QCheckBox("I accept the Llama 3.2 Community License and Acceptable Use Policy")
+        column.addWidget(self.accept_box)
+        buttons = QHBoxLayout()
+        back = QPushButton("Back")
+        back.clicked.connect(lambda: self.pages.setCurrentIndex(0))
+        buttons.addWidget(back)
+        buttons.addStretch(1)
+        self.license_next = QPushButton("Accept and download")
+        self.license_next.setEnabled(False)
+        self.accept_box.toggled.connect(self.license_next.setEnabled)
+        self.license_next.clicked.connect(self._license_accepted)
+        buttons.addWidget(self.license_next)
+        column.addLayout(buttons)
+        self.pages.addWidget(page)
+
+    def _license_accepted(self) -> None:
+        self.store.set_setting(LICENSE_SETTING, datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        self.start_download()
+
+    # -- page 3: download -----------------------------------------------------
+    def _build_download_page(self) -> None:
+        page = QWidget()
+        column = QVBoxLayout(page)
+        self.download_title = QLabel()
+        column.addWidget(self.download_title)
+        self.download_bar = QProgressBar()
+        self.download_bar.setRange(0, 1000)
+        column.addWidget(self.download_bar)
+        self.download_status = QLabel()
+        self.download_status.setWordWrap(True)
+        column.addWidget(self.download_status)
+        column.addStretch(1)
+        buttons = QHBoxLayout()
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.clicked.connect(self._pause_clicked)
+        buttons.addWidget(self.pause_button)
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.clicked.connect(self._resume_clicked)
+        buttons.addWidget(self.resume_button)
+        self.cancel_button = QPushButton("Choose another build")
+        self.cancel_button.clicked.connect(self._back_to_choice)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        column.addLayout(buttons)
+        self.pages.addWidget(page)
+
+    def start_download(self) -> None:
+        assert self.selected is not None
+        self.pages.setCurrentIndex(2)
+        self.error_text = ""
+        self.download_title.setText(f"<b>Downloading {self.selected.label}</b> ({gb(self.selected.download_size)})")
+        self.download_status.setText("Checking for a copy already on this computer…")
+        self.pause_button.setEnabled(True)
+        self.resume_button.setEnabled(False)
+        self._start_download.emit(self.selected)
+
+    def _pause_clicked(self) -> None:
+        self.worker.cancel.set()
+
+    def _resume_clicked(self) -> None:
+        self.start_download()
+
+    def _back_to_choice(self) -> None:
+        self.worker.cancel.set()
+        self.pages.setCurrentIndex(0)
+
+    def _on_progress(self, update: Progress) -> None:
+        if update.total_bytes:
+            self.download_bar.setValue(int(1000 * update.done_bytes / update.total_bytes))
+        eta = f", about {int(update.eta_seconds // 60)} min {int(update.eta_seconds % 60)} s left" if update.eta_seconds else ""
+        self.download_status.setText(
+            f"{gb(update.done_bytes)} of {gb(update.total_bytes or 0)} at {update.bytes_per_second / 1e6:.1f} MB/s{eta}"
+        )
+
+    def _on_paused(self) -> None:
+        self.download_status.setText("Paused. What was downloaded is kept; Resume continues from there.")
+        self.pause_button.setEnabled(False)
+        self.resume_button.setEnabled(True)
+
+    def _on_failed(self, message: str) -> None:
+        self.error_text = message
+        self.download_status.setText(f"<span style='color:#c5221f'>{message}</span>")
+        self.pause_button.setEnabled(False)
+        self.resume_button.setEnabled(True)
+        self.resume_button.setText("Try again")
+
+    def _on_downloaded(self, path: str) -> None:
+        self.model_path = path
+        self.download_bar.setValue(1000)
+        self.download_status.setText("Downloaded and verified (SHA-256).")
+        self.pause_button.setEnabled(False)
+        self.resume_button.setEnabled(False)
+        self.pages.setCurrentIndex(3)
+        self.speed_label.setText("Loading the model…")
+        self.bridge.load(path, settings.context_size(self.store))
+
+    # -- page 4: speed check --------------------------------------------------
+    def _build_speed_page(self) -> None:
+        page = QWidget()
+        column = QVBoxLayout(page)
+        column.addWidget(QLabel("<b>Checking the speed on this computer</b>"))
+        self.speed_bar = QProgressBar()
+        self.speed_bar.setRange(0, 0)
+        column.addWidget(self.speed_bar)
+        self.speed_label = QLabel()
+        self.speed_label.setWordWrap(True)
+        column.addWidget(self.speed_label)
+        column.addStretch(1)
+        buttons = QHBoxLayout()
+        self.smaller_button = QPushButton("Use the smaller build")
+        self.smaller_button.setVisible(False)
+        self.smaller_button.clicked.connect(self._use_smaller)
+        buttons.addWidget(self.smaller_button)
+        buttons.addStretch(1)
+        self.done_button = QPushButton("Start chatting")
+        self.done_button.setEnabled(False)
+        self.done_button.clicked.connect(self.accept)
+        buttons.addWidget(self.done_button)
+        column.addLayout(buttons)
+        self.pages.addWidget(page)
+
+    def _on_model_loaded(self, info) -> None:
+        if self.pages.currentIndex() != 3 or self.model_path is None or info.path != self.model_path:
+            return
+        self.speed_label.setText(f"Writing for {self.speed_seconds:.0f} seconds to measure the speed…")
+        seconds = self.speed_seconds
+        self._speed_request = self.bridge.run_task(lambda engine, stop, progress: speed_check(engine, stop, progress, seconds))
+
+    def _on_model_load_failed(self, path: str, message: str) -> None:
+        if path == self.model_path:
+            self.speed_label.setText(f"<span style='color:#c5221f'>The model could not be loaded: {message}</span>")
+            self.speed_bar.setRange(0, 1)
+
+    def _on_speed_failed(self, request_id: int, message: str) -> None:
+        if self._speed_request is not None and request_id == self._speed_request.id:
+            self.speed_label.setText(f"The speed check failed: {message}. You can still start chatting.")
+            self.speed_bar.setRange(0, 1)
+            self.done_button.setEnabled(True)
+
+    def _on_speed_measured(self, request_id: int, speed: float) -> None:
+        if self._speed_request is None or request_id != self._speed_request.id:
+            return
+        self.measured_speed = float(speed)
+        self.speed_bar.setRange(0, 1)
+        self.speed_bar.setValue(1)
+        smaller = self.smaller_build()
+        if speed < SLOW_TOKENS_PER_SECOND and smaller is not None:
+            self.speed_label.setText(
+                f"This computer writes {speed:.1f} tokens per second with {self.selected.label}, which will feel slow. "
+                f"{smaller.label} ({gb(smaller.download_size)}) should be about twice as fast."
+            )
+            self.smaller_button.setText(f"Download {smaller.label} instead")
+            self.smaller_button.setVisible(True)
+        else:
+            self.speed_label.setText(f"{speed:.1f} tokens per second on this computer. Ready.")
+        self.done_button.setEnabled(True)
+
+    def smaller_build(self) -> Build | None:
+        """The fitting build with the smallest download below the current one."""
+        current = self.selected
+        if current is None:
+            return None
+        fitting = [e.build for e in self.estimates if e.fit != "won't fit" and e.build.download_size < current.download_size]
+        return min(fitting, key=lambda build: build.download_size, default=None)
+
+    def _use_smaller(self) -> None:
+        self.selected = self.smaller_build()
+        self.smaller_button.setVisible(False)
+        self.done_button.setEnabled(False)
+        self.start_download()
+
+    # -- closing ----------------------------------------------------------------
+    def done(self, result: int) -> None:  # noqa: D401 - Qt's name
+        """Stop the download thread whichever way the dialog ends."""
+        if not self.thread.isRunning():
+            super().done(result)
+            return
+        self.worker.cancel.set()
+        if self._speed_request is not None:
+            self._speed_request.stop()
+        self.thread.quit()
+        self.thread.wait()
+        for signal, slot in (
+            (self.bridge.worker.loaded, self._on_model_loaded),
+            (self.bridge.worker.loadFailed, self._on_model_load_failed),
+            (self.bridge.worker.taskFinished, self._on_speed_measured),
+            (self.bridge.worker.failed, self._on_speed_failed),
+        ):
+            signal.disconnect(slot)
+        super().done(result)
