@@ -13,6 +13,7 @@ from assistant.core import settings
 from assistant.core.engine import Engine
 from assistant.core.paths import resource_path
 from assistant.core.store import Store
+from assistant.ui.calendar_page import CalendarPage
 from assistant.ui.main_window import MainWindow
 from assistant.ui.theme import apply_theme
 from assistant.ui.worker import ModelBridge
@@ -28,6 +29,9 @@ def create_window(store: Store, engine: Engine, model: str | None = None) -> Mai
     """Build the main window around a worker thread and start loading the model."""
     bridge = ModelBridge(engine)
     window = MainWindow(store, bridge)
+    calendar_page = CalendarPage(store)
+    window.add_page(calendar_page, "Calendar")
+    window.calendar_page = calendar_page
     path = model or settings.remembered_model(store)
     if path:
         window.open_model(str(Path(path).expanduser()))

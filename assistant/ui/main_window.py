@@ -34,7 +34,9 @@ from assistant.core import settings
 from assistant.core.calendars import CalendarError, EventDraft, TaskDraft, local_zone, open_calendar
 from assistant.core.chat import DEFAULT_SYSTEM_PROMPT, PromptPlan
 from assistant.core.chat_tools import (
+    CALENDAR_SETTING,
     MAX_TOOL_ROUNDS,
+    TOOLS_SETTING,
     describe_tool_calls,
     describe_tool_result,
     rejected_tool_use,
@@ -50,8 +52,6 @@ from assistant.ui.worker import ModelBridge, Request
 
 #: A streaming reply is written to the database at most this often (seconds).
 SAVE_INTERVAL = 1.0
-#: Settings: whether chat offers the calendar tools, and which calendar they use.
-TOOLS_SETTING, CALENDAR_SETTING = "chat_tools", "chat_calendar"
 NO_MODEL_TEXT = "No model is loaded yet.\nChoose File → Open model file… to pick a GGUF model."
 
 
