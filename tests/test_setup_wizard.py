@@ -114,3 +114,29 @@ def test_slow_machine_is_offered_the_smaller_build(qtbot, hub, smollm_path, tiny
     qtbot.waitUntil(lambda: wizard.done_button.isEnabled(), timeout=30_000)
     wizard.reject()
     close_window(window)
+
+
+def test_models_page_lists_builds_uses_and_deletes_downloaded_files(qtbot, hub, smollm_path, tmp_path):
+    from assistant.core.paths import models_dir
+    from assistant.ui.models_page import ModelsPage
+
+    catalog = _catalog(smollm_path)
+    window = open_window(qtbot, FakeEngine())
+    page = ModelsPage(catalog, PROFILES["16 GB laptop (AVX2)"], 8192)
+    qtbot.addWidget(page)
+    assert page.table.rowCount() == 1 and page.table.item(0, 5).text() == ""
+    page.table.selectRow(0)
+    assert page.download_button.isEnabled() and not page.use_button.isEnabled()
+    target = models_dir() / smollm_path.name
+    target.write_bytes(smollm_path.read_bytes())
+    page.refresh()
+    page.table.selectRow(0)
+    assert page.table.item(0, 5).text() == "yes" and page.use_button.isEnabled()
+    assert "Model files use 0.1 GB" in page.disk_label.text()
+    with qtbot.waitSignal(page.useRequested) as used:
+        page.use_button.click()
+    assert used.args == [str(target)]
+    with qtbot.waitSignal(page.deleted):
+        page.delete_button.click()
+    assert not target.exists() and page.table.item(0, 5).text() == ""
+    close_window(window)

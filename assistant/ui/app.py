@@ -15,6 +15,7 @@ from assistant.core.paths import resource_path
 from assistant.core.store import Store
 from assistant.ui.calendar_page import CalendarPage
 from assistant.ui.main_window import MainWindow
+from assistant.ui.models_page import ModelsPage
 from assistant.ui.theme import apply_theme
 from assistant.ui.worker import ModelBridge
 
@@ -32,10 +33,42 @@ def create_window(store: Store, engine: Engine, model: str | None = None) -> Mai
     calendar_page = CalendarPage(store)
     window.add_page(calendar_page, "Calendar")
     window.calendar_page = calendar_page
+    add_models_page(window)
     path = model or settings.remembered_model(store)
     if path:
         window.open_model(str(Path(path).expanduser()))
     return window
+
+
+def add_models_page(window: MainWindow) -> ModelsPage | None:
+    """The Models tab (catalog builds, fit, disk use); skipped with a notice if the catalog is unreadable."""
+    from assistant.core.catalog import CatalogError, load_catalog
+    from assistant.core.hardware import probe
+
+    try:
+        catalog = load_catalog()
+    except CatalogError as exc:
+        window.show_error("The model catalog could not be read", str(exc))
+        return None
+    page = ModelsPage(catalog, probe(check_offload=False), settings.context_size(window.store))
+    window.add_page(page, "Models")
+    page.useRequested.connect(window.open_model)
+
+    def download(build_id: str) -> None:
+        wizard = window.open_setup_wizard()
+        if wizard is not None:
+            wizard.preselect(build_id)
+            wizard.finished.connect(lambda _result: page.refresh())
+
+    def forget(path: str) -> None:
+        remembered = settings.remembered_model(window.store)
+        if remembered and Path(remembered) == Path(path).resolve():
+            window.store.set_setting(settings.MODEL_PATH, None)
+
+    page.downloadRequested.connect(download)
+    page.deleted.connect(forget)
+    window.models_page = page
+    return page
 
 
 def first_run(window: MainWindow) -> None:

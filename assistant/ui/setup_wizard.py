@@ -209,6 +209,13 @@ class SetupWizard(QDialog):
         column.addLayout(buttons)
         self.pages.addWidget(page)
 
+    def preselect(self, build_id: str) -> None:
+        """Start with this build selected (from the Models page)."""
+        for row in range(self.build_list.count()):
+            item = self.build_list.item(row)
+            if item.data(Qt.ItemDataRole.UserRole) == build_id:
+                self.build_list.setCurrentItem(item)
+
     def _on_build_picked(self, item: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
         if item is not None:
             self.selected = self.catalog.build(item.data(Qt.ItemDataRole.UserRole))
