@@ -15,6 +15,7 @@ from assistant.core.paths import resource_path
 from assistant.core.store import Store
 from assistant.ui.calendar_page import CalendarPage
 from assistant.ui.main_window import MainWindow
+from assistant.ui.meetings_page import MeetingsPage
 from assistant.ui.models_page import ModelsPage
 from assistant.ui.theme import apply_theme
 from assistant.ui.worker import ModelBridge
@@ -30,6 +31,9 @@ def create_window(store: Store, engine: Engine, model: str | None = None) -> Mai
     """Build the main window around a worker thread and start loading the model."""
     bridge = ModelBridge(engine)
     window = MainWindow(store, bridge)
+    meetings_page = MeetingsPage(store, bridge)
+    window.add_page(meetings_page, "Meetings")
+    window.meetings_page = meetings_page
     calendar_page = CalendarPage(store)
     window.add_page(calendar_page, "Calendar")
     window.calendar_page = calendar_page

@@ -1,0 +1,79 @@
+"""A live meeting-notes session: text arrives from any thread (pasted steps, the
+recorder's transcript), a worker keeps the notes current, and closing the feed
+gives the final notes after only the tail is processed."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from assistant.core.engine import Engine
+from assistant.core.notes import MeetingNotes
+from assistant.core.summarize import MeetingContext, RollingSummarizer, SummaryProgress, SummaryResult
+
+
+class LiveFeed:
+    """Thread-safe inbox of transcript text for a live session."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._parts: list[str] = []
+        self.closed = threading.Event()
+        self.arrived = threading.Event()
+
+    def put(self, text: str) -> None:
+        if text and not self.closed.is_set():
+            with self._lock:
+                self._parts.append(text)
+            self.arrived.set()
+
+    def close(self) -> None:
+        """The meeting ended: no more text comes."""
+        self.closed.set()
+        self.arrived.set()
+
+    def drain(self) -> str:
+        with self._lock:
+            text, self._parts = "".join(self._parts), []
+        self.arrived.clear()
+        return text
+
+
+def run_live_session(
+    engine: Engine,
+    stop: threading.Event,
+    report: Callable[[object], None],
+    feed: LiveFeed,
+    context: MeetingContext | None = None,
+    min_update_tokens: int = 300,
+    poll_seconds: float = 0.2,
+) -> SummaryResult:
+    """Fold text from ``feed`` into notes until it is closed, then finish.
+
+    ``report`` receives the :class:`MeetingNotes` after each update and
+    :class:`SummaryProgress` while finishing (both from this thread).
+    """
+    rolling = RollingSummarizer(engine, context, min_update_tokens=min_update_tokens, on_update=report)
+    while not stop.is_set():
+        text = feed.drain()
+        if text:
+            rolling.feed(text)
+        if rolling.step(stop):
+            continue
+        if feed.closed.is_set():
+            rest = feed.drain()
+            if not rest:
+                break
+            rolling.feed(rest)
+            continue
+        feed.arrived.wait(poll_seconds)
+    return rolling.finish(stop, progress=report)
+
+
+def live_notes_of(update: object) -> MeetingNotes | None:
+    """The notes carried by a report from :func:`run_live_session`."""
+    if isinstance(update, MeetingNotes):
+        return update
+    if isinstance(update, SummaryProgress):
+        return update.notes
+    return None
