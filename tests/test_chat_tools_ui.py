@@ -100,3 +100,10 @@ def test_read_only_tools_answer_the_model_directly(qtbot, fake_model):
     assert window.chat_view.bubbles[2].body.text().startswith("Calendar: 0 events")
     assert window.chat_view.bubbles[-1].text == "You have nothing planned."
     close_window(window)
+
+
+def test_tool_names_known_to_the_window_match_the_tools():
+    from assistant.core.chat_tools import TOOL_NAMES
+    from assistant.ui.main_window import _TOOL_NAMES
+
+    assert set(_TOOL_NAMES) == TOOL_NAMES

@@ -10,4 +10,6 @@ COMMAND_MODULES: list[str] = [
     "assistant.commands.models",
     "assistant.commands.summarize",
     "assistant.commands.calendar",
+    "assistant.commands.transcribe",
+    "assistant.commands.bench",
 ]

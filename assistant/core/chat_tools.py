@@ -14,7 +14,7 @@ from assistant.core.chat import DEFAULT_SYSTEM_PROMPT
 from assistant.core.tools import TOOLS, ToolCall, build_system_prompt, parse_model_output
 
 TOOL_NAMES = {tool["function"]["name"] for tool in TOOLS}
-#: Settings: whether chat offers the calendar tools, and which calendar they use.
+#: Settings: whether chat offers the calendar tools, and which calendar they use (same keys as the window's).
 TOOLS_SETTING, CALENDAR_SETTING = "chat_tools", "chat_calendar"
 MAX_TOOL_ROUNDS = 4  # model calls in a row without the user speaking
 

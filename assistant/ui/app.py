@@ -6,17 +6,14 @@ import sys
 from pathlib import Path
 
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from assistant import __version__
 from assistant.core import settings
 from assistant.core.engine import Engine
 from assistant.core.paths import resource_path
 from assistant.core.store import Store
-from assistant.ui.calendar_page import CalendarPage
 from assistant.ui.main_window import MainWindow
-from assistant.ui.meetings_page import MeetingsPage
-from assistant.ui.models_page import ModelsPage
 from assistant.ui.theme import apply_theme
 from assistant.ui.worker import ModelBridge
 
@@ -31,31 +28,41 @@ def create_window(store: Store, engine: Engine, model: str | None = None) -> Mai
     """Build the main window around a worker thread and start loading the model."""
     bridge = ModelBridge(engine)
     window = MainWindow(store, bridge)
-    meetings_page = MeetingsPage(store, bridge)
-    window.add_page(meetings_page, "Meetings")
-    window.meetings_page = meetings_page
-    calendar_page = CalendarPage(store)
-    window.add_page(calendar_page, "Calendar")
-    window.calendar_page = calendar_page
-    add_models_page(window)
+    window.add_page("Meetings", lambda: _meetings_page(window))
+    window.add_page("Calendar", lambda: _calendar_page(window))
+    window.add_page("Models", lambda: _models_page(window))
     path = model or settings.remembered_model(store)
     if path:
         window.open_model(str(Path(path).expanduser()))
     return window
 
 
-def add_models_page(window: MainWindow) -> ModelsPage | None:
-    """The Models tab (catalog builds, fit, disk use); skipped with a notice if the catalog is unreadable."""
+# Pages are built the first time they are shown, so start-up imports only the chat.
+def _meetings_page(window: MainWindow) -> QWidget:
+    from assistant.ui.meetings_page import MeetingsPage
+
+    return MeetingsPage(window.store, window.bridge)
+
+
+def _calendar_page(window: MainWindow) -> QWidget:
+    from assistant.ui.calendar_page import CalendarPage
+
+    return CalendarPage(window.store)
+
+
+def _models_page(window: MainWindow) -> QWidget:
+    """The Models tab (catalog builds, fit, disk use), or the reason it cannot be shown."""
     from assistant.core.catalog import CatalogError, load_catalog
     from assistant.core.hardware import probe
+    from assistant.ui.models_page import ModelsPage
 
     try:
         catalog = load_catalog()
     except CatalogError as exc:
-        window.show_error("The model catalog could not be read", str(exc))
-        return None
+        label = QLabel(f"The model catalog could not be read: {exc}")
+        label.setWordWrap(True)
+        return label
     page = ModelsPage(catalog, probe(check_offload=False), settings.context_size(window.store))
-    window.add_page(page, "Models")
     page.useRequested.connect(window.open_model)
 
     def download(build_id: str) -> None:
@@ -71,7 +78,6 @@ def add_models_page(window: MainWindow) -> ModelsPage | None:
 
     page.downloadRequested.connect(download)
     page.deleted.connect(forget)
-    window.models_page = page
     return page
 
 

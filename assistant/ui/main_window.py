@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 from datetime import datetime
 from pathlib import Path
 
@@ -31,23 +33,19 @@ from PySide6.QtWidgets import (
 
 from assistant import __version__
 from assistant.core import settings
-from assistant.core.calendars import CalendarError, EventDraft, TaskDraft, local_zone, open_calendar
 from assistant.core.chat import DEFAULT_SYSTEM_PROMPT, PromptPlan
-from assistant.core.chat_tools import (
-    CALENDAR_SETTING,
-    MAX_TOOL_ROUNDS,
-    TOOLS_SETTING,
-    describe_tool_calls,
-    describe_tool_result,
-    rejected_tool_use,
-    tool_calls_in,
-    tools_system_prompt,
-)
 from assistant.core.engine import GenerationParams, GenerationStats, LoadInfo
-from assistant.core.tools import TOOLS, ToolCall, confirmation_result, run_tool_call
 from assistant.core.store import COMPLETE, PARTIAL, STREAMING, Store, StoredMessage
 from assistant.ui.chat_view import ChatView, MessageBubble
-from assistant.ui.event_card import EventCard
+
+if TYPE_CHECKING:  # the calendar stack is imported when the chat first needs it
+    from assistant.core.calendars import EventDraft, TaskDraft
+    from assistant.core.tools import ToolCall
+    from assistant.ui.event_card import EventCard
+
+#: Settings: whether chat offers the calendar tools, and which calendar they use.
+TOOLS_SETTING, CALENDAR_SETTING = "chat_tools", "chat_calendar"
+_TOOL_NAMES = ("create_calendar_event", "create_task", "list_calendar_events", "find_free_slot")
 from assistant.ui.worker import ModelBridge, Request
 
 #: A streaming reply is written to the database at most this often (seconds).
@@ -89,6 +87,8 @@ class MainWindow(QMainWindow):
         self._tool_rounds = 0
         self.error_box: QMessageBox | None = None
         self.wizard: QDialog | None = None
+        self._pages: dict[str, QWidget] = {}
+        self._page_factories: dict[str, tuple[Callable[[], QWidget], QWidget]] = {}
         self.setWindowTitle("Llama Desk")
         self.resize(1100, 720)
         self._build_widgets()
@@ -159,6 +159,7 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(splitter, "Chat")
+        self.tabs.currentChanged.connect(self._on_tab_changed)
         self.setCentralWidget(self.tabs)
 
         status = self.statusBar()
@@ -423,6 +424,10 @@ class MainWindow(QMainWindow):
         history = [{"role": m.role, "content": m.content} for m in self._messages()]
         system, params = conversation.system_prompt, GenerationParams()
         if self.tools_enabled:
+            from assistant.core.calendars import local_zone
+            from assistant.core.chat_tools import tools_system_prompt
+            from assistant.core.tools import TOOLS
+
             system = tools_system_prompt(system, datetime.now(local_zone()), local_zone().key)
             params = GenerationParams(tools=TOOLS)
         self.reply_message = self.store.add_message(conversation.id, "assistant", "", status=STREAMING)
@@ -483,6 +488,11 @@ class MainWindow(QMainWindow):
     # -- calendar tools -------------------------------------------------------
     def _after_reply_with_tools(self, reply: str) -> None:
         """Run the tool calls in a finished reply: reads at once, proposals as cards."""
+        from assistant.core.calendars import CalendarError, local_zone, open_calendar
+        from assistant.core.chat_tools import MAX_TOOL_ROUNDS, describe_tool_calls, rejected_tool_use, tool_calls_in
+        from assistant.core.tools import run_tool_call
+        from assistant.ui.event_card import EventCard
+
         calls = tool_calls_in(reply)
         if not calls:
             reason = rejected_tool_use(reply)
@@ -523,6 +533,8 @@ class MainWindow(QMainWindow):
     def _on_card_decided(
         self, call: ToolCall, proposal: EventDraft | TaskDraft, saved: EventDraft | TaskDraft | None, message: str
     ) -> None:
+        from assistant.core.tools import confirmation_result
+
         self.pending_cards.pop(call.id, None)
         result = confirmation_result(saved, saved=True) if saved is not None else confirmation_result(proposal, saved=False)
         self._add_tool_result(call, result)
@@ -533,6 +545,8 @@ class MainWindow(QMainWindow):
     def _add_tool_result(self, call: ToolCall, result: dict) -> None:
         if self.conversation_id is None:
             return
+        from assistant.core.chat_tools import describe_tool_result
+
         content = json.dumps(result, ensure_ascii=False, default=str)
         self.store.add_message(self.conversation_id, "tool", content)
         self.chat_view.add_message("tool", content, display=describe_tool_result(content))
@@ -568,9 +582,45 @@ class MainWindow(QMainWindow):
         self.reply_bubble = None
         self._update_controls()
 
-    def add_page(self, widget: QWidget, title: str) -> None:
-        """Add a page (meetings, calendar, ...) beside the chat."""
-        self.tabs.addTab(widget, title)
+    def add_page(self, title: str, factory: Callable[[], QWidget]) -> None:
+        """Add a page beside the chat; it is built the first time it is shown or asked for."""
+        placeholder = QWidget()
+        self._page_factories[title] = (factory, placeholder)
+        self.tabs.addTab(placeholder, title)
+
+    def page(self, title: str) -> QWidget:
+        """The page called ``title``, built now if it was not yet."""
+        if title not in self._pages:
+            factory, placeholder = self._page_factories[title]
+            widget = factory()
+            self._pages[title] = widget
+            index = self.tabs.indexOf(placeholder)
+            current = self.tabs.currentIndex()
+            self.tabs.blockSignals(True)
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, widget, title)
+            self.tabs.setCurrentIndex(current)
+            self.tabs.blockSignals(False)
+            placeholder.deleteLater()
+        return self._pages[title]
+
+    def _on_tab_changed(self, index: int) -> None:
+        title = self.tabs.tabText(index)
+        if title in self._page_factories:
+            self.page(title)
+            self.tabs.setCurrentIndex(index)
+
+    @property
+    def meetings_page(self):  # noqa: ANN201 - MeetingsPage (imported lazily)
+        return self.page("Meetings")
+
+    @property
+    def calendar_page(self):  # noqa: ANN201 - CalendarPage
+        return self.page("Calendar")
+
+    @property
+    def models_page(self):  # noqa: ANN201 - ModelsPage or an error label
+        return self.page("Models")
 
     # -- misc -----------------------------------------------------------------
     def show_about(self) -> None:
@@ -592,6 +642,10 @@ class MainWindow(QMainWindow):
 
 def _display(role: str, content: str) -> str | None:
     """What a stored message shows instead of its raw text (tool calls and results)."""
+    if role == "user" or role == "notice" or (role == "assistant" and not any(name in content for name in _TOOL_NAMES)):
+        return None  # cheap check first: the calendar stack loads only for real tool messages
+    from assistant.core.chat_tools import describe_tool_calls, describe_tool_result
+
     if role == "tool":
         return describe_tool_result(content)
     if role == "assistant":
