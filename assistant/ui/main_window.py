@@ -634,6 +634,10 @@ class MainWindow(QMainWindow):
         """Stop any reply, save what it wrote, then end the worker thread before closing."""
         if self.request is not None:
             self.request.stop()
+        for page in self._pages.values():
+            shutdown = getattr(page, "shutdown", None)
+            if shutdown is not None:
+                shutdown()
         self.bridge.shutdown()
         if self.reply_message is not None:
             self.store.update_message(self.reply_message.id, content=self.reply_text, status=PARTIAL)

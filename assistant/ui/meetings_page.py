@@ -43,6 +43,8 @@ from assistant.core.transcript import TranscriptError, load_transcript
 from assistant.ui.event_card import EventDialog
 from assistant.ui.worker import ModelBridge, Request
 
+AUDIO_SUFFIXES = {".wav", ".mp3", ".m4a", ".mp4", ".webm", ".ogg", ".flac", ".mkv", ".mov"}
+SPEECH_MODEL_SETTING = "speech_model"  # folder or id of the faster-whisper model (else the first downloaded)
 LIVE_STEP_WORDS = 60  # "Simulate live": words fed per step
 LIVE_STEP_MS = 1000
 
@@ -105,7 +107,7 @@ class MeetingsPage(QWidget):
         column.addLayout(header)
 
         tools = QHBoxLayout()
-        self.open_button = QPushButton("Open transcript…")
+        self.open_button = QPushButton("Open transcript or recording…")
         self.open_button.clicked.connect(self._open_clicked)
         tools.addWidget(self.open_button)
         self.summarize_button = QPushButton("Summarize")
@@ -154,9 +156,21 @@ class MeetingsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
-        self.recorder_slot = QVBoxLayout()  # the recording panel goes here when available
+        self.recorder_slot = QVBoxLayout()
         column.insertLayout(2, self.recorder_slot)
+        self.recorder = self._make_recorder()
         self._update_controls()
+
+    def _make_recorder(self) -> QWidget:
+        from assistant.ui.recorder import RecorderPanel
+
+        panel = RecorderPanel(stt_model=self.store.get_setting(SPEECH_MODEL_SETTING) or None)
+        panel.recordingStarted.connect(self._on_recording_started)
+        panel.transcriptSpan.connect(self._on_span)
+        panel.finished.connect(self._on_recording_finished)
+        panel.errorOccurred.connect(lambda message: self.status.setText(f"<span style='color:#c5221f'>{message}</span>"))
+        self.recorder_slot.addWidget(panel)
+        return panel
 
     def _update_controls(self) -> None:
         busy = self.request is not None
@@ -271,8 +285,74 @@ class MeetingsPage(QWidget):
             self._save_transcript()
         return self.meeting_id
 
+    # -- recording ------------------------------------------------------------
+    def _on_recording_started(self, _folder: str) -> None:
+        """A new meeting whose transcript and notes grow while people speak."""
+        self.meeting_id = None
+        self.title_edit.setText("Meeting " + datetime.now().strftime("%d %b %H:%M"))
+        self.date_edit.setDateTime(QDateTime.currentDateTime())
+        self.transcript_edit.clear()
+        self.notes_view.clear()
+        self._markdown, self.notes = "", None
+        self._ensure_meeting()
+        if self.bridge.engine.loaded and self.request is None:
+            self.start_live()
+        else:
+            self.status.setText("Recording. Load a model to get notes while the meeting goes on.")
+
+    def _on_span(self, text: str) -> None:
+        self.transcript_edit.appendPlainText(text)
+        self.feed_live(text + "\n")
+
+    def _on_recording_finished(self, audio_path: str) -> None:
+        self._save_transcript()
+        self.end_live()
+        self.status.setText(f"Recording saved to {audio_path}. " + self.status.text())
+
+    def transcribe_audio(self, path: str) -> None:
+        """Import an audio or video file: transcribe on its own thread, then summarize."""
+        from assistant.ui.transcribe_job import TranscribeJob
+
+        self.meeting_id = None
+        self.title_edit.setText(Path(path).stem.replace("_", " ").strip().capitalize())
+        self.transcript_edit.clear()
+        self.notes_view.clear()
+        self._markdown, self.notes = "", None
+        job = TranscribeJob(path, self, model=self.store.get_setting(SPEECH_MODEL_SETTING) or None)
+        job.progressed.connect(self._on_transcribe_progress)
+        job.done.connect(self._on_transcribed)
+        job.failed.connect(lambda message: self.status.setText(f"<span style='color:#c5221f'>{message}</span>"))
+        self.transcribe_job = job
+        self.cancel_button.setEnabled(True)
+        job.start()
+
+    def _on_transcribe_progress(self, done: float, total: float) -> None:
+        self.progress.setRange(0, max(1, int(total)))
+        self.progress.setValue(int(done))
+        self.progress.setFormat(f"Transcribing: {int(done)} of {int(total)} s")
+
+    def _on_transcribed(self, text: str, cancelled: bool) -> None:
+        self.transcript_edit.setPlainText(text)
+        self._ensure_meeting()
+        self.status.setText("Transcription stopped; what was heard so far is kept." if cancelled else "Transcribed.")
+        if text.strip() and not cancelled and self.bridge.engine.loaded:
+            self.live_box.setChecked(False)
+            self.summarize()
+
+    def shutdown(self) -> None:
+        """End the recorder's and the transcription's threads (before the app exits)."""
+        self.cancel()
+        job = getattr(self, "transcribe_job", None)
+        if job is not None:
+            job.stop()
+        if self.recorder is not None:
+            self.recorder.shutdown()
+
     # -- files ----------------------------------------------------------------
     def open_file(self, path: str) -> bool:
+        if Path(path).suffix.lower() in AUDIO_SUFFIXES:
+            self.transcribe_audio(path)
+            return True
         try:
             transcript = load_transcript(path)
         except TranscriptError as exc:
@@ -291,7 +371,12 @@ class MeetingsPage(QWidget):
         return True
 
     def _open_clicked(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open transcript", "", "Transcripts (*.txt *.md *.vtt *.srt);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Open transcript or recording",
+            "",
+            "Transcripts and recordings (*.txt *.md *.vtt *.srt *.wav *.mp3 *.m4a *.mp4 *.webm *.ogg *.flac);;All files (*)",
+        )
         if path:
             self.open_file(path)
 
@@ -374,6 +459,9 @@ class MeetingsPage(QWidget):
             self.end_live()
 
     def cancel(self) -> None:
+        job = getattr(self, "transcribe_job", None)
+        if job is not None:
+            job.stop()
         self._live_timer.stop()
         if self.request is not None:
             self.request.stop()
