@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
@@ -78,7 +79,23 @@ def _models_page(window: MainWindow) -> QWidget:
 
     page.downloadRequested.connect(download)
     page.deleted.connect(forget)
+    page.speechModelReady.connect(lambda folder: window.store.set_setting("speech_model", folder))
     return page
+
+
+def recover_recordings(window: MainWindow) -> list[str]:
+    """Offer recordings an earlier run left unfinished; transcribe and summarize the first one kept."""
+    from assistant.core.recording import find_interrupted_recordings
+
+    if not find_interrupted_recordings():
+        return []
+    from assistant.ui.recorder import offer_recovery
+
+    paths = [str(path) for path in offer_recovery(window)]
+    if paths:
+        window.tabs.setCurrentIndex(window.tabs.indexOf(window.meetings_page))
+        window.meetings_page.transcribe_audio(paths[0])
+    return paths
 
 
 def first_run(window: MainWindow) -> None:
@@ -101,6 +118,7 @@ def run_app(model: str | None = None) -> int:
     window.show()
     if not model:
         first_run(window)
+    QTimer.singleShot(0, lambda: recover_recordings(window))
     code = app.exec()
     store.close()
     return code

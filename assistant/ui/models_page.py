@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+import threading
+
+from PySide6.QtCore import QThread, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -23,6 +25,31 @@ from assistant.core.hardware import HardwareProfile, describe
 from assistant.core.paths import models_dir
 from assistant.core.selector import Preferences, fit_table, gb
 
+class SpeechDownload(QThread):
+    """Downloads one faster-whisper model folder, verified, on its own thread."""
+
+    progressed = Signal(str)
+    done = Signal(str, str)  # folder, error ("" when fine)
+
+    def __init__(self, model, parent=None) -> None:  # noqa: ANN001
+        super().__init__(parent)
+        self.model = model
+        self.cancel = threading.Event()
+
+    def run(self) -> None:
+        from assistant.core.download import DownloadError, download_speech_model
+
+        def report(update) -> None:  # noqa: ANN001
+            self.progressed.emit(f"{update.file}: {gb(update.done_bytes)} of {gb(update.total_bytes or 0)}")
+
+        try:
+            folder = download_speech_model(self.model, progress=report, cancel=self.cancel)
+        except (DownloadError, OSError) as exc:
+            self.done.emit("", str(exc))
+        else:
+            self.done.emit(str(folder), "")
+
+
 COLUMNS = ("Build", "Download", "Needs", "Fit", "Speed", "On disk")
 
 
@@ -32,6 +59,7 @@ class ModelsPage(QWidget):
     useRequested = Signal(str)
     downloadRequested = Signal(str)
     deleted = Signal(str)  # path of a removed file
+    speechModelReady = Signal(str)  # folder of a downloaded speech model
 
     def __init__(self, catalog: Catalog, profile: HardwareProfile, context_length: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -57,6 +85,18 @@ class ModelsPage(QWidget):
             buttons.addWidget(button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
+        layout.addWidget(QLabel("<b>Speech to text</b> (for recording meetings)"))
+        self.speech_label = QLabel()
+        self.speech_label.setWordWrap(True)
+        layout.addWidget(self.speech_label)
+        speech_row = QHBoxLayout()
+        self.speech_button = QPushButton("Download speech model")
+        self.speech_button.clicked.connect(self._speech_clicked)
+        speech_row.addWidget(self.speech_button)
+        self.speech_status = QLabel()
+        speech_row.addWidget(self.speech_status, 1)
+        layout.addLayout(speech_row)
+        self.speech_job: SpeechDownload | None = None
         self.use_button.clicked.connect(self._use_clicked)
         self.download_button.clicked.connect(self._download_clicked)
         self.delete_button.clicked.connect(self._delete_clicked)
@@ -84,6 +124,46 @@ class ModelsPage(QWidget):
         used = sum(path.stat().st_size for path in Path(models_dir()).rglob("*") if path.is_file())
         self.disk_label.setText(f"Model files use {gb(used)} in {models_dir()}.")
         self._update_buttons()
+        if hasattr(self, "speech_label"):
+            self._refresh_speech()
+
+    def speech_choice(self):  # noqa: ANN201 - SpeechChoice
+        from assistant.core.speech_choice import choose_speech_model
+
+        return choose_speech_model(self.profile, self.catalog)
+
+    def _refresh_speech(self) -> None:
+        if not self.catalog.speech:
+            self.speech_label.setText("The catalog lists no speech models.")
+            self.speech_button.setEnabled(False)
+            return
+        choice = self.speech_choice()
+        present = (Path(models_dir()) / choice.model.id).is_dir()
+        self.speech_label.setText(f"Recommended: {choice.reason}" + (" Downloaded." if present else ""))
+        self.speech_button.setEnabled(not present and self.speech_job is None)
+
+    def _speech_clicked(self) -> None:
+        choice = self.speech_choice()
+        job = SpeechDownload(choice.model, self)
+        job.progressed.connect(lambda text: self.speech_status.setText(text))
+        job.done.connect(self._speech_done)
+        self.speech_job = job
+        self.speech_button.setEnabled(False)
+        job.start()
+
+    def _speech_done(self, folder: str, error: str) -> None:
+        self.speech_job = None
+        if error:
+            self.speech_status.setText(f"<span style='color:#c5221f'>{error}</span>")
+        else:
+            self.speech_status.setText(f"Ready in {folder}.")
+            self.speechModelReady.emit(folder)
+        self.refresh()
+
+    def shutdown(self) -> None:
+        if self.speech_job is not None:
+            self.speech_job.cancel.set()
+            self.speech_job.wait()
 
     def selected_build_id(self) -> str | None:
         rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
