@@ -75,16 +75,16 @@ def test_migrations_run_once_and_in_order(tmp_path, monkeypatch):
     calls = []
 
     def add_column(db: sqlite3.Connection) -> None:
-        calls.append("2")
+        calls.append("next")
         db.execute("ALTER TABLE conversations ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0")
 
     monkeypatch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS, add_column])
     upgraded = Store(path)
-    assert upgraded.schema_version == 2
+    assert upgraded.schema_version == len(store_module.MIGRATIONS)
     upgraded.create_conversation("x")
     upgraded.close()
     Store(path).close()
-    assert calls == ["2"]
+    assert calls == ["next"]
 
 
 def test_database_from_a_newer_version_is_refused_clearly(tmp_path):
@@ -95,3 +95,18 @@ def test_database_from_a_newer_version_is_refused_clearly(tmp_path):
     db.close()
     with pytest.raises(RuntimeError, match="newer version"):
         Store(path)
+
+
+def test_a_version_1_database_is_upgraded_keeping_its_conversations(tmp_path):
+    path = tmp_path / "h.sqlite3"
+    db = sqlite3.connect(path)
+    store_module._migrate_1(db)
+    db.execute("INSERT INTO conversations (title, system_prompt, created, updated) VALUES ('old', '', 1, 1)")
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    store = Store(path)
+    [conversation] = store.list_conversations()
+    assert (conversation.title, conversation.engine) == ("old", "local")
+    store.set_conversation_engine(conversation.id, "remote")
+    assert store.get_conversation(conversation.id).engine == "remote"

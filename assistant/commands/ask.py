@@ -10,6 +10,7 @@ import time
 from assistant.core import settings
 from assistant.core.chat import DEFAULT_SYSTEM_PROMPT, plan_prompt
 from assistant.core.engine import Engine, EngineError, GenerationParams
+from assistant.core.engine_choice import add_engine_arguments, engine_from_args
 
 SELF_TEST_PROMPT = "Say hello in one short sentence."
 
@@ -17,7 +18,7 @@ SELF_TEST_PROMPT = "Say hello in one short sentence."
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("ask", help="answer one question on stdout", description="Stream one answer to stdout.")
     parser.add_argument("question", help="what to ask")
-    parser.add_argument("--model", dest="ask_model", metavar="PATH", help="GGUF model file (default: the remembered one)")
+    add_engine_arguments(parser)
     parser.add_argument("--system", default=DEFAULT_SYSTEM_PROMPT, help="system prompt")
     parser.add_argument("--max-tokens", type=int, default=None, help="stop after this many tokens")
     parser.add_argument("--ctx", type=int, default=None, help="context size in tokens")
@@ -55,7 +56,7 @@ def stream_answer(engine: Engine, question: str, system: str, params: Generation
 
 def run_ask(args: argparse.Namespace) -> int:
     try:
-        engine = load_engine(resolve_model(args.ask_model or args.model), args.ctx)
+        engine = engine_from_args(args, args.ctx)
         stream_answer(engine, args.question, args.system, GenerationParams(max_tokens=args.max_tokens))
     except EngineError as exc:
         print(f"llama-desk: {exc}", file=sys.stderr)

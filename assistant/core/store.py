@@ -58,8 +58,13 @@ def _migrate_1(db: sqlite3.Connection) -> None:
     )
 
 
+def _migrate_2(db: sqlite3.Connection) -> None:
+    """Each conversation remembers which engine answers it ("local" or "remote")."""
+    db.execute("ALTER TABLE conversations ADD COLUMN engine TEXT NOT NULL DEFAULT 'local'")
+
+
 #: Schema migrations in order; migration i (0-based) takes version i to i + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_1]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_1, _migrate_2]
 
 
 @dataclass
@@ -69,6 +74,7 @@ class Conversation:
     system_prompt: str
     created: float
     updated: float
+    engine: str = "local"  # "local" (this computer) or "remote" (the team server)
 
 
 @dataclass
@@ -140,7 +146,7 @@ class Store:
             "INSERT INTO conversations (title, system_prompt, created, updated) VALUES (?, ?, ?, ?)",
             (title, system_prompt, now, now),
         )
-        return Conversation(int(cursor.lastrowid), title, system_prompt, now, now)
+        return Conversation(int(cursor.lastrowid), title, system_prompt, now, now, "local")
 
     def list_conversations(self) -> list[Conversation]:
         rows = self.db.execute("SELECT * FROM conversations ORDER BY updated DESC, id DESC").fetchall()
@@ -152,6 +158,9 @@ class Store:
 
     def rename_conversation(self, conversation_id: int, title: str) -> None:
         self.db.execute("UPDATE conversations SET title = ? WHERE id = ?", (title.strip() or "Untitled", conversation_id))
+
+    def set_conversation_engine(self, conversation_id: int, engine: str) -> None:
+        self.db.execute("UPDATE conversations SET engine = ? WHERE id = ?", (engine, conversation_id))
 
     def set_system_prompt(self, conversation_id: int, system_prompt: str) -> None:
         self.db.execute("UPDATE conversations SET system_prompt = ? WHERE id = ?", (system_prompt, conversation_id))

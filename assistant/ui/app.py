@@ -35,6 +35,8 @@ def create_window(store: Store, engine: Engine, model: str | None = None) -> Mai
     path = model or settings.remembered_model(store)
     if path:
         window.open_model(str(Path(path).expanduser()))
+    if store.get_setting("server_url"):
+        window.connect_server()
     return window
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QFileDialog,
     QHBoxLayout,
@@ -74,7 +75,10 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.store = store
         self.bridge = bridge
-        self.model_info: LoadInfo | None = None
+        self.model_info: LoadInfo | None = None  # the model on this computer
+        self.remote_bridge: ModelBridge | None = None  # the team server, when one is set up
+        self.remote_info: LoadInfo | None = None
+        self.remote_error = ""
         self.loading_path: str | None = None
         self.conversation_id: int | None = None
         self.request: Request | None = None
@@ -128,6 +132,17 @@ class MainWindow(QMainWindow):
         main = QWidget()
         column = QVBoxLayout(main)
         column.setContentsMargins(0, 0, 0, 8)
+        engine_row = QHBoxLayout()
+        engine_row.setContentsMargins(12, 6, 12, 0)
+        engine_row.addWidget(QLabel("Answered by:"))
+        self.engine_box = QComboBox()
+        self.engine_box.addItem("the model on this computer", "local")
+        self.engine_box.addItem("the team server", "remote")
+        self.engine_box.setToolTip("Which model answers this conversation (set up a team server in Settings)")
+        self.engine_box.currentIndexChanged.connect(self._engine_chosen)
+        engine_row.addWidget(self.engine_box)
+        engine_row.addStretch(1)
+        column.addLayout(engine_row)
         self.chat_view = ChatView()
         self.chat_view.set_placeholder(NO_MODEL_TEXT)
         column.addWidget(self.chat_view, 1)
@@ -209,6 +224,11 @@ class MainWindow(QMainWindow):
         chat_menu.addAction(self.stop_action)
         self.addAction(self.stop_action)
 
+        settings_action = QAction("&Settings…", self)
+        settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
+        settings_action.triggered.connect(self.open_settings)
+        file_menu.insertAction(quit_action, settings_action)
+
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About Llama Desk", self)
         about.triggered.connect(self.show_about)
@@ -227,7 +247,7 @@ class MainWindow(QMainWindow):
 
     def _update_controls(self) -> None:
         busy = self.request is not None or bool(self.pending_cards)
-        ready = self.model_info is not None and self.loading_path is None
+        ready = self.active_info is not None and (self.loading_path is None or self.uses_remote)
         self.send_button.setEnabled(ready and not busy)
         self.stop_button.setEnabled(busy)
         self.stop_action.setEnabled(busy)
@@ -235,6 +255,111 @@ class MainWindow(QMainWindow):
         self.regenerate_button.setEnabled(ready and not busy and has_reply)
         self.new_button.setEnabled(not busy)
         self.conversation_list.setEnabled(not busy)
+        self.engine_box.setEnabled(not busy and self.conversation_id is not None)
+        remote_item = self.engine_box.model().item(1)
+        remote_item.setEnabled(self.remote_bridge is not None)
+
+    # -- engines --------------------------------------------------------------
+    @property
+    def uses_remote(self) -> bool:
+        """Whether the current conversation is answered by the team server."""
+        conversation = self.store.get_conversation(self.conversation_id) if self.conversation_id else None
+        return conversation is not None and conversation.engine == "remote"
+
+    @property
+    def active_bridge(self) -> ModelBridge:
+        return self.remote_bridge if self.uses_remote and self.remote_bridge is not None else self.bridge
+
+    @property
+    def active_info(self) -> LoadInfo | None:
+        return self.remote_info if self.uses_remote else self.model_info
+
+    def connect_server(self) -> bool:
+        """(Re)connect to the team server in the settings; the local model stays loaded."""
+        from assistant.core.remote_engine import RemoteEngine, RemoteEngineError
+        from assistant.ui.settings_dialog import SERVER_MODEL, SERVER_URL
+
+        if self.remote_bridge is not None:
+            self.remote_bridge.shutdown()
+            self.remote_bridge = None
+            self.remote_info = None
+        url = self.store.get_setting(SERVER_URL)
+        if not url:
+            self._update_controls()
+            return False
+        model = self.store.get_setting(SERVER_MODEL) or ""
+        try:
+            engine = RemoteEngine(url, model or None)
+        except RemoteEngineError as exc:
+            self.remote_error = str(exc)
+            self.show_error("The team server cannot be used", str(exc))
+            return False
+        bridge = ModelBridge(engine)
+        bridge.worker.loaded.connect(self._on_remote_loaded)
+        bridge.worker.loadFailed.connect(self._on_remote_load_failed)
+        for worker in (bridge.worker,):
+            worker.planned.connect(self._on_planned)
+            worker.tokens.connect(self._on_tokens)
+            worker.finished.connect(self._on_finished)
+            worker.failed.connect(self._on_failed)
+        self.remote_bridge = bridge
+        bridge.load(model, settings.context_size(self.store))
+        self._update_controls()
+        return True
+
+    def _on_remote_loaded(self, info: LoadInfo) -> None:
+        self.remote_info = info
+        self.remote_error = ""
+        self._show_engine()
+        self._update_controls()
+
+    def _on_remote_load_failed(self, _path: str, message: str) -> None:
+        self.remote_info = None
+        self.remote_error = message
+        self._show_engine()
+        self._update_controls()
+
+    def _engine_chosen(self, index: int) -> None:
+        kind = self.engine_box.itemData(index)
+        if self.conversation_id is not None and kind:
+            self.store.set_conversation_engine(self.conversation_id, kind)
+        self._show_engine()
+        self._update_controls()
+
+    def _show_engine(self) -> None:
+        """Status bar and chooser for the current conversation's engine."""
+        remote = self.uses_remote
+        self.engine_box.blockSignals(True)
+        self.engine_box.setCurrentIndex(1 if remote else 0)
+        self.engine_box.blockSignals(False)
+        if remote:
+            if self.remote_info is not None:
+                self.model_label.setText(f"{self.remote_info.model_name}  ·  team server")
+                self.model_label.setToolTip(self.remote_info.path)
+            else:
+                self.model_label.setText("Team server: " + (self.remote_error or "connecting…"))
+        elif self.model_info is not None:
+            self.model_label.setText(f"{self.model_info.model_name}  ·  {self.model_info.n_threads} threads")
+            self.model_label.setToolTip(self.model_info.path)
+        self._set_context(0)
+
+    def open_settings(self) -> QDialog:
+        from assistant.ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.store, self)
+        dialog.accepted.connect(self.connect_server)
+        dialog.benchmarkRequested.connect(self.open_benchmark)
+        dialog.open()
+        self.settings_dialog = dialog
+        return dialog
+
+    def open_benchmark(self) -> QDialog | None:
+        from assistant.ui.benchmark_dialog import BenchmarkDialog
+
+        dialog = BenchmarkDialog(self.bridge, self)
+        dialog.open()
+        self.benchmark_dialog = dialog
+        return dialog
 
     # -- model ----------------------------------------------------------------
     def open_model(self, path: str) -> None:
@@ -273,10 +398,8 @@ class MainWindow(QMainWindow):
         self.loading_path = None
         self.model_info = info
         settings.remember_model(info.path, self.store)
-        self.model_label.setText(f"{info.model_name}  ·  {info.n_threads} threads")
-        self.model_label.setToolTip(info.path)
         self.chat_view.set_placeholder("Ask anything. Everything stays on this computer.")
-        self._set_context(0)
+        self._show_engine()
         self._update_controls()
 
     def _on_load_failed(self, path: str, message: str) -> None:
@@ -293,7 +416,7 @@ class MainWindow(QMainWindow):
         self.error_box = box
 
     def _set_context(self, used: int) -> None:
-        total = self.model_info.n_ctx if self.model_info else 0
+        total = self.active_info.n_ctx if self.active_info else 0
         self.context_meter.setMaximum(max(total, 1))
         self.context_meter.setValue(min(used, max(total, 1)))
         self.context_meter.setFormat(f"context: {used:,} / {total:,}")
@@ -322,7 +445,7 @@ class MainWindow(QMainWindow):
         self.chat_view.clear()
         for message in self._messages():
             self.chat_view.add_message(message.role, message.content, message.status, _display(message.role, message.content))
-        self._set_context(0)
+        self._show_engine()
         self._update_controls()
 
     def _on_conversation_clicked(self, item: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
@@ -387,7 +510,9 @@ class MainWindow(QMainWindow):
     def send(self, text: str | None = None) -> bool:
         """Send the input box's text (or ``text``); returns whether a reply was started."""
         text = (self.input.toPlainText() if text is None else text).strip()
-        if not text or self.request is not None or self.pending_cards or self.model_info is None or self.loading_path:
+        if not text or self.request is not None or self.pending_cards or self.active_info is None:
+            return False
+        if self.loading_path and not self.uses_remote:
             return False
         self._tool_rounds = 0
         if self.conversation_id is None:
@@ -405,7 +530,7 @@ class MainWindow(QMainWindow):
 
     def regenerate(self) -> bool:
         """Replace the last reply with a new one."""
-        if self.request is not None or self.pending_cards or self.model_info is None:
+        if self.request is not None or self.pending_cards or self.active_info is None:
             return False
         self._tool_rounds = 0
         messages = self._messages()
@@ -435,7 +560,7 @@ class MainWindow(QMainWindow):
         self.reply_text = ""
         self._last_save = time.monotonic()
         self.speed_label.setText("thinking…")
-        self.request = self.bridge.chat(system, history, params)
+        self.request = self.active_bridge.chat(system, history, params)
         self._update_controls()
 
     @property
@@ -639,6 +764,8 @@ class MainWindow(QMainWindow):
             if shutdown is not None:
                 shutdown()
         self.bridge.shutdown()
+        if self.remote_bridge is not None:
+            self.remote_bridge.shutdown()
         if self.reply_message is not None:
             self.store.update_message(self.reply_message.id, content=self.reply_text, status=PARTIAL)
         event.accept()

@@ -21,6 +21,9 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from assistant.core.chat import plan_prompt
 from assistant.core.engine import Engine, EngineError, GenerationParams, Message
 
+#: Request ids are unique across every bridge (a window may talk to a local and a remote model).
+_REQUEST_IDS = itertools.count(1)
+
 #: Token batches reach the GUI at most this many times a second.
 MAX_UI_UPDATES_PER_SECOND = 30
 
@@ -150,7 +153,7 @@ class ModelBridge(QObject):
         self._generate.connect(self.worker.generate)
         self._chat.connect(self.worker.chat)
         self._run_task.connect(self.worker.run_task)
-        self._ids = itertools.count(1)
+        self._ids = _REQUEST_IDS
         self.active: dict[int, Request] = {}
         self.worker.finished.connect(self._forget)
         self.worker.failed.connect(self._forget)

@@ -1,0 +1,924 @@
+"""The remote engine: a model served by an OpenAI-compatible server (llama.cpp server, Ollama, vLLM, ...).
+
+Everything goes through the chat completions API with ``httpx`` (TLS verification on):
+
+* **Loading** means connecting: ``GET /v1/models`` checks the server and the key, picks the
+  model (the one asked for, else the first listed), and reads the served context size when
+  the server reports it (llama.cpp ``/props``, vLLM ``max_model_len``); otherwise the
+  ``n_ctx`` given to :meth:`RemoteEngine.load` (the app's context-size setting) is used.
+* **Streaming** reads server-sent events. Stopping shuts the connection down (also while the
+  server is still reading the prompt), which makes llama.cpp-based servers stop generating.
+* **Token statistics** come from the server's ``usage`` (``stream_options.include_usage``);
+  servers that send none get one completion token counted per streamed chunk (llama.cpp,
+  vLLM and Ollama send one token per chunk) and an estimated prompt size.
+* **Tool calls** the server returns as structured ``tool_calls`` are turned into the same
+  text the local model writes, ``{"name": ..., "parameters": {...}}`` (one call per line),
+  yielded as the last piece — so :func:`assistant.core.tools.parse_model_output` handles both
+  paths alike. The structured calls are also kept in :attr:`RemoteEngine.last_tool_calls`.
+  Servers that leave tool calls as text (llama-cpp-python without ``tool_choice``) stream the
+  model's own text, parsed the same way.
+  A server that refuses tools with automatic tool choice (vLLM without
+  ``--enable-auto-tool-choice``) is asked again with ``tool_choice: "none"``.
+* **JSON-schema output** is requested as ``{"type": "json_schema", ...}``; a server that
+  rejects that form gets ``{"type": "json_object", "schema": ...}`` (llama-cpp-python's
+  form), and the engine remembers which one worked.
+* **Counting tokens** uses the server's tokenizer when it has one (``/tokenize`` of llama.cpp
+  and vLLM, ``/extras/tokenize`` of llama-cpp-python); otherwise it is an ESTIMATE of one
+  token per 4 characters (:data:`CHARS_PER_TOKEN`), good for English prose only.
+  :meth:`RemoteEngine.count_prompt_tokens` is always approximate: the server renders its own
+  chat template, so a fixed allowance per message is added (:data:`MESSAGE_OVERHEAD`).
+
+Errors are :class:`RemoteEngineError` subclasses with messages for the user. A stream that
+breaks mid-reply keeps what was already yielded: the generator sets
+``last_stats.finish_reason = "error"`` and then raises :class:`StreamInterruptedError`
+(its ``partial_text`` holds the reply so far), so the UI keeps the text and marks it partial.
+
+API key: the ``api_key`` argument, else the ``LLAMA_DESK_API_KEY`` environment variable, else
+the OS keyring (service ``llama-desk``, user name = the normalized API base URL, see
+:func:`keyring_user`). It is never sent over plain ``http://`` to another computer.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import math
+import os
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Self
+from urllib.parse import urlsplit
+
+import httpx
+
+from assistant.core.engine import (
+    Engine,
+    EngineError,
+    GenerationParams,
+    GenerationStats,
+    LoadInfo,
+    Message,
+    ProgressCallback,
+)
+
+KEYRING_SERVICE = "llama-desk"
+API_KEY_ENV = "LLAMA_DESK_API_KEY"
+DEFAULT_TIMEOUT = 120.0  # seconds without any byte from the server (a busy server may queue requests)
+CONNECT_TIMEOUT = 10.0
+MAX_RETRIES = 3  # extra attempts after "429 Too Many Requests" / "503" with Retry-After
+MAX_RETRY_WAIT = 30.0  # longer requested waits are reported to the user instead
+CHARS_PER_TOKEN = 4  # the estimate when the server has no tokenizer endpoint
+MESSAGE_OVERHEAD = 5  # role header and end-of-turn tokens per message (Llama 3 template)
+PROMPT_OVERHEAD = 32  # template preamble (Llama 3.2 writes knowledge/today dates in the system turn)
+TOOLS_OVERHEAD = 80  # instructions the template adds around tool definitions
+_TOKEN_CACHE_SIZE = 512
+
+
+# ----------------------------------------------------------------------------- errors
+
+
+class RemoteEngineError(EngineError):
+    """Something went wrong talking to the model server; the message is meant for the user."""
+
+
+class ServerUnreachableError(RemoteEngineError):
+    """No connection could be made (wrong address, server down, network, TLS)."""
+
+
+class AuthenticationError(RemoteEngineError):
+    """The server refused the API key (HTTP 401/403) or needs one."""
+
+
+class RateLimitedError(RemoteEngineError):
+    """The server kept answering 429 "too many requests" (``retry_after``: seconds it asked for)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ServerTimeoutError(RemoteEngineError):
+    """The server stopped sending data for longer than the timeout."""
+
+
+class ModelNotFoundError(RemoteEngineError):
+    """The server has no model of that name."""
+
+
+class ServerError(RemoteEngineError):
+    """The server answered with an error (HTTP 4xx/5xx or an error event in the stream)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class StreamInterruptedError(RemoteEngineError):
+    """The reply broke off; ``partial_text`` is what had already arrived (and been yielded)."""
+
+    def __init__(self, message: str, partial_text: str = "") -> None:
+        super().__init__(message)
+        self.partial_text = partial_text
+
+
+# ----------------------------------------------------------------------------- addresses and keys
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def normalize_base_url(url: str) -> str:
+    """The API base (ending in ``/v1``) for what a user typed: ``host:8080``, ``http://h:8080/``, ``.../v1``."""
+    text = (url or "").strip()
+    if text and "://" not in text:
+        text = "http://" + text
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RemoteEngineError(
+            f"'{url}' is not a server address. It should look like http://127.0.0.1:8080/v1 "
+            "or https://llm.example.com/v1."
+        )
+    path = parts.path.rstrip("/")
+    if not path.endswith("/v1"):
+        path += "/v1"
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def keyring_user(base_url: str) -> str:
+    """The keyring user name the API key of this server is stored under."""
+    return normalize_base_url(base_url)
+
+
+def store_api_key(base_url: str, api_key: str) -> None:
+    """Keep the API key of this server in the OS keyring (an empty key deletes it)."""
+    import keyring
+    import keyring.errors
+
+    try:
+        if api_key:
+            keyring.set_password(KEYRING_SERVICE, keyring_user(base_url), api_key)
+        else:
+            forget_api_key(base_url)
+    except keyring.errors.KeyringError as exc:
+        raise RemoteEngineError(
+            f"The API key could not be saved in the system keyring ({exc}). "
+            f"You can set the {API_KEY_ENV} environment variable instead."
+        ) from None
+
+
+def forget_api_key(base_url: str) -> None:
+    """Remove this server's API key from the keyring (no error if there is none)."""
+    import keyring
+    import keyring.errors
+
+    try:
+        keyring.delete_password(KEYRING_SERVICE, keyring_user(base_url))
+    except keyring.errors.PasswordDeleteError:
+        pass
+    except keyring.errors.KeyringError:
+        pass
+
+
+def find_api_key(base_url: str, api_key: str | None = None) -> str | None:
+    """The key to use: the one given, else ``LLAMA_DESK_API_KEY``, else the keyring entry."""
+    if api_key:
+        return api_key
+    if os.environ.get(API_KEY_ENV):
+        return os.environ[API_KEY_ENV]
+    try:
+        import keyring
+        import keyring.errors
+
+        return keyring.get_password(KEYRING_SERVICE, keyring_user(base_url)) or None
+    except Exception:  # noqa: BLE001 - no usable keyring means "no stored key"
+        return None
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+@dataclass
+class ConnectionStatus:
+    """The result of :meth:`RemoteEngine.test_connection`; ``str()`` gives the message."""
+
+    ok: bool
+    message: str
+    models: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    """``Retry-After`` as seconds: a number, or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _server_message(response: httpx.Response) -> str:
+    """The error text a server put in its answer, shortened."""
+    try:
+        text = response.text
+    except (httpx.HTTPError, UnicodeDecodeError):
+        return ""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text.strip()[:300]
+    if isinstance(data, dict):
+        error = data.get("error", data.get("detail", data.get("message")))
+        if isinstance(error, dict):
+            error = error.get("message") or json.dumps(error)
+        if error is not None:
+            return str(error).strip().splitlines()[0][:300] if str(error).strip() else ""
+    return text.strip()[:300]
+
+
+def _wire_messages(messages: list[Message]) -> list[Message]:
+    """Messages as the OpenAI API wants them: tool-call arguments as JSON strings."""
+    wired: list[Message] = []
+    for message in messages:
+        message = dict(message)
+        calls = message.get("tool_calls")
+        if calls:
+            fixed = []
+            for call in calls:
+                call = dict(call)
+                function = dict(call.get("function") or {})
+                if not isinstance(function.get("arguments"), str):
+                    function["arguments"] = json.dumps(function.get("arguments") or {}, ensure_ascii=False)
+                call["function"] = function
+                call.setdefault("type", "function")
+                fixed.append(call)
+            message["tool_calls"] = fixed
+        if message.get("content") is None:
+            message["content"] = ""
+        wired.append(message)
+    return wired
+
+
+def tool_calls_as_text(calls: list[dict[str, Any]]) -> str:
+    """Structured tool calls in the text form Llama 3.2 writes: one ``{"name", "parameters"}`` JSON per line."""
+    lines = []
+    for call in calls:
+        function = call.get("function") or {}
+        raw = function.get("arguments") or ""
+        try:
+            arguments: Any = json.loads(raw) if isinstance(raw, str) and raw.strip() else (raw or {})
+        except ValueError:
+            arguments = None
+        if isinstance(arguments, dict):
+            lines.append(json.dumps({"name": function.get("name", ""), "parameters": arguments}, ensure_ascii=False))
+        else:  # not JSON: hand it on as-is, the parser will refuse it (nothing runs)
+            lines.append(json.dumps({"name": function.get("name", ""), "arguments": raw}, ensure_ascii=False))
+    return "\n".join(lines)
+
+
+def _shutdown_socket(response: httpx.Response) -> None:
+    """Break the connection under a response, waking a thread blocked reading it."""
+    stream = response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    if sock is None:
+        return
+    try:
+        # Shut down a duplicate of the descriptor: the connection is the same, and an
+        # ssl.SSLSocket's own shutdown() would also tear down its TLS state under the reader.
+        duplicate = socket.socket(fileno=os.dup(sock.fileno()))
+    except OSError:
+        return
+    try:
+        duplicate.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    finally:
+        duplicate.close()
+
+
+# ----------------------------------------------------------------------------- the engine
+
+
+class RemoteEngine(Engine):
+    """Streams replies from an OpenAI-compatible chat completions server.
+
+    ``base_url``: the server address (``/v1`` is added when missing). ``model``: the model to
+    use (default: the first one the server lists). ``timeout``: seconds to wait for the next
+    data from the server. ``tool_choice``: sent with requests that carry tools (None: the
+    server decides, ``"auto"`` in OpenAI terms). ``ca_bundle``: a CA file for servers with a
+    company certificate (verification stays on). ``server_tokenizer=False`` skips the server's
+    tokenizer (one request per uncached text) and always uses the 4-characters estimate.
+    """
+
+    kind = "remote"
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str | None = None,
+        api_key: str | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        max_retries: int = MAX_RETRIES,
+        max_retry_wait: float = MAX_RETRY_WAIT,
+        tool_choice: str | dict[str, Any] | None = None,
+        ca_bundle: str | Path | None = None,
+        server_tokenizer: bool = True,
+    ) -> None:
+        super().__init__()
+        self.base_url = normalize_base_url(base_url)
+        self.root_url = self.base_url[: -len("/v1")]
+        self.model = model or None
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.max_retry_wait = max_retry_wait
+        self.tool_choice = tool_choice
+        self.server_tokenizer = server_tokenizer
+        self.last_tool_calls: list[dict[str, Any]] = []
+        self.server_kind = ""
+        self._api_key = find_api_key(self.base_url, api_key)
+        host = urlsplit(self.base_url).hostname or ""
+        self.encrypted = self.base_url.startswith("https://") or _is_loopback(host)
+        if self._api_key and not self.encrypted:
+            raise RemoteEngineError(
+                "An API key is set for this server (in the settings, or in the LLAMA_DESK_API_KEY variable), "
+                "but its address starts with http://, so the key would travel unencrypted. Use the server's "
+                "https:// address."
+            )
+        verify: ssl.SSLContext | bool = True
+        if ca_bundle:
+            try:
+                verify = ssl.create_default_context(cafile=str(ca_bundle))
+            except (OSError, ssl.SSLError) as exc:
+                raise RemoteEngineError(f"The CA certificate file {ca_bundle} could not be read ({exc}).") from None
+        headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+        self._client = httpx.Client(
+            headers=headers, timeout=httpx.Timeout(timeout, connect=connect_timeout), verify=verify
+        )
+        self._response_format_style = "json_schema"  # becomes "json_object" if the server rejects it
+        self._send_usage_option = True
+        self._tool_choice_fallback: str | None = None  # "none" once the server refused automatic tool calls
+        self._tokenizer: str | None = None  # "tokenize", "extras" or None (estimate)
+        self._tokenizer_offset = 0  # special tokens the tokenizer endpoint adds to every text
+        self._token_cache: dict[str, int] = {}
+        self._models: list[dict[str, Any]] = []
+
+    # -- plumbing -------------------------------------------------------------
+    def close(self) -> None:
+        """Close the connections to the server."""
+        self.unload()
+        self._client.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _translate(self, exc: httpx.HTTPError) -> RemoteEngineError:
+        where = self.base_url
+        if isinstance(exc, httpx.ConnectTimeout):
+            return ServerUnreachableError(
+                f"The server at {where} did not accept a connection in time. Check the address and your "
+                "network; your local model still works."
+            )
+        if isinstance(exc, httpx.TimeoutException):
+            return ServerTimeoutError(
+                f"The server at {where} stopped answering (nothing for {self.timeout:g} s). It may be "
+                "overloaded; try again, or use the local model."
+            )
+        if isinstance(exc, httpx.ConnectError):
+            text = str(exc)
+            if "CERTIFICATE" in text.upper() or "SSL" in text.upper():
+                return ServerUnreachableError(
+                    f"The server at {where} presented a certificate that could not be verified ({text}). "
+                    "Ask your administrator for the right address or CA certificate."
+                )
+            return ServerUnreachableError(
+                f"Could not reach the server at {where} ({text or 'connection refused'}). Check the address "
+                "and that the server is running; your local model still works."
+            )
+        if isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
+            return RemoteEngineError(f"'{where}' is not a usable server address ({exc}).")
+        return ServerUnreachableError(f"The connection to the server at {where} failed: {exc}.")
+
+    def _status_error(self, response: httpx.Response, retry_after: float | None = None) -> RemoteEngineError:
+        status = response.status_code
+        detail = _server_message(response)
+        suffix = f" (server says: {detail})" if detail else ""
+        if status in (401, 403):
+            if not self._api_key:
+                return AuthenticationError(
+                    f"The server at {self.base_url} needs an API key{suffix}. Enter it in the server "
+                    f"settings, or set {API_KEY_ENV}."
+                )
+            return AuthenticationError(
+                f"The server at {self.base_url} refused the API key (HTTP {status}){suffix}. Check the key "
+                "in the server settings."
+            )
+        if status == 429:
+            wait = f" It asks to wait {retry_after:.0f} s." if retry_after else ""
+            return RateLimitedError(
+                f"The server at {self.base_url} is busy with other requests (too many requests).{wait} "
+                "Try again in a moment, or use the local model.",
+                retry_after,
+            )
+        if status == 404 and self.model and "model" in detail.lower():
+            return ModelNotFoundError(f"The server has no model called '{self.model}'{suffix}.")
+        if status >= 500:
+            return ServerError(f"The server at {self.base_url} had an internal error (HTTP {status}){suffix}.", status)
+        return ServerError(f"The server at {self.base_url} rejected the request (HTTP {status}){suffix}.", status)
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        json_body: Any = None,
+        stream: bool = False,
+        stop_event: threading.Event | None = None,
+    ) -> httpx.Response:
+        """Send a request, waiting and retrying on 429/503 with Retry-After; errors become RemoteEngineError.
+
+        Returns a successful response (to be closed by the caller when streaming).
+        """
+        attempt = 0
+        while True:
+            request = self._client.build_request(method, url, json=json_body)
+            try:
+                response = self._client.send(request, stream=stream)
+            except httpx.HTTPError as exc:
+                raise self._translate(exc) from None
+            if response.status_code < 400:
+                return response
+            try:
+                response.read()
+            except httpx.HTTPError:
+                pass
+            finally:
+                response.close()
+            retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
+            retryable = response.status_code == 429 or (response.status_code == 503 and retry_after is not None)
+            if not retryable or attempt >= self.max_retries:
+                raise self._status_error(response, retry_after)
+            delay = retry_after if retry_after is not None else float(2**attempt)
+            if delay > self.max_retry_wait:
+                raise self._status_error(response, retry_after)
+            attempt += 1
+            if stop_event is not None:
+                if stop_event.wait(delay):
+                    raise _Cancelled()
+            else:
+                time.sleep(delay)
+
+    def _get_json(self, url: str) -> Any:
+        response = self._send("GET", url)
+        try:
+            return response.json()
+        except ValueError:
+            raise ServerError(f"The server at {self.base_url} did not answer with JSON; is this the API address?") from None
+
+    def _probe(self, method: str, url: str, body: Any = None) -> Any:
+        """A request whose failure only means "not supported here" (returns None)."""
+        try:
+            response = self._client.request(method, url, json=body, timeout=min(self.timeout, 10.0))
+        except httpx.HTTPError:
+            return None
+        if response.status_code != 200:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            return None
+
+    # -- models and connection ------------------------------------------------
+    def _fetch_models(self) -> list[dict[str, Any]]:
+        data = self._get_json(f"{self.base_url}/models")
+        items = data.get("data", data.get("models", [])) if isinstance(data, dict) else data
+        self._models = [m for m in (items or []) if isinstance(m, dict) and m.get("id")]
+        self.server_kind = self._guess_server_kind()
+        return self._models
+
+    def list_models(self) -> list[str]:
+        """The model names the server offers (``GET /v1/models``)."""
+        return [str(m["id"]) for m in self._fetch_models()]
+
+    def _guess_server_kind(self) -> str:
+        owners = {str(m.get("owned_by", "")).lower() for m in self._models}
+        if "llamacpp" in owners:
+            return "llama.cpp server"
+        if "vllm" in owners:
+            return "vLLM"
+        if "library" in owners or "ollama" in owners:
+            return "Ollama"
+        if "me" in owners:
+            return "llama-cpp-python server"
+        return "OpenAI-compatible server"
+
+    def test_connection(self) -> ConnectionStatus:
+        """Check the address, the key and the models; a short status for the settings page."""
+        try:
+            models = self.list_models()
+        except RemoteEngineError as exc:
+            return ConnectionStatus(False, str(exc))
+        if not models:
+            return ConnectionStatus(False, f"Connected to {self.base_url}, but the server offers no models.")
+        if self.model and self._match_model(self.model, models) is None:
+            return ConnectionStatus(
+                False, f"Connected, but the server has no model '{self.model}'. It offers: {', '.join(models[:5])}.", models
+            )
+        shown = ", ".join(Path(m).name if "/" in m else m for m in models[:3])
+        more = f" and {len(models) - 3} more" if len(models) > 3 else ""
+        message = f"Connected to {self.server_kind} at {self.base_url}: {len(models)} model(s) ({shown}{more})."
+        if not self.encrypted:
+            message += " Note: plain http:// — conversations travel unencrypted on the network."
+        return ConnectionStatus(True, message, models)
+
+    @staticmethod
+    def _match_model(wanted: str, available: list[str]) -> str | None:
+        if wanted in available:
+            return wanted
+        if f"{wanted}:latest" in available:  # Ollama's default tag
+            return f"{wanted}:latest"
+        return None
+
+    def load(self, path: str | Path = "", *, n_ctx: int = 8192, progress: ProgressCallback | None = None) -> LoadInfo:
+        """Connect: ``path`` is the model name on the server ("" = the ``model`` given, else the first listed).
+
+        The context size is the server's when it reports one, else ``n_ctx``.
+        """
+        started = time.perf_counter()
+        if progress:
+            progress(0.0)
+        self.unload()
+        models = [str(m["id"]) for m in self._fetch_models()]
+        wanted = str(path) if path else (self.model or "")
+        if wanted:
+            chosen = self._match_model(wanted, models)
+            if chosen is None:
+                offered = ", ".join(models[:8]) or "none"
+                raise ModelNotFoundError(f"The server has no model called '{wanted}'. It offers: {offered}.")
+        elif models:
+            chosen = models[0]
+        else:
+            raise ModelNotFoundError(f"The server at {self.base_url} offers no models. Ask its administrator to load one.")
+        self.model = chosen
+        if progress:
+            progress(0.5)
+        context = self._served_context(chosen) or n_ctx
+        self._probe_tokenizer()
+        self.info = LoadInfo(
+            model_name=chosen,
+            path=self.base_url,
+            n_ctx=int(context),
+            n_threads=0,
+            load_seconds=time.perf_counter() - started,
+            architecture=self.server_kind or "remote",
+        )
+        if progress:
+            progress(1.0)
+        return self.info
+
+    def _served_context(self, model: str) -> int | None:
+        entry = next((m for m in self._models if m.get("id") == model), {})
+        for key in ("max_model_len", "context_length", "context_window", "max_context_length"):  # vLLM and others
+            if isinstance(entry.get(key), int) and entry[key] > 0:
+                return entry[key]
+        props = self._probe("GET", f"{self.root_url}/props")  # llama.cpp server
+        if isinstance(props, dict):
+            settings = props.get("default_generation_settings") or {}
+            for value in (settings.get("n_ctx"), props.get("n_ctx")):
+                if isinstance(value, int) and value > 0:
+                    return value
+        meta = entry.get("meta") or {}
+        if isinstance(meta.get("n_ctx_train"), int) and meta["n_ctx_train"] > 0:
+            return meta["n_ctx_train"]
+        return None
+
+    def _require_loaded(self) -> str:
+        if self.info is None or not self.model:
+            raise EngineError("Not connected to a model server yet.")
+        return self.model
+
+    # -- tokens ---------------------------------------------------------------
+    def _tokenize_remote(self, style: str, text: str) -> int | None:
+        if style == "tokenize":  # llama.cpp ("content") and vLLM ("prompt") share this path
+            body = {"model": self.model, "content": text, "prompt": text, "add_special": False, "add_special_tokens": False}
+            data = self._probe("POST", f"{self.root_url}/tokenize", body)
+        else:  # llama-cpp-python
+            data = self._probe("POST", f"{self.root_url}/extras/tokenize", {"model": self.model, "input": text})
+        if isinstance(data, dict) and isinstance(data.get("tokens"), list):
+            return len(data["tokens"])
+        return None
+
+    def _probe_tokenizer(self) -> None:
+        self._tokenizer = None
+        self._token_cache.clear()
+        if not self.server_tokenizer:
+            return
+        for style in ("tokenize", "extras"):
+            empty = self._tokenize_remote(style, "")
+            sample = self._tokenize_remote(style, "Hello world") if empty is not None else None
+            if empty is not None and sample is not None and sample > empty:
+                self._tokenizer = style
+                self._tokenizer_offset = empty
+                return
+
+    @property
+    def exact_token_counts(self) -> bool:
+        """True when :meth:`count_tokens` uses the server's tokenizer, False for the 4-characters estimate."""
+        return self._tokenizer is not None
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens in ``text``: the server's tokenizer, else about one token per 4 characters."""
+        if not text:
+            return 0
+        cached = self._token_cache.get(text)
+        if cached is not None:
+            return cached
+        count = None
+        if self._tokenizer is not None:
+            raw = self._tokenize_remote(self._tokenizer, text)
+            if raw is not None:
+                count = max(0, raw - self._tokenizer_offset)
+        if count is None:
+            count = math.ceil(len(text) / CHARS_PER_TOKEN)
+        if len(self._token_cache) >= _TOKEN_CACHE_SIZE:
+            self._token_cache.clear()
+        self._token_cache[text] = count
+        return count
+
+    def count_prompt_tokens(self, messages: list[Message], params: GenerationParams | None = None) -> int:
+        """APPROXIMATE prompt size: the text's tokens plus fixed allowances for the server's template."""
+        params = params or GenerationParams()
+        parts: list[str] = []
+        for message in messages:
+            content = message.get("content")
+            parts.append(content if isinstance(content, str) else json.dumps(content or ""))
+            if message.get("tool_calls"):
+                parts.append(json.dumps(message["tool_calls"], ensure_ascii=False))
+        total = self.count_tokens("\n".join(parts)) + MESSAGE_OVERHEAD * len(messages) + PROMPT_OVERHEAD
+        if params.tools:
+            # Llama 3.x templates write each tool with tojson(indent=4): count the indented form.
+            total += self.count_tokens(json.dumps(params.tools, ensure_ascii=False, indent=4)) + TOOLS_OVERHEAD
+        return total
+
+    # -- generation -----------------------------------------------------------
+    def _chat_body(self, messages: list[Message], params: GenerationParams) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": _wire_messages(messages),
+            "stream": True,
+            "temperature": params.temperature,
+            "top_p": params.top_p,
+        }
+        if self._send_usage_option:
+            body["stream_options"] = {"include_usage": True}
+        if params.max_tokens is not None:
+            body["max_tokens"] = params.max_tokens
+        if params.seed is not None:
+            body["seed"] = params.seed
+        if params.stop:
+            body["stop"] = list(params.stop)
+        if params.tools:
+            body["tools"] = params.tools
+            tool_choice = self.tool_choice if self.tool_choice is not None else self._tool_choice_fallback
+            if tool_choice is not None:
+                body["tool_choice"] = tool_choice
+        if params.json_schema is not None:
+            body["response_format"] = self._response_format(params.json_schema)
+        return body
+
+    def _response_format(self, schema: dict[str, Any]) -> dict[str, Any]:
+        if self._response_format_style == "json_schema":
+            return {"type": "json_schema", "json_schema": {"name": "reply", "schema": schema}}
+        return {"type": "json_object", "schema": schema}
+
+    def _open_stream(self, body: dict[str, Any], stop_event: threading.Event) -> httpx.Response:
+        """POST the chat request; on a rejected option, retry once without it (and remember)."""
+        url = f"{self.base_url}/chat/completions"
+        while True:
+            try:
+                return self._send("POST", url, json_body=body, stream=True, stop_event=stop_event)
+            except ServerError as exc:
+                if exc.status not in (400, 422, 500):
+                    raise
+                detail = str(exc).lower()
+                fmt = body.get("response_format")
+                if fmt and fmt.get("type") == "json_schema":
+                    self._response_format_style = "json_object"
+                    body["response_format"] = self._response_format(fmt["json_schema"]["schema"])
+                    continue
+                if "stream_options" in body and "stream_options" in detail:
+                    self._send_usage_option = False
+                    del body["stream_options"]
+                    continue
+                if body.get("tools") and "tool" in detail and body.get("tool_choice") != "none":
+                    # e.g. vLLM started without --enable-auto-tool-choice: the template still shows
+                    # the tools, the model writes its call as text, and the app parses that text.
+                    self._tool_choice_fallback = "none"
+                    body["tool_choice"] = "none"
+                    continue
+                raise
+
+    def stream_chat(
+        self,
+        messages: list[Message],
+        params: GenerationParams | None = None,
+        stop_event: threading.Event | None = None,
+    ) -> Iterator[str]:
+        self._require_loaded()
+        params = params or GenerationParams()
+        stop_event = stop_event or threading.Event()
+        stats = GenerationStats()
+        self.last_stats = stats
+        self.last_tool_calls = []
+        started = time.perf_counter()
+        if stop_event.is_set():
+            stats.finish_reason = "cancelled"
+            return
+        try:
+            response = self._open_stream(self._chat_body(messages, params), stop_event)
+        except _Cancelled:
+            stats.finish_reason = "cancelled"
+            stats.total_seconds = time.perf_counter() - started
+            return
+        except RemoteEngineError:
+            stats.finish_reason = "error"
+            stats.total_seconds = time.perf_counter() - started
+            raise
+        done = threading.Event()
+        watcher = threading.Thread(target=_watch_stop, args=(response, stop_event, done), daemon=True)
+        watcher.start()
+        received: list[str] = []
+        calls: dict[int, dict[str, Any]] = {}
+        usage: dict[str, Any] | None = None
+        finish_reason: str | None = None
+        chunks = 0
+        ended = False  # "[DONE]" or a finish_reason arrived
+        completed = False
+        try:
+            try:
+                for line in response.iter_lines():
+                    if stop_event.is_set():
+                        break
+                    if not line.startswith("data:"):
+                        continue
+                    data = line[5:].strip()
+                    if data == "[DONE]":
+                        ended = True
+                        break
+                    try:
+                        chunk = json.loads(data)
+                    except ValueError:
+                        continue
+                    if not isinstance(chunk, dict):
+                        continue
+                    if chunk.get("error"):
+                        error = chunk["error"]
+                        text = error.get("message", "") if isinstance(error, dict) else str(error)
+                        raise ServerError(f"The server reported an error while answering ({text or 'no details'}).")
+                    if chunk.get("usage"):
+                        usage = chunk["usage"]
+                    for choice in chunk.get("choices") or []:
+                        if choice.get("index", 0) != 0:
+                            continue
+                        delta = choice.get("delta") or {}
+                        if delta.get("tool_calls"):
+                            chunks += 1
+                            if not stats.time_to_first_token:
+                                stats.time_to_first_token = time.perf_counter() - started
+                            _merge_tool_calls(calls, delta["tool_calls"])
+                        if choice.get("finish_reason"):
+                            finish_reason = choice["finish_reason"]
+                            ended = True
+                        content = delta.get("content")
+                        if content:
+                            chunks += 1
+                            now = time.perf_counter()
+                            if not stats.time_to_first_token:
+                                stats.time_to_first_token = now - started
+                            stats.completion_tokens = chunks
+                            stats.total_seconds = now - started
+                            received.append(content)
+                            yield content
+                            if stop_event.is_set():
+                                break
+                    if stop_event.is_set():
+                        break
+            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                if not stop_event.is_set() and not ended:  # after the finish_reason, only the epilogue is lost
+                    stats.finish_reason = "error"
+                    problem = self._translate(exc) if isinstance(exc, httpx.TimeoutException) else None
+                    raise StreamInterruptedError(
+                        (str(problem) + " The reply so far is kept.") if problem else
+                        f"The connection to {self.base_url} broke off in the middle of the reply; "
+                        "the part received so far is kept.",
+                        "".join(received),
+                    ) from None
+            except ServerError as exc:
+                stats.finish_reason = "error"
+                if received:
+                    raise StreamInterruptedError(f"{exc} The reply so far is kept.", "".join(received)) from None
+                raise
+            if stop_event.is_set():
+                stats.finish_reason = "cancelled"
+            elif not ended:
+                stats.finish_reason = "error"
+                raise StreamInterruptedError(
+                    f"The server at {self.base_url} ended the reply early (the connection closed before the "
+                    "end); the part received so far is kept.",
+                    "".join(received),
+                )
+            else:
+                stats.finish_reason = "stop" if finish_reason in (None, "stop", "tool_calls", "function_call") else finish_reason
+                if calls:
+                    self.last_tool_calls = [calls[i] for i in sorted(calls)]
+                    text = tool_calls_as_text(self.last_tool_calls)
+                    if received:
+                        text = "\n" + text
+                    stats.total_seconds = time.perf_counter() - started
+                    yield text
+            completed = True
+        finally:
+            done.set()
+            response.close()
+            if not completed and stats.finish_reason not in ("error",):
+                stats.finish_reason = "cancelled"  # the consumer stopped reading
+            stats.completion_tokens = chunks
+            stats.total_seconds = time.perf_counter() - started
+            self._apply_usage(stats, usage, messages, params, exact=ended)
+
+    def _apply_usage(
+        self, stats: GenerationStats, usage: dict[str, Any] | None, messages: list[Message], params: GenerationParams, exact: bool
+    ) -> None:
+        if usage:
+            stats.prompt_tokens = int(usage.get("prompt_tokens") or 0)
+            if exact and usage.get("completion_tokens") is not None:
+                stats.completion_tokens = int(usage["completion_tokens"])
+            cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0
+            stats.prompt_tokens_evaluated = max(0, stats.prompt_tokens - int(cached))
+            return
+        stats.prompt_tokens = self._estimate_prompt_safely(messages, params)
+        stats.prompt_tokens_evaluated = stats.prompt_tokens
+
+    def _estimate_prompt_safely(self, messages: list[Message], params: GenerationParams) -> int:
+        saved, self._tokenizer = self._tokenizer, None  # no extra request just for statistics
+        try:
+            return self.count_prompt_tokens(messages, params)
+        finally:
+            self._tokenizer = saved
+
+
+class _Cancelled(Exception):
+    """The user stopped while the engine was waiting to retry."""
+
+
+def _merge_tool_calls(calls: dict[int, dict[str, Any]], deltas: list[dict[str, Any]]) -> None:
+    """Accumulate streamed tool-call pieces (arguments arrive in fragments; names may repeat)."""
+    for position, delta in enumerate(deltas):
+        index = delta.get("index", position)
+        call = calls.setdefault(index, {"id": "", "type": "function", "function": {"name": "", "arguments": ""}})
+        if delta.get("id") and not call["id"]:
+            call["id"] = delta["id"]
+        function = delta.get("function") or {}
+        if function.get("name") and not call["function"]["name"]:
+            call["function"]["name"] = function["name"]
+        arguments = function.get("arguments")
+        if isinstance(arguments, str):
+            call["function"]["arguments"] += arguments
+        elif isinstance(arguments, dict):  # some servers send the whole object at once
+            call["function"]["arguments"] = json.dumps(arguments, ensure_ascii=False)
+
+
+def _watch_stop(response: httpx.Response, stop_event: threading.Event, done: threading.Event) -> None:
+    """Shut the connection down as soon as the user stops, even while a read is blocked."""
+    while not done.wait(0.05):
+        if stop_event.is_set():
+            _shutdown_socket(response)
+            return

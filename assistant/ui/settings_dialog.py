@@ -1,0 +1,142 @@
+"""Settings: the team server (OpenAI-compatible), the context size, and performance."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QThread, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from assistant.core import settings
+from assistant.core.store import Store
+
+SERVER_URL, SERVER_MODEL = "server_url", "server_model"
+
+
+class ConnectionCheck(QThread):
+    """Asks the server for its models on a thread of its own (it may be slow or unreachable)."""
+
+    checked = Signal(bool, str, list)
+
+    def __init__(self, url: str, model: str, key: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.url, self.model, self.key = url, model, key
+
+    def run(self) -> None:
+        from assistant.core.remote_engine import RemoteEngine, RemoteEngineError
+
+        try:
+            engine = RemoteEngine(self.url, self.model or None, self.key or None)
+            try:
+                status = engine.test_connection()
+            finally:
+                engine.close()
+        except RemoteEngineError as exc:
+            self.checked.emit(False, str(exc), [])
+            return
+        self.checked.emit(status.ok, status.message, list(status.models))
+
+
+class SettingsDialog(QDialog):
+    """Edits settings in the store; the API key goes to the system keyring only."""
+
+    benchmarkRequested = Signal()
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.setWindowTitle("Settings")
+        self.check: ConnectionCheck | None = None
+        layout = QVBoxLayout(self)
+
+        server = QGroupBox("Team server (optional)")
+        form = QFormLayout(server)
+        self.url_edit = QLineEdit(store.get_setting(SERVER_URL, "") or "")
+        self.url_edit.setPlaceholderText("https://llm.example.com/v1  or  http://127.0.0.1:8080/v1")
+        form.addRow("Address", self.url_edit)
+        self.model_box = QComboBox()
+        self.model_box.setEditable(True)
+        self.model_box.setCurrentText(store.get_setting(SERVER_MODEL, "") or "")
+        form.addRow("Model", self.model_box)
+        self.key_edit = QLineEdit()
+        self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key_edit.setPlaceholderText("leave empty to keep the saved key, or if the server needs none")
+        form.addRow("API key", self.key_edit)
+        self.test_button = QPushButton("Test connection")
+        self.test_button.clicked.connect(self.test_connection)
+        form.addRow(self.test_button)
+        self.server_status = QLabel("Conversations can use this server instead of the model on this computer.")
+        self.server_status.setWordWrap(True)
+        form.addRow(self.server_status)
+        layout.addWidget(server)
+
+        local = QGroupBox("This computer")
+        local_form = QFormLayout(local)
+        self.context_box = QSpinBox()
+        self.context_box.setRange(1024, 131072)
+        self.context_box.setSingleStep(1024)
+        self.context_box.setValue(settings.context_size(store))
+        self.context_box.setSuffix(" tokens")
+        local_form.addRow("Context size", self.context_box)
+        self.bench_button = QPushButton("Benchmark this machine…")
+        self.bench_button.clicked.connect(self.benchmarkRequested)
+        local_form.addRow("Performance", self.bench_button)
+        layout.addWidget(local)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def test_connection(self) -> None:
+        url = self.url_edit.text().strip()
+        if not url:
+            self.server_status.setText("Enter the server's address first.")
+            return
+        self.test_button.setEnabled(False)
+        self.server_status.setText("Connecting…")
+        self.check = ConnectionCheck(url, self.model_box.currentText().strip(), self.key_edit.text().strip(), self)
+        self.check.checked.connect(self._on_checked)
+        self.check.start()
+
+    def _on_checked(self, ok: bool, message: str, models: list) -> None:
+        self.test_button.setEnabled(True)
+        color = "#188038" if ok else "#c5221f"
+        self.server_status.setText(f"<span style='color:{color}'>{message}</span>")
+        if models:
+            current = self.model_box.currentText()
+            self.model_box.clear()
+            self.model_box.addItems(models)
+            self.model_box.setCurrentText(current if current in models else models[0])
+
+    def save(self) -> None:
+        """Store the settings; a new API key goes to the keyring (nothing is saved if that fails)."""
+        url = self.url_edit.text().strip()
+        key = self.key_edit.text().strip()
+        if url and key:
+            from assistant.core.remote_engine import RemoteEngineError, store_api_key
+
+            try:
+                store_api_key(url, key)
+            except RemoteEngineError as exc:
+                self.server_status.setText(f"<span style='color:#c5221f'>{exc}</span>")
+                return
+        self.store.set_setting(SERVER_URL, url or None)
+        self.store.set_setting(SERVER_MODEL, self.model_box.currentText().strip() or None)
+        self.store.set_setting(settings.CONTEXT_SIZE, self.context_box.value())
+        self.accept()
+
+    def done(self, result: int) -> None:  # noqa: D401 - Qt's name
+        if self.check is not None:
+            self.check.wait()
+        super().done(result)
