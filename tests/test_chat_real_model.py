@@ -14,8 +14,16 @@ from assistant.core.store import PARTIAL, Store
 from tests.ui_helpers import close_window, open_window, send_and_wait
 
 
+def _small_context_store() -> Store:
+    """A 1024-token context keeps SmolLM2's replies (which can ramble) short in tests."""
+    store = Store()
+    store.set_setting("context_size", 1024)
+    store.set_setting("chat_tools", False)
+    return store
+
+
 def test_streaming_reply_from_the_real_model_arrives_in_the_chat(qtbot, smollm_path):
-    window = open_window(qtbot, LlamaCppEngine(), str(smollm_path))
+    window = open_window(qtbot, LlamaCppEngine(), str(smollm_path), _small_context_store())
     assert window.model_info is not None, window.error_box and window.error_box.text()
     batches = []
     window.bridge.worker.tokens.connect(lambda _id, text: batches.append(text))
@@ -32,8 +40,7 @@ def test_streaming_reply_from_the_real_model_arrives_in_the_chat(qtbot, smollm_p
 
 def test_stop_during_generation_ends_it_within_one_token(qtbot, smollm_path):
     engine = LlamaCppEngine()
-    window = open_window(qtbot, engine, str(smollm_path))
-    window.store.set_setting("unused", 0)
+    window = open_window(qtbot, engine, str(smollm_path), _small_context_store())
     assert window.send("Write a very long story about the sea, with many chapters.")
     qtbot.waitUntil(lambda: len(window.reply_text) > 10, timeout=120_000)
     tokens_at_stop = engine.last_stats.completion_tokens
@@ -50,7 +57,7 @@ def test_stop_during_generation_ends_it_within_one_token(qtbot, smollm_path):
 
 def test_second_turn_evaluates_only_the_new_tokens(qtbot, smollm_path):
     engine = LlamaCppEngine()
-    window = open_window(qtbot, engine, str(smollm_path))
+    window = open_window(qtbot, engine, str(smollm_path), _small_context_store())
     send_and_wait(qtbot, window, "Hello! Who are you?", timeout=120_000)
     send_and_wait(qtbot, window, "What can you do?", timeout=120_000)
     stats = engine.last_stats
