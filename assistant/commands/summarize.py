@@ -1,0 +1,145 @@
+"""`llama-desk summarize FILE`: meeting notes for a transcript file, without a window.
+
+Markdown goes to stdout (or the validated JSON object with ``--json``); progress and
+notices go to stderr, so the output can be redirected into a file as it is.
+Exit codes: 0 notes written, 1 could not run (file, model, options), 2 the model's answers
+could not be read as structured notes (the plain-text notes are still printed), 130 stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+import threading
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from assistant.core.engine import Engine, EngineError
+from assistant.core.summarize import (
+    MeetingContext,
+    SummarizeError,
+    Summarizer,
+    SummaryProgress,
+)
+from assistant.core.transcript import TranscriptError, load_transcript
+
+DEFAULT_CONTEXT = 8192
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "summarize",
+        help="write meeting notes for a transcript file",
+        description=(
+            "Write structured meeting notes (summary, decisions, action items, open questions, proposed "
+            "follow-up events) for a .txt, .md, .vtt or .srt transcript. Notes go to stdout, progress to stderr."
+        ),
+    )
+    parser.add_argument("file", metavar="FILE", help="transcript file (.txt, .md, .vtt or .srt)")
+    parser.add_argument(
+        "--model", dest="summarize_model", metavar="PATH", help="GGUF model file (default: the one chosen in the app)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the validated notes as a JSON object")
+    parser.add_argument(
+        "--now",
+        metavar="ISO-DATETIME",
+        help="when the meeting took place, e.g. 2026-11-24T10:00 (default: now); relative dates are read against it",
+    )
+    parser.add_argument("--tz", metavar="ZONE", help="your time zone, e.g. Europe/Berlin (default: this computer's)")
+    parser.add_argument("--ctx", type=int, default=None, metavar="N", help=f"context size in tokens (default {DEFAULT_CONTEXT})")
+    parser.add_argument(
+        "--max-tokens", type=int, default=None, metavar="N", help="longest answer per part of the transcript, in tokens"
+    )
+    parser.set_defaults(func=run_summarize)
+
+
+def _remembered_model() -> str | None:
+    try:
+        from assistant.core import settings
+
+        return settings.remembered_model()
+    except (ImportError, OSError, sqlite3.Error):  # no settings store, or it cannot be opened
+        return None
+
+
+def _default_context() -> int:
+    try:
+        from assistant.core import settings
+
+        return int(settings.context_size())
+    except (ImportError, OSError, ValueError, sqlite3.Error):
+        return DEFAULT_CONTEXT
+
+
+def load_engine(path: str, n_ctx: int) -> Engine:
+    """The local engine with the model loaded (a seam: tests replace it with a FakeEngine)."""
+    from assistant.core.llama_engine import LlamaCppEngine
+
+    engine = LlamaCppEngine()
+    engine.load(path, n_ctx=n_ctx)
+    return engine
+
+
+def meeting_context(now: str | None, tz: str | None) -> MeetingContext:
+    """The meeting's moment and zone from the options; raises ValueError with a plain message."""
+    zone = None
+    if tz:
+        try:
+            zone = ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"Unknown time zone '{tz}'. Use a name like Europe/Berlin or America/New_York.") from None
+    moment = None
+    if now:
+        try:
+            moment = datetime.fromisoformat(now)
+        except ValueError:
+            raise ValueError(f"--now '{now}' is not a date and time. Use the form 2026-11-24T10:00.") from None
+    return MeetingContext.create(moment, zone)
+
+
+def _print_progress(update: SummaryProgress) -> None:
+    print(f"[{update.done}/{update.total}] {update.message}", file=sys.stderr, flush=True)
+
+
+def run_summarize(args: argparse.Namespace) -> int:
+    try:
+        context = meeting_context(args.now, args.tz)
+        transcript = load_transcript(args.file)
+    except (ValueError, TranscriptError) as exc:
+        print(f"llama-desk: {exc}", file=sys.stderr)
+        return 1
+    model = args.summarize_model or getattr(args, "model", None) or _remembered_model()
+    if not model:
+        print(
+            "llama-desk: No model given. Pass --model PATH.gguf, or choose a model once in the app.", file=sys.stderr
+        )
+        return 1
+    stop = threading.Event()
+    try:
+        engine = load_engine(model, args.ctx or _default_context())
+        print(
+            f"Summarizing {transcript.word_count:,} words with {engine.info.model_name if engine.info else model} "
+            f"(context {engine.context_size:,} tokens)…",
+            file=sys.stderr,
+            flush=True,
+        )
+        result = Summarizer(engine, context, max_output_tokens=args.max_tokens).summarize(transcript, progress=_print_progress, stop=stop)
+    except (EngineError, SummarizeError) as exc:
+        print(f"llama-desk: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        stop.set()
+        print("llama-desk: stopped.", file=sys.stderr)
+        return 130
+    for notice in result.notices:
+        print(f"Note: {notice}", file=sys.stderr)
+    if args.json:
+        if not result.structured:
+            print("llama-desk: no structured notes could be made; the plain-text notes follow.", file=sys.stderr)
+            print(result.plain_text, file=sys.stderr)
+            return 2
+        print(result.notes.to_json())
+    else:
+        print(result.to_markdown(), end="")
+    return 0 if result.structured else 2
