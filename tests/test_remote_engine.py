@@ -592,3 +592,13 @@ def test_settings_dialog_tests_the_connection_and_keeps_the_key_in_the_keyring(q
     assert list(memory_keyring.passwords.values()) == ["s3cret"]
     for path in store.path.parent.glob(store.path.name + "*"):  # the database and its WAL file
         assert b"s3cret" not in path.read_bytes()
+
+
+def test_cli_ask_with_server(llama_server, monkeypatch):
+    monkeypatch.delenv(API_KEY_ENV, raising=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "assistant", "ask", "Say hi.", "--server", llama_server[0], "--max-tokens", "8", "--stats"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() and "tokens/s" in result.stderr

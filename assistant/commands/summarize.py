@@ -22,6 +22,7 @@ from assistant.core.summarize import (
     Summarizer,
     SummaryProgress,
 )
+from assistant.core.engine_choice import add_engine_arguments, engine_from_args
 from assistant.core.transcript import TranscriptError, load_transcript
 
 DEFAULT_CONTEXT = 8192
@@ -37,9 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument("file", metavar="FILE", help="transcript file (.txt, .md, .vtt or .srt)")
-    parser.add_argument(
-        "--model", dest="summarize_model", metavar="PATH", help="GGUF model file (default: the one chosen in the app)"
-    )
+    add_engine_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print the validated notes as a JSON object")
     parser.add_argument(
         "--now",
@@ -109,15 +108,19 @@ def run_summarize(args: argparse.Namespace) -> int:
     except (ValueError, TranscriptError) as exc:
         print(f"llama-desk: {exc}", file=sys.stderr)
         return 1
-    model = args.summarize_model or getattr(args, "model", None) or _remembered_model()
-    if not model:
+    server = getattr(args, "engine_server", None)
+    model = getattr(args, "engine_model", None) or getattr(args, "model", None) or _remembered_model()
+    if not model and not server:
         print(
             "llama-desk: No model given. Pass --model PATH.gguf, or choose a model once in the app.", file=sys.stderr
         )
         return 1
     stop = threading.Event()
     try:
-        engine = load_engine(model, args.ctx or _default_context())
+        if server:
+            engine = engine_from_args(args, args.ctx or _default_context())
+        else:
+            engine = load_engine(model, args.ctx or _default_context())
         print(
             f"Summarizing {transcript.word_count:,} words with {engine.info.model_name if engine.info else model} "
             f"(context {engine.context_size:,} tokens)…",
