@@ -53,3 +53,10 @@ def test_every_subcommand_has_help():
     result = _run("--help")
     assert result.returncode == 0 and "ask" in result.stdout
     assert _run("ask", "--help").returncode == 0
+
+
+def test_only_subcommands_and_help_load_the_subcommand_modules():
+    from assistant.cli import wants_subcommand
+
+    assert not wants_subcommand([]) and not wants_subcommand(["--model", "x.gguf"])
+    assert wants_subcommand(["ask", "hi"]) and wants_subcommand(["--help"]) and wants_subcommand(["--model", "m", "summarize", "f"])

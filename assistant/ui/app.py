@@ -119,7 +119,7 @@ def run_app(model: str | None = None) -> int:
     window = create_window(store, default_engine(), model)
     window.show()
     if not model:
-        first_run(window)
+        QTimer.singleShot(0, lambda: first_run(window))
     QTimer.singleShot(0, lambda: recover_recordings(window))
     code = app.exec()
     store.close()
