@@ -14,8 +14,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import caldav
-import keyring
-import keyring.backend
 import pytest
 
 from assistant.core.calendars import (
@@ -79,34 +77,7 @@ END:VCALENDAR\r
 """
 
 
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A keyring that keeps secrets in memory only (tests never write a plaintext file)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.secrets.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.secrets[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.secrets.pop((service, username), None)
-
-
-@pytest.fixture()
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
-        yield backend
-    finally:
-        keyring.set_keyring(previous)
+from tests.memory_keyring import MemoryKeyring, memory_keyring  # noqa: E402, F401 - shared fixture
 
 
 def _free_port() -> int:

@@ -11,9 +11,7 @@ import sys
 import threading
 from pathlib import Path
 
-import keyring
 import pytest
-from keyring.backend import KeyringBackend
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -29,31 +27,13 @@ MIRROR = "mirror-org/SmolLM2-GGUF"
 FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
-class MemoryKeyring(KeyringBackend):
-    """An in-memory keyring, so no test touches the real one or a plaintext file."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.secrets.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.secrets[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.secrets.pop((service, username), None)
+from tests.memory_keyring import MemoryKeyring, memory_keyring  # noqa: E402, F401 - shared fixture
 
 
 @pytest.fixture(autouse=True)
-def memory_keyring():  # noqa: ANN201
-    ring, previous = MemoryKeyring(), keyring.get_keyring()
-    keyring.set_keyring(ring)
-    yield ring
-    keyring.set_keyring(previous)
+def _no_real_keyring(memory_keyring: MemoryKeyring) -> MemoryKeyring:  # noqa: F811
+    """Every download test runs with the in-memory keyring."""
+    return memory_keyring
 
 
 @pytest.fixture(scope="session")

@@ -16,8 +16,6 @@ from datetime import datetime
 from pathlib import Path
 
 import httpx
-import keyring
-import keyring.backend
 import pytest
 
 from assistant.core.engine import EngineError, GenerationParams
@@ -95,33 +93,15 @@ def remote(llama_server, monkeypatch):
     engine.close()
 
 
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A test keyring that keeps passwords in a dict (never on disk)."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.passwords.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.passwords.pop((service, username), None)
+from tests.memory_keyring import MemoryKeyring  # noqa: E402
+from tests.memory_keyring import memory_keyring as _shared_keyring  # noqa: E402, F401 - the shared fixture
 
 
 @pytest.fixture
-def memory_keyring(monkeypatch):
+def memory_keyring(_shared_keyring: MemoryKeyring, monkeypatch) -> MemoryKeyring:
+    """The in-memory keyring, with no API key in the environment either."""
     monkeypatch.delenv(API_KEY_ENV, raising=False)
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
+    return _shared_keyring
 
 
 # ----------------------------------------------------------------------------- the real server
@@ -333,7 +313,7 @@ def test_missing_or_wrong_api_key(monkeypatch):
 def test_api_key_from_the_keyring(memory_keyring):
     with MisbehavingServer("ok", api_key="sesame") as server:
         store_api_key(server.url.removesuffix("/v1") + "/", "sesame")  # any spelling of the address
-        assert memory_keyring.passwords == {("llama-desk", keyring_user(server.url)): "sesame"}
+        assert memory_keyring.secrets == {("llama-desk", keyring_user(server.url)): "sesame"}
         engine = _connected(server)
         assert engine.chat(USER) == "".join(REPLY_PIECES)
         engine.close()
@@ -589,7 +569,7 @@ def test_settings_dialog_tests_the_connection_and_keeps_the_key_in_the_keyring(q
     qtbot.addWidget(dialog2)
     dialog2.key_edit.setText("s3cret")
     dialog2.save()
-    assert list(memory_keyring.passwords.values()) == ["s3cret"]
+    assert list(memory_keyring.secrets.values()) == ["s3cret"]
     for path in store.path.parent.glob(store.path.name + "*"):  # the database and its WAL file
         assert b"s3cret" not in path.read_bytes()
 

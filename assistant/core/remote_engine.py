@@ -57,6 +57,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from assistant.core.net import is_loopback
 from assistant.core.engine import (
     Engine,
     EngineError,
@@ -128,17 +129,6 @@ class StreamInterruptedError(RemoteEngineError):
 
 
 # ----------------------------------------------------------------------------- addresses and keys
-
-
-def _is_loopback(host: str) -> bool:
-    import ipaddress
-
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def normalize_base_url(url: str) -> str:
@@ -363,7 +353,7 @@ class RemoteEngine(Engine):
         self.server_kind = ""
         self._api_key = find_api_key(self.base_url, api_key)
         host = urlsplit(self.base_url).hostname or ""
-        self.encrypted = self.base_url.startswith("https://") or _is_loopback(host)
+        self.encrypted = self.base_url.startswith("https://") or is_loopback(host)
         if self._api_key and not self.encrypted:
             raise RemoteEngineError(
                 "An API key is set for this server (in the settings, or in the LLAMA_DESK_API_KEY variable), "

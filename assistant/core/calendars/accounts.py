@@ -6,7 +6,6 @@ service name ``llama-desk`` and the user name ``caldav:<account>:<user>``.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import re
@@ -23,6 +22,7 @@ from assistant.core.calendars.base import (
     CalendarError,
     CalendarNotFoundError,
 )
+from assistant.core.net import is_loopback
 from assistant.core.paths import data_dir
 
 KEYRING_SERVICE = "llama-desk"
@@ -57,15 +57,6 @@ class CalDAVAccount:
 
 def accounts_path() -> Path:
     return data_dir() / "calendar-accounts.json"
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def check_server_url(url: str) -> None:
