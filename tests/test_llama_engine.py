@@ -85,3 +85,15 @@ def test_bad_files_are_refused_before_llama_cpp_sees_them(tmp_path):
     bad.write_bytes(b"not a model" * 50)
     with pytest.raises(ModelFileError, match="not a GGUF"):
         LlamaCppEngine().load(bad)
+
+
+def test_default_threads_leave_a_core_for_the_app(monkeypatch):
+    from assistant.core import llama_engine
+
+    monkeypatch.delenv("LLAMA_DESK_THREADS", raising=False)
+    monkeypatch.setattr(llama_engine, "physical_cores", lambda: 8)
+    assert llama_engine.default_threads() == 7
+    monkeypatch.setattr(llama_engine, "physical_cores", lambda: 1)
+    assert llama_engine.default_threads() == 1
+    monkeypatch.setenv("LLAMA_DESK_THREADS", "3")
+    assert llama_engine.default_threads() == 3 and LlamaCppEngine().n_threads == 3

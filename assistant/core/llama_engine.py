@@ -39,7 +39,7 @@ FALLBACK_TEMPLATE = (
 class LlamaCppEngine(Engine):
     """Runs a GGUF model on this computer.
 
-    Defaults: threads = physical cores; ``use_mmap=False`` so weights repacked at load
+    Defaults: threads = physical cores minus one (see :func:`default_threads`); ``use_mmap=False`` so weights repacked at load
     time do not sit beside a still-resident mapped copy of the file (about a third
     less memory for Q4 builds at the same speed); all layers offloaded to a GPU when
     this build of llama.cpp can offload.
@@ -56,7 +56,7 @@ class LlamaCppEngine(Engine):
         n_batch: int = 512,
     ) -> None:
         super().__init__()
-        self.n_threads = n_threads or physical_cores()
+        self.n_threads = n_threads or default_threads()
         self.use_mmap = use_mmap
         self.n_gpu_layers = n_gpu_layers
         self.n_batch = n_batch
@@ -245,5 +245,15 @@ class LlamaCppEngine(Engine):
 
 
 def default_threads() -> int:
-    """Threads the local engine uses by default (physical cores)."""
-    return physical_cores() or (os.cpu_count() or 1)
+    """Generation threads: the physical cores less one, at least one.
+
+    llama.cpp's OpenMP threads meet at a barrier for every step of the graph; when the
+    GUI, audio capture or speech recognition take a core the barrier waits for a time
+    slice, and speed collapses (measured on 2 cores in the app's worker: 2 threads
+    ~3 tokens/s, 1 thread 52 tokens/s on SmolLM2; see BENCHMARKS.md). One core is left
+    for the rest of the app. ``LLAMA_DESK_THREADS`` overrides it.
+    """
+    override = os.environ.get("LLAMA_DESK_THREADS", "").strip()
+    if override.isdigit() and int(override) > 0:
+        return int(override)
+    return max(1, (physical_cores() or os.cpu_count() or 1) - 1)
