@@ -86,6 +86,18 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _wait_for_port(process: subprocess.Popen, port: int, seconds: float = 20) -> bool:
+    """Whether the server answers on ``port`` before it exits or the time runs out."""
+    deadline = time.monotonic() + seconds
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
 @pytest.fixture(scope="module")
 def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("radicale")
@@ -131,15 +143,8 @@ def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("Radicale did not start: " + (root / "radicale.log").read_text()) from None
-                time.sleep(0.1)
+        if not _wait_for_port(process, port):
+            raise RuntimeError("Radicale did not start: " + (root / "radicale.log").read_text())
         url = f"http://127.0.0.1:{port}/"
         client = caldav.DAVClient(url=url, username="alice", password="secret", enable_rfc6764=False)
         client.principal().make_calendar(name="Work", cal_id="work")
@@ -345,14 +350,7 @@ def test_untrusted_certificate_is_refused(tmp_path: Path) -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                assert process.poll() is None and time.monotonic() < deadline, "Radicale (TLS) did not start"
-                time.sleep(0.1)
+        assert _wait_for_port(process, port), "Radicale (TLS) did not start"
         calendar = CalDAVCalendar(CalDAVAccount("x", f"https://127.0.0.1:{port}/", "alice"), "secret", timeout=5)
         with pytest.raises(CalendarUnreachableError, match="certificate could not be verified"):
             calendar.discover()

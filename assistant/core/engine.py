@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,6 +86,16 @@ class GenerationParams:
     json_schema: dict[str, Any] | None = None  # constrain output to this JSON schema
     tools: list[dict[str, Any]] | None = None  # OpenAI-style tool definitions, rendered by the template
     stop: list[str] = field(default_factory=list)
+
+
+def common_prefix_length(cached: Sequence[Any], new: Sequence[Any]) -> int:
+    """How many leading items of ``new`` match ``cached`` (the prompt prefix a KV cache can reuse)."""
+    length = 0
+    for old, item in zip(cached, new):
+        if old != item:
+            break
+        length += 1
+    return length
 
 
 class Engine(ABC):

@@ -17,6 +17,7 @@ from assistant.core.engine import (
     LoadInfo,
     Message,
     ProgressCallback,
+    common_prefix_length,
 )
 from assistant.core.gguf import check_model_file
 
@@ -111,11 +112,7 @@ class FakeEngine(Engine):
         n_ctx = self.context_size or self._n_ctx
         if len(prompt) >= n_ctx:
             raise ContextOverflowError(f"The prompt has {len(prompt)} tokens; the context holds {n_ctx}.")
-        reused = 0
-        for old, new in zip(self._cached_prompt, prompt):
-            if old != new:
-                break
-            reused += 1
+        reused = common_prefix_length(self._cached_prompt, prompt)
         stats = GenerationStats(prompt_tokens=len(prompt), prompt_tokens_evaluated=len(prompt) - reused)
         self.last_stats = stats
         reply = self._next_reply(messages, params)

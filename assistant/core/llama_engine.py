@@ -25,6 +25,7 @@ from assistant.core.engine import (
     Message,
     ModelFileError,
     ProgressCallback,
+    common_prefix_length,
 )
 from assistant.core.gguf import check_model_file
 from assistant.core.hardware import physical_cores
@@ -166,12 +167,7 @@ class LlamaCppEngine(Engine):
         """How many leading tokens of ``tokens`` are already in the KV cache."""
         llm = self._require_model()
         cached = llm.input_ids[: llm.n_tokens]
-        reused = 0
-        for old, new in zip(cached, tokens):
-            if old != new:
-                break
-            reused += 1
-        return reused
+        return common_prefix_length(cached, tokens)
 
     # -- generation -----------------------------------------------------------
     def stream_chat(

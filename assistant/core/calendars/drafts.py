@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from assistant.core.calendars.base import Calendar, CalendarError
 from assistant.core.calendars.events import (
+    optional_event_fields,
     CalendarEvent,
     CalendarTask,
     find_conflicts,
@@ -282,13 +283,7 @@ class EventDraft:
             "duplicate": bool(self.duplicates),
             "warnings": self.warnings,
         }
-        for key in ("location", "description"):
-            if getattr(self, key):
-                data[key] = getattr(self, key)
-        if self.attendees:
-            data["attendees"] = list(self.attendees)
-        if self.reminder_minutes is not None:
-            data["reminder_minutes"] = self.reminder_minutes
+        data.update(optional_event_fields(self))
         return data
 
 

@@ -26,6 +26,16 @@ def _aware(value: date | datetime, zone: ZoneInfo) -> datetime:
     return value
 
 
+def optional_event_fields(item: Any) -> dict[str, Any]:
+    """The optional parts of an event or event draft, only those that are set."""
+    data: dict[str, Any] = {key: getattr(item, key) for key in ("location", "description") if getattr(item, key)}
+    if item.attendees:
+        data["attendees"] = list(item.attendees)
+    if item.reminder_minutes is not None:
+        data["reminder_minutes"] = item.reminder_minutes
+    return data
+
+
 @dataclass
 class CalendarEvent:
     """One event (or one occurrence of a recurring event) with aware start and end."""
@@ -55,13 +65,7 @@ class CalendarEvent:
             "uid": self.uid,
             "calendar": self.calendar,
         }
-        for key in ("location", "description"):
-            if getattr(self, key):
-                data[key] = getattr(self, key)
-        if self.attendees:
-            data["attendees"] = list(self.attendees)
-        if self.reminder_minutes is not None:
-            data["reminder_minutes"] = self.reminder_minutes
+        data.update(optional_event_fields(self))
         if self.all_day:
             data["all_day"] = True
         if self.recurring:
