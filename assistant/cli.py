@@ -14,7 +14,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from assistant import __version__
+import assistant
 from assistant.commands import COMMAND_MODULES
 
 
@@ -36,12 +36,23 @@ def wants_subcommand(argv: Sequence[str]) -> bool:
     return False
 
 
+class _VersionAction(argparse.Action):
+    """``--version``, reading the version only when it is asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object) -> None:
+        print(f"llama-desk {assistant.__version__}")
+        parser.exit()
+
+
 def build_parser(with_commands: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="llama-desk",
         description="A private assistant that runs Llama 3.2 on this computer.",
     )
-    parser.add_argument("--version", action="version", version=f"llama-desk {__version__}")
+    parser.add_argument("--version", action=_VersionAction)
     parser.add_argument("--model", metavar="PATH", help="GGUF model file to use (remembered for next time)")
     parser.add_argument(
         "--self-test",

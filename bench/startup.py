@@ -13,7 +13,7 @@ by this Python. One unmeasured warm-up of each first, so all read from the page 
 (with a non-frozen app, e.g. --app "python -m assistant", the Python hello is the reference).
 
 Also lists the heavy modules imported on the way to the first window (`assistant.cli`
-building its parser, then `assistant.ui.app`): llama_cpp, faster_whisper, ctranslate2,
+building its parser as a plain GUI start does, then `assistant.ui.app` and its engine): llama_cpp, faster_whisper, ctranslate2,
 av, onnxruntime, sounddevice, huggingface_hub must load lazily; numpy, caldav and
 lxml are reported too because they cost start-up time.
 
@@ -40,7 +40,12 @@ ROOT = Path(__file__).resolve().parent.parent
 RATIO_GOAL = 2.0
 MUST_BE_LAZY = ("llama_cpp", "faster_whisper", "ctranslate2", "av", "onnxruntime", "sounddevice", "huggingface_hub")
 COSTLY = ("numpy", "caldav", "lxml", "keyring", "icalendar", "httpx", "jinja2", "psutil")
-STARTUP_PATH = "import assistant.cli as cli; cli.build_parser(); import assistant.ui.app"
+# What `llama-desk` with no arguments runs before the window: the parser without the
+# subcommand modules (cli.main skips them for a plain GUI start), then the app module.
+STARTUP_PATH = (
+    "import assistant.cli as cli; cli.build_parser(with_commands=cli.wants_subcommand([])); "
+    "import assistant.ui.app as app; app.default_engine()"
+)
 HELLO_DIR = ROOT / "build" / "startup-hello"
 HELLO = (
     "import sys\n"

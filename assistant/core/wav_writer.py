@@ -14,8 +14,10 @@ import struct
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy loads when audio is first handled, not at start-up
+    import numpy as np
 
 HEADER_BYTES = 44
 SAMPLE_WIDTH = 2  # 16-bit PCM
@@ -47,6 +49,8 @@ def _header(samplerate: int, channels: int, data_bytes: int) -> bytes:
 
 def float_to_pcm16(samples: np.ndarray) -> np.ndarray:
     """Float samples in [-1, 1] as int16 (clipped)."""
+    import numpy as np
+
     return (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2")
 
 
@@ -87,6 +91,8 @@ class CrashSafeWavWriter:
 
     def write(self, samples: np.ndarray) -> None:
         """Append frames: float32 in [-1, 1] or int16, shape (frames,) or (frames, channels)."""
+        import numpy as np
+
         pcm = samples if samples.dtype == np.int16 else float_to_pcm16(samples)
         data = np.ascontiguousarray(pcm, dtype="<i2").tobytes()
         try:
@@ -203,6 +209,8 @@ def repair_wav(path: str | Path) -> RepairResult:
 
 def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
     """Float32 mono samples and the sample rate of a 16-bit PCM WAV (channels are averaged)."""
+    import numpy as np
+
     info = inspect_wav(path)
     if info.sample_width != 2:
         raise WavError(f"{Path(path).name} is not 16-bit PCM.")
@@ -217,6 +225,8 @@ def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
 
 def read_wav_range(path: str | Path, start: float, end: float) -> np.ndarray:
     """Float32 mono samples between ``start`` and ``end`` seconds of a 16-bit PCM WAV."""
+    import numpy as np
+
     info = inspect_wav(path)
     if info.sample_width != 2:
         raise WavError(f"{Path(path).name} is not 16-bit PCM.")

@@ -9,7 +9,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
-from assistant import __version__
+import assistant
 from assistant.core import settings
 from assistant.core.engine import Engine
 from assistant.core.paths import resource_path
@@ -87,7 +87,7 @@ def _models_page(window: MainWindow) -> QWidget:
 
 def recover_recordings(window: MainWindow) -> list[str]:
     """Offer recordings an earlier run left unfinished; transcribe and summarize the first one kept."""
-    from assistant.core.recording import find_interrupted_recordings
+    from assistant.core.recordings import find_interrupted_recordings
 
     if not find_interrupted_recordings():
         return []
@@ -109,7 +109,6 @@ def first_run(window: MainWindow) -> None:
 def run_app(model: str | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Llama Desk")
-    app.setApplicationVersion(__version__)
     app.setDesktopFileName("llama-desk")
     icon = resource_path("icons/llama-desk.svg")
     if icon.exists():
@@ -118,6 +117,8 @@ def run_app(model: str | None = None) -> int:
     store = Store()
     window = create_window(store, default_engine(), model)
     window.show()
+    # after the window is up: reading the version loads importlib.metadata
+    QTimer.singleShot(0, lambda: app.setApplicationVersion(assistant.__version__))
     if not model:
         QTimer.singleShot(0, lambda: first_run(window))
     QTimer.singleShot(0, lambda: recover_recordings(window))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assistant import __version__
+import assistant
 from assistant.core import settings
 from assistant.core.chat import DEFAULT_SYSTEM_PROMPT, PromptPlan
 from assistant.core.engine import GenerationParams, GenerationStats, LoadInfo
@@ -615,7 +615,12 @@ class MainWindow(QMainWindow):
     def _after_reply_with_tools(self, reply: str) -> None:
         """Run the tool calls in a finished reply: reads at once, proposals as cards."""
         from assistant.core.calendars import CalendarError, local_zone, open_calendar
-        from assistant.core.chat_tools import MAX_TOOL_ROUNDS, describe_tool_calls, rejected_tool_use, tool_calls_in
+        from assistant.core.chat_tools import (
+            MAX_TOOL_ROUNDS,
+            describe_tool_calls,
+            rejected_tool_use,
+            tool_calls_in,
+        )
         from assistant.core.tools import run_tool_call
         from assistant.ui.event_card import EventCard
 
@@ -753,7 +758,7 @@ class MainWindow(QMainWindow):
         QMessageBox.about(
             self,
             "About Llama Desk",
-            f"<b>Llama Desk {__version__}</b><p>A private assistant that runs Llama 3.2 on this computer.</p>",
+            f"<b>Llama Desk {assistant.__version__}</b><p>A private assistant that runs Llama 3.2 on this computer.</p>",
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
