@@ -1,10 +1,11 @@
 """Download throughput versus curl on the same local server and file; probe + selection time.
 
-    python bench/download.py [--file PATH] [--rounds 3]
+    python bench/download.py [--file PATH] [--rounds 3] [--small] [--json OUT]
 
 Starts the test hub server (tests/hub_server.py) on 127.0.0.1 in its own process
 (so it does not share a GIL with the downloader under test), serves the file
-(default: the SmolLM2 GGUF the tests use), and alternates curl and our
+(default: the synthetic Llama-3.2-1B Q4_K_M from bench/synthetic.py, 804 MB, the
+size of the real build; ``--small``: the tests' 98 MB SmolLM2 GGUF), and alternates curl and our
 downloader (fresh target each round, HF cache isolated). Reports the best round
 of each and the ratio ours/curl (target >= 0.9). Then times probe() + select_build()
 (target < 200 ms), without and with the llama-cpp-python GPU-offload check.
@@ -13,6 +14,7 @@ of each and the ratio ours/curl (target >= 0.9). Then times probe() + select_bui
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -40,18 +42,25 @@ with HubServer() as hub:
 """
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--file", type=Path, help="file to serve (default: the tests' SmolLM2 GGUF)")
+    parser.add_argument("--file", type=Path, help="file to serve (default: the synthetic 1B Q4_K_M)")
+    parser.add_argument("--small", action="store_true", help="serve the tests' SmolLM2 GGUF (98 MB) instead")
     parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
+    parser.add_argument("--json", type=Path, metavar="OUT", help="write the result for bench/run.py")
+    args = parser.parse_args(argv)
 
     from hub_server import COMMIT, sha256_of
 
-    if args.file is None:
+    if args.file is None and args.small:
         from conftest import smollm_gguf
 
         args.file = smollm_gguf()
+    elif args.file is None:
+        sys.path.insert(0, str(ROOT / "bench"))
+        from synthetic import LLAMA_32_1B, ensure_models
+
+        args.file = ensure_models(LLAMA_32_1B, ["Q4_K_M"], log=lambda m: print(m, file=sys.stderr))["Q4_K_M"]
     work = Path(tempfile.mkdtemp(prefix="llama-desk-bench-"))
     os.environ["LLAMA_DESK_DATA_DIR"] = str(work / "data")
     os.environ["HF_HOME"] = str(work / "hf")
@@ -109,14 +118,41 @@ def main() -> int:
     from assistant.core.catalog import load_catalog
 
     real_catalog = load_catalog()
+    selection: dict[bool, list[float]] = {}
     for label, offload in (("probe(check_offload=False) + select_build", False), ("probe(check_offload=True) + select_build", True)):
-        samples = []
+        samples = selection[offload] = []
         for _ in range(10):
             start = time.perf_counter()
             select_build(probe(check_offload=offload), catalog=real_catalog)
             samples.append((time.perf_counter() - start) * 1000)
         print(f"{label}: first {samples[0]:.1f} ms, median {statistics.median(samples):.1f} ms, max {max(samples):.1f} ms  (target < 200 ms)")
     shutil.rmtree(work, ignore_errors=True)
+
+    ratio = ours_rate / curl_rate
+    worst_selection = max(max(samples) for samples in selection.values())
+    rows = [
+        {"metric": "download throughput, ours ÷ curl (same file, same run)", "value": f"{ratio:.2f}", "goal": ">= 0.9",
+         "ok": ratio >= 0.9},
+        {"metric": "ours ÷ (curl + sha256sum)", "value": f"{ours_rate / curl_verified_rate:.2f}", "goal": None, "ok": None},
+        {"metric": "probe + selection, slowest of 20 calls", "value": f"{worst_selection:.1f} ms", "goal": "< 200 ms",
+         "ok": worst_selection < 200},
+    ]
+    markdown = "\n".join([
+        f"File `{args.file.name}` ({mb:.0f} MB) served by the tests' hub server on 127.0.0.1 in its own process; "
+        f"{args.rounds} alternating rounds, best of each. Ours includes the hub metadata request, SHA-256 of every byte "
+        "and fsync before the file is moved into place; curl only writes the bytes.",
+        "",
+        "| client | MB/s | rounds (s) |",
+        "|---|---:|---|",
+        f"| curl | {curl_rate:.0f} | {', '.join(f'{t:.3f}' for t in curl_times)} |",
+        f"| Llama Desk | {ours_rate:.0f} | {', '.join(f'{t:.3f}' for t in ours_times)} |",
+        f"| curl + sha256sum | {curl_verified_rate:.0f} | {', '.join(f'{t:.3f}' for t in curl_verified_times)} |",
+        "",
+        f"probe + select_build: median {statistics.median(selection[False]):.1f} ms without the GPU-offload check, "
+        f"{statistics.median(selection[True]):.1f} ms with it (first call {selection[True][0]:.1f} ms).",
+    ])
+    if args.json:
+        args.json.write_text(json.dumps({"name": "Model download", "rows": rows, "markdown": markdown}, indent=1), encoding="utf-8")
     return 0
 
 

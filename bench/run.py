@@ -42,6 +42,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 OUTPUT = ROOT / "BENCHMARKS.md"
+#: Every result of the last report, so ``--only`` can re-run a few benches and keep the rest.
+RESULTS = BENCH / "results.json"
 
 #: Benches written by other parts of the project, run when they follow the contract.
 OTHER_BENCHES = {
@@ -63,6 +65,11 @@ class BenchRun:
     result: dict | None = None
     problem: str = ""
     seconds: float = 0.0
+    measured: str = ""  # when the result was measured (kept from an earlier run with --only)
+
+    @property
+    def key(self) -> str:
+        return " ".join([self.script, *self.args])
 
 
 def accepts(script: Path, flag: str) -> bool:
@@ -102,7 +109,22 @@ def run_bench(run: BenchRun, quick: bool, timeout: float) -> None:
             run.problem = f"failed (exit {done.returncode}): " + " / ".join(tail)
             return
         run.result = json.loads(out.read_text())
+        run.measured = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
         print(f"   done in {run.seconds:.0f} s", file=sys.stderr, flush=True)
+
+
+def load_kept(path: Path) -> dict[str, dict]:
+    """Results saved by an earlier run, by bench key."""
+    try:
+        return {item["key"]: item for item in json.loads(path.read_text(encoding="utf-8"))}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def save_results(runs: list[BenchRun], path: Path) -> None:
+    items = [{"key": run.key, "result": run.result, "seconds": round(run.seconds, 1), "measured": run.measured}
+             for run in runs if run.result is not None]
+    path.write_text(json.dumps(items, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 # -- machine and versions ---------------------------------------------------------
@@ -184,7 +206,8 @@ def render(runs: list[BenchRun], command: str, load_start: tuple[float, ...], lo
     for run in runs:
         if run.result is None:
             continue
-        lines += ["", f"## {run.result.get('name', run.script)}", "", f"`bench/{run.script}.py {' '.join(run.args)}` — {run.seconds:.0f} s", ""]
+        lines += ["", f"## {run.result.get('name', run.script)}", "",
+                  f"`{' '.join([f'bench/{run.script}.py', *run.args])}` — {run.seconds:.0f} s, measured {run.measured}", ""]
         if run.result.get("markdown"):
             lines.append(run.result["markdown"])
     missing = [run for run in runs if run.result is None]
@@ -227,23 +250,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the benchmarks and write BENCHMARKS.md.")
     parser.add_argument("--quick", action="store_true", help="1B shape only; overheads on SmolLM2 only")
     parser.add_argument("--output", type=Path, default=OUTPUT)
-    parser.add_argument("--only", help="comma-separated bench names to run (others are listed as skipped)")
+    parser.add_argument("--only", help="comma-separated bench names to run; the others keep their results from "
+                        "the last report (bench/results.json), with the date they were measured")
     parser.add_argument("--prompt-tokens", type=int, help="prompt length for the quantization table (default 512)")
     parser.add_argument("--decode-tokens", type=int, help="decode length for the quantization table (default 128)")
-    parser.add_argument("--timeout", type=float, default=3600, help="seconds allowed per bench script")
+    parser.add_argument("--timeout", type=float, default=7200, help="seconds allowed per bench script")
     args = parser.parse_args(argv)
     command = "python bench/run.py" + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip()
     only = set(args.only.split(",")) if args.only else None
     started = time.perf_counter()
     load_start = os.getloadavg()
     runs = plan(args.quick, args.decode_tokens, args.prompt_tokens)
+    kept = load_kept(RESULTS) if only is not None else {}
     for run in runs:
         if only is not None and run.script not in only:
-            run.problem = "skipped in this run (--only)"
+            earlier = kept.get(run.key)
+            if earlier:
+                run.result, run.seconds, run.measured = earlier["result"], earlier["seconds"], earlier["measured"]
+            else:
+                run.problem = "skipped in this run (--only) and not in the last report"
             continue
         run_bench(run, args.quick, args.timeout)
     text = render(runs, command.strip(), load_start, os.getloadavg(), time.perf_counter() - started)
     args.output.write_text(text)
+    if args.output == OUTPUT:
+        save_results(runs, RESULTS)
     print(text)
     return 0 if all(run.result is not None or "not measured" in run.problem or "skipped" in run.problem for run in runs) else 1
 

@@ -159,3 +159,26 @@ def test_synthetic_writer_makes_a_file_the_app_accepts(tmp_path, smollm_path):
         assert isinstance(reply, str)
     finally:
         engine.unload()
+
+
+def test_the_bench_runner_keeps_results_it_did_not_rerun(tmp_path, monkeypatch):
+    import run as bench_run
+
+    measured = {"name": "Model download", "rows": [{"metric": "ours / curl", "value": "0.95", "goal": ">= 0.9", "ok": True}],
+                "markdown": "a table"}
+    results = tmp_path / "results.json"
+    bench_run.save_results([bench_run.BenchRun("download", result=measured, seconds=21.0, measured="2026-11-27 14:00"),
+                            bench_run.BenchRun("startup", problem="failed")], results)
+    monkeypatch.setattr(bench_run, "RESULTS", results)
+    monkeypatch.setattr(bench_run, "plan", lambda *_args: [bench_run.BenchRun("download"), bench_run.BenchRun("startup")])
+    ran: list[str] = []
+    monkeypatch.setattr(bench_run, "run_bench", lambda run, *_args: ran.append(run.script))
+    output = tmp_path / "BENCHMARKS.md"
+
+    bench_run.main(["--only", "startup", "--output", str(output)])
+
+    text = output.read_text()
+    assert ran == ["startup"]
+    assert "| Model download | ours / curl | 0.95 | >= 0.9 | yes |" in text
+    assert "`bench/download.py` — 21 s, measured 2026-11-27 14:00" in text
+    assert "a table" in text

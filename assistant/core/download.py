@@ -40,6 +40,8 @@ from assistant.core.catalog import Build, Source, SpeechModel
 from assistant.core.paths import data_dir, models_dir
 
 CHUNK = 1 << 20
+#: Bytes written between two syncs to disk while a download runs.
+FLUSH_EVERY = 64 * 1024 * 1024
 DISK_SAFETY_MARGIN = 64 * 1024 * 1024
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _TRUE = {"1", "on", "yes", "true"}
@@ -553,10 +555,13 @@ class _WriteFailed(Exception):
 
 
 class _Sink:
-    """Appends chunks to the part file and hashes them, on two threads beside the reader.
+    """Appends chunks to the part file and hashes them, on threads beside the reader.
 
     The SHA-256 covers the bytes already in the part file, so a resumed file is
-    verified as a whole. Writing, hashing and reading the socket overlap.
+    verified as a whole. Reading the socket, writing, hashing and flushing to disk
+    overlap: a flusher thread syncs every :data:`FLUSH_EVERY` bytes while the
+    download goes on, so the final fsync has little left to do and the page cache
+    never fills with dirty pages that would stall the writer.
     """
 
     _STOP = None
@@ -577,10 +582,15 @@ class _Sink:
 
         self.write_queue: queue.Queue = queue.Queue(maxsize=32)
         self.hash_queue: queue.Queue = queue.Queue(maxsize=32)
+        self._unsynced = 0
+        self._flush_wanted = threading.Condition()
+        self._flush_pending = False
+        self._closing = False
         self.writer = threading.Thread(target=self._write_loop, name="download-writer", daemon=True)
         self.hasher = threading.Thread(target=self._hash_loop, name="download-hasher", daemon=True)
-        self.writer.start()
-        self.hasher.start()
+        self.flusher = threading.Thread(target=self._flush_loop, name="download-flusher", daemon=True)
+        for thread in (self.writer, self.hasher, self.flusher):
+            thread.start()
 
     def _write_loop(self) -> None:
         while (data := self.write_queue.get()) is not self._STOP:
@@ -588,6 +598,28 @@ class _Sink:
                 try:
                     _write_chunk(self.out, data)
                 except OSError as exc:
+                    self.error = exc
+                    continue
+                self._unsynced += len(data)
+                if self._unsynced >= FLUSH_EVERY:
+                    self._unsynced = 0
+                    with self._flush_wanted:
+                        self._flush_pending = True
+                        self._flush_wanted.notify()
+
+    def _flush_loop(self) -> None:
+        sync = getattr(os, "fdatasync", os.fsync)  # no fdatasync on macOS and Windows
+        while True:
+            with self._flush_wanted:
+                self._flush_wanted.wait_for(lambda: self._flush_pending or self._closing)
+                if self._closing:
+                    return
+                self._flush_pending = False
+            try:
+                self.out.flush()
+                sync(self.out.fileno())
+            except (OSError, ValueError) as exc:  # ValueError: closed while syncing after an error
+                if self.error is None and isinstance(exc, OSError):
                     self.error = exc
 
     def _hash_loop(self) -> None:
@@ -607,6 +639,10 @@ class _Sink:
         self.hash_queue.put(self._STOP)
         self.writer.join()
         self.hasher.join()
+        with self._flush_wanted:
+            self._closing = True
+            self._flush_wanted.notify()
+        self.flusher.join()
 
     def restart(self) -> None:
         """Empty the part file (the server is sending from byte 0)."""
