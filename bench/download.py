@@ -1,6 +1,6 @@
 """Download throughput versus curl on the same local server and file; probe + selection time.
 
-    python bench/download.py [--file PATH] [--rounds 3] [--small] [--json OUT]
+    python bench/download.py [--file PATH] [--rounds 5] [--small] [--json OUT]
 
 Starts the test hub server (tests/hub_server.py) on 127.0.0.1 in its own process
 (so it does not share a GIL with the downloader under test), serves the file
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--file", type=Path, help="file to serve (default: the synthetic 1B Q4_K_M)")
     parser.add_argument("--small", action="store_true", help="serve the tests' SmolLM2 GGUF (98 MB) instead")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--json", type=Path, metavar="OUT", help="write the result for bench/run.py")
     args = parser.parse_args(argv)
 

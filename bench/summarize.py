@@ -1,6 +1,6 @@
 """Benchmark: live meeting notes vs one-shot map-reduce on the 60-minute planning meeting.
 
-    python bench/summarize.py [MODEL.gguf] [--ctx 4096] [--max-tokens 256] [--min-update 400] [--json OUT]
+    python bench/summarize.py [MODEL.gguf] [--ctx 4096] [--max-tokens 256] [--min-update 300] [--json OUT]
 
 Without MODEL it uses the synthetic Llama-3.2-1B-shaped Q4_K_M build from
 ``bench/synthetic.py`` (built on first use), the 1B Q4_K_M-sized model the target names.
@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.core.summarize import MeetingContext, RollingSummarizer, Summarizer
+from assistant.core.summarize import LIVE_MAX_LOAD, MeetingContext, RollingSummarizer, Summarizer
 from assistant.core.transcript import load_transcript
 
 DEFAULT_TRANSCRIPT = ROOT / "tests" / "data" / "transcripts" / "planning_60min.vtt"
@@ -44,8 +44,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--transcript", default=str(DEFAULT_TRANSCRIPT))
     parser.add_argument("--ctx", type=int, default=4096)
     parser.add_argument("--max-tokens", type=int, default=256, help="output tokens per model call")
-    parser.add_argument("--min-update", type=int, default=400, help="live mode: tokens gathered before a step")
+    parser.add_argument("--min-update", type=int, default=300, help="live mode: tokens gathered before a step")
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--max-load", type=float, default=LIVE_MAX_LOAD,
+                        help=f"live pacing, as in the app (default {LIVE_MAX_LOAD}; 0 turns it off)")
     parser.add_argument("--json", metavar="OUT", help="write the result for bench/run.py")
     args = parser.parse_args(argv)
     if args.model is None:
@@ -73,10 +75,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     one_shot_seconds = time.perf_counter() - started
 
-    live = RollingSummarizer(engine, context, min_update_tokens=args.min_update, max_output_tokens=args.max_tokens)
+    meeting_clock = [0.0]  # the simulated meeting time, which paces the live steps as a real clock would
+    live = RollingSummarizer(engine, context, min_update_tokens=args.min_update, max_output_tokens=args.max_tokens,
+                             max_load=args.max_load, clock=lambda: meeting_clock[0])
     busy_until = 0.0  # meeting-clock second until which the summarizer is busy
     for segment in transcript.segments:
         arrival = segment.end if segment.end is not None else busy_until
+        meeting_clock[0] = arrival
         live.feed(segment.render() + "\n")
         if busy_until <= arrival:
             step_started = time.perf_counter()
@@ -100,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         "threads": info.n_threads,
         "max_tokens": args.max_tokens,
         "min_update_tokens": args.min_update,
+        "max_load": args.max_load,
         "words": transcript.word_count,
         "meeting_seconds": round(duration, 1),
         "one_shot_seconds": round(one_shot_seconds, 1),
@@ -133,7 +139,8 @@ def bench_result(report: dict) -> dict:
     lines = [
         f"Model `{report['model_file']}`{' (random weights with the exact Llama 3.2 1B shape: the timing is real, the notes are not)' if synthetic else ''}, "
         f"n_ctx {report['n_ctx']}, {report['threads']} threads, at most {report['max_tokens']} output tokens per model call, "
-        f"a live step once {report['min_update_tokens']} transcript tokens are waiting. "
+        f"a live step once {report['min_update_tokens']} transcript tokens are waiting, paced to a load of "
+        f"{report['max_load']} (as the app does). "
         f"Transcript: `tests/data/transcripts/planning_60min.vtt`, {report['words']:,} words, "
         f"{report['meeting_seconds'] / 60:.0f} min, replayed on a simulated clock (the compute is real).",
         "",

@@ -419,6 +419,37 @@ def test_live_backpressure_batches_instead_of_queueing(planning, context):
     assert {(a.owner, a.task) for a in result.notes.action_items} == spoken_actions(planning.render())
 
 
+def test_live_steps_are_paced_to_the_load_budget(planning, context):
+    engine = loaded(reader(), n_ctx=2048, token_delay=0.001)
+    now = [0.0]
+    live = RollingSummarizer(engine, context, min_update_tokens=50, max_load=0.25, clock=lambda: now[0])
+    pieces = segments_text(planning)
+    live.feed("".join(pieces[:20]))
+    assert live.step()
+    took = live.compute_seconds
+    assert took > 0
+    live.feed("".join(pieces[20:40]))
+    now[0] = took / 0.25 * 0.9  # less than 1 / 0.25 = 4 times the step's own time has passed
+    assert live.paced() and live.step() is False
+    assert live.steps == 1 and live.pending_tokens >= 50  # held back, nothing dropped
+    now[0] = took / 0.25 * 1.05
+    assert not live.paced() and live.step()
+    live.feed("".join(pieces[40:]))
+    calls = len(engine.calls)
+    result = live.finish()  # the end of the meeting is never held back
+    assert len(engine.calls) > calls
+    assert {(a.owner, a.task) for a in result.notes.action_items} == spoken_actions(planning.render())
+
+
+def test_without_a_load_budget_steps_are_not_paced(planning, context):
+    live = RollingSummarizer(loaded(reader(), n_ctx=2048), context, min_update_tokens=50, clock=lambda: 0.0)
+    pieces = segments_text(planning)
+    live.feed("".join(pieces[:20]))
+    assert live.step()
+    live.feed("".join(pieces[20:40]))
+    assert not live.paced() and live.step()
+
+
 def test_live_worker_thread_keeps_up_by_batching(planning, context):
     engine = loaded(reader(), n_ctx=2048, token_delay=0.002)  # a slow model
     live = RollingSummarizer(engine, context, min_update_tokens=100)

@@ -9,7 +9,13 @@ from collections.abc import Callable
 
 from assistant.core.engine import Engine
 from assistant.core.notes import MeetingNotes
-from assistant.core.summarize import MeetingContext, RollingSummarizer, SummaryProgress, SummaryResult
+from assistant.core.summarize import (
+    LIVE_MAX_LOAD,
+    MeetingContext,
+    RollingSummarizer,
+    SummaryProgress,
+    SummaryResult,
+)
 
 
 class LiveFeed:
@@ -53,7 +59,9 @@ def run_live_session(
     ``report`` receives the :class:`MeetingNotes` after each update and
     :class:`SummaryProgress` while finishing (both from this thread).
     """
-    rolling = RollingSummarizer(engine, context, min_update_tokens=min_update_tokens, on_update=report)
+    rolling = RollingSummarizer(
+        engine, context, min_update_tokens=min_update_tokens, on_update=report, max_load=LIVE_MAX_LOAD
+    )
     while not stop.is_set():
         text = feed.drain()
         if text:

@@ -631,6 +631,10 @@ class _FoldState:
 
 # --- live mode --------------------------------------------------------------------------------
 
+#: Share of the meeting's time live notes may keep the model busy (speech recognition and the
+#: rest of the computer need the remainder); see :class:`RollingSummarizer`.
+LIVE_MAX_LOAD = 0.4
+
 
 class RollingSummarizer:
     """Keeps notes current while a meeting is still going on.
@@ -641,6 +645,12 @@ class RollingSummarizer:
     the queue longer. :meth:`finish` folds the tail and returns the final notes. ``on_update``
     is called with the notes after every step. A span is preceded by a little of the text
     before it (overlap), so a sentence cut at a span border is read whole.
+
+    With ``max_load`` set, steps are paced: after a step that took S seconds the next one
+    starts no sooner than S / max_load seconds (by ``clock``) after that step began, so the
+    model works at most about that share of the meeting and the text arriving meanwhile is
+    folded in as one larger span. A slow machine updates the notes less often instead of
+    running behind; a fast one is limited by ``min_update_tokens``.
     """
 
     def __init__(
@@ -654,6 +664,8 @@ class RollingSummarizer:
         overlap_tokens: int = 60,
         temperature: float = 0.2,
         on_update: Callable[[MeetingNotes], None] | None = None,
+        max_load: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._summarizer = Summarizer(
             engine, context, limits=limits, max_output_tokens=max_output_tokens, overlap_tokens=overlap_tokens, temperature=temperature
@@ -672,6 +684,9 @@ class RollingSummarizer:
         self._processed_tail = ""  # the end of the text already folded in, for overlap
         self._fed_text: list[str] = []
         self._language_fixed = self.context.language != "auto"
+        self.max_load = max_load
+        self._clock = clock
+        self._last_step: tuple[float, float] | None = None  # (began by clock, seconds it took)
         self.steps = 0
         self.compute_seconds = 0.0
 
@@ -730,11 +745,21 @@ class RollingSummarizer:
                 self._pending_tokens += estimate_tokens(rest)
         return span
 
+    def paced(self) -> bool:
+        """Whether pacing holds the next step back for now (see ``max_load``)."""
+        if not self.max_load or self._last_step is None:
+            return False
+        began, seconds = self._last_step
+        return self._clock() - began < seconds / self.max_load
+
     def step(self, stop: threading.Event | None = None, force: bool = False) -> bool:
         """Fold the pending text in if there is enough (or any, with ``force``); True if a step ran."""
+        if not force and self.paced():
+            return False
         span = self._take_span(force)
         if span is None:
             return False
+        began = self._clock()
         started = time.perf_counter()
         tail = self._processed_tail
         if tail and self.engine.count_tokens(tail) + self.engine.count_tokens(span) > self._budget.chunk:
@@ -750,7 +775,9 @@ class RollingSummarizer:
         if len(self._state.summary_bullets()) > 2 * self.limits.summary_items:
             self._state.condense(self._caller, self._budget, stop)
         self.steps += 1
-        self.compute_seconds += time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        self.compute_seconds += seconds
+        self._last_step = (began, seconds)
         if self.on_update:
             self.on_update(self._state.notes())
         return True
