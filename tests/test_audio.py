@@ -23,13 +23,8 @@ from assistant.core.capture import (
     Resampler,
     find_input_device,
 )
-from assistant.core.recording import (
-    MARKER,
-    Recorder,
-    Recording,
-    find_interrupted_recordings,
-    recover_recording,
-)
+from assistant.core.recording import Recorder
+from assistant.core.recordings import MARKER, Recording, find_interrupted_recordings, recover_recording
 from assistant.core.wav_writer import (
     CrashSafeWavWriter,
     WavError,

@@ -11,7 +11,8 @@ import sys
 import pytest
 
 from assistant.core.capture import MicrophoneSource, list_input_devices
-from assistant.core.recording import Recorder, find_interrupted_recordings
+from assistant.core.recording import Recorder
+from assistant.core.recordings import find_interrupted_recordings
 from assistant.core.transcribe import LiveTranscriber, SpeechRecognizer
 from assistant.core.wav_writer import read_wav
 from tests import stt_fixtures

@@ -14,7 +14,7 @@ from assistant.core.capture import (
     DeviceLostError,
     InputDevice,
 )
-from assistant.core.recording import Recording, find_interrupted_recordings
+from assistant.core.recordings import Recording, find_interrupted_recordings
 from assistant.core.wav_writer import CrashSafeWavWriter, read_wav
 from assistant.ui.recorder import RecorderPanel, offer_recovery
 from tests import stt_fixtures

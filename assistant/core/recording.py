@@ -1,7 +1,7 @@
 """The recorder thread: reads an audio source into a recording's folder and to live listeners.
 
 The folders themselves (marker, interrupted recordings, repair) are in
-:mod:`assistant.core.recordings`; their names are re-exported here.
+:mod:`assistant.core.recordings`.
 """
 
 from __future__ import annotations
@@ -20,17 +20,7 @@ from assistant.core.capture import (
     level_dbfs,
     platform_permission_hint,
 )
-from assistant.core.recordings import (  # noqa: F401 - re-exported
-    AUDIO_FILE,
-    MARKER,
-    META_FILE,
-    TRANSCRIPT_FILE,
-    InterruptedRecording,
-    Recording,
-    find_interrupted_recordings,
-    recordings_dir,
-    recover_recording,
-)
+from assistant.core.recordings import Recording
 from assistant.core.wav_writer import CrashSafeWavWriter, WavError
 
 #: After this long of digital silence (exact zeros), the user is told to check permissions.

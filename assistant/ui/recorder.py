@@ -35,9 +35,9 @@ from assistant.core.capture import (
     list_input_devices,
 )
 from assistant.core.capture import refresh_devices as rescan_devices
-from assistant.core.recording import (
+from assistant.core.recording import Recorder
+from assistant.core.recordings import (
     InterruptedRecording,
-    Recorder,
     Recording,
     find_interrupted_recordings,
     recover_recording,
