@@ -9,6 +9,7 @@ It speaks what huggingface_hub and our downloader use:
   ``POST /api/models/{repo}/paths-info/{revision}``: LFS sha256 and size.
 
 Test knobs: ``drop_after`` (close the connection after N body bytes, once),
+``ignore_range`` (answer with the whole file, 200, whatever the Range header),
 ``wrong_bytes`` (serve altered content), ``status`` (answer every request with
 401/403/404/500), ``gated`` (401 with ``X-Error-Code: GatedRepo`` unless the
 request carries ``required_token``). Counters:
@@ -43,6 +44,7 @@ class HubState:
     files: dict[tuple[str, str], HostedFile] = field(default_factory=dict)  # (repo, path) -> file
     commit: str = COMMIT
     drop_after: int | None = None
+    ignore_range: bool = False  # answer every GET with the whole file (200), as some mirrors do
     wrong_bytes: bool = False
     status: int | None = None
     gated: bool = False
@@ -158,7 +160,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         start = 0
         range_header = self.headers.get("Range")
-        if range_header and range_header.startswith("bytes="):
+        if range_header and range_header.startswith("bytes=") and not self.state.ignore_range:
             start = int(range_header[6:].split("-")[0] or 0)
         if start >= hosted.size:
             self.send_response(416)

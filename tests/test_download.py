@@ -109,6 +109,17 @@ def test_resume_after_restart(hub: HubServer, build) -> None:
     assert hub.cdn_gets()[-1][2] == f"bytes={half}-"
 
 
+def test_server_ignoring_range_starts_the_file_over(hub: HubServer, build, smollm_sha: str) -> None:
+    hub.state.drop_after = build.size // 3
+    with pytest.raises(dl.NetworkError):
+        dl.download_build(build, max_retries=0)
+    hub.state.ignore_range = True
+    result = dl.download_build(build)  # asks for the rest, gets the whole file from byte 0
+    assert result.sha256 == smollm_sha == dl.file_sha256(result.path)
+    assert result.path.stat().st_size == build.size
+    assert hub.state.served[-1] == (f"bytes={build.size // 3}-", build.size)
+
+
 def test_cancel_keeps_the_part_and_resumes_later(hub: HubServer, build) -> None:
     cancel = threading.Event()
 

@@ -40,6 +40,14 @@ from assistant.core.catalog import Build, Source, SpeechModel
 from assistant.core.paths import data_dir, models_dir
 
 CHUNK = 1 << 20
+#: Receive buffers of CHUNK bytes shared by the reader, writer and hasher threads (few
+#: enough to stay in the CPU cache between the three).
+BUFFERS = 4
+#: Bytes per write call. Large writes make Linux fill the page cache with large folios,
+#: which in a VM with free-page reporting come from memory the host has taken back and
+#: cost several times more to fill (800 MB: 0.14-1.9 s with 1 MiB writes, 0.2-0.3 s
+#: with 16 KiB ones, on the machine in BENCHMARKS.md); curl writes 16 KiB too.
+WRITE_PIECE = 16 * 1024
 #: Bytes written between two syncs to disk while a download runs.
 FLUSH_EVERY = 64 * 1024 * 1024
 DISK_SAFETY_MARGIN = 64 * 1024 * 1024
@@ -161,9 +169,10 @@ def free_bytes(folder: Path) -> int:
     return shutil.disk_usage(folder).free
 
 
-def _write_chunk(handle, data: bytes) -> None:  # noqa: ANN001 - a binary file object
-    """Write one chunk (a seam: tests simulate the disk filling up mid-download)."""
-    handle.write(data)
+def _write_chunk(fd: int, data: memoryview) -> None:
+    """Write one chunk, :data:`WRITE_PIECE` bytes per call (a seam: tests simulate the disk filling up)."""
+    while data:
+        data = data[os.write(fd, data[:WRITE_PIECE]) :]
 
 
 # ---- hashing with a small memo ---------------------------------------------------------------
@@ -487,12 +496,11 @@ def _transfer(
                                 f"Download of {target.name} paused; {done / 1e6:.0f} MB are kept and it will resume where it stopped."
                             )
                         sink.check()
-                        data = response.read(CHUNK)
-                        if not data:
+                        count = sink.receive(response)
+                        if not count:
                             break
-                        sink.put(data)
-                        done += len(data)
-                        received += len(data)
+                        done += count
+                        received += count
                         failures = 0
                         report()
                 if size is None:
@@ -554,19 +562,37 @@ class _WriteFailed(Exception):
         self.error = error
 
 
-class _Sink:
-    """Appends chunks to the part file and hashes them, on threads beside the reader.
+class _Buffer:
+    """One receive buffer; ``users`` counts the threads (writer, hasher) still reading it."""
 
-    The SHA-256 covers the bytes already in the part file, so a resumed file is
-    verified as a whole. Reading the socket, writing, hashing and flushing to disk
-    overlap: a flusher thread syncs every :data:`FLUSH_EVERY` bytes while the
-    download goes on, so the final fsync has little left to do and the page cache
-    never fills with dirty pages that would stall the writer.
+    __slots__ = ("data", "size", "users")
+
+    def __init__(self) -> None:
+        self.data = bytearray(CHUNK)
+        self.size = 0
+        self.users = 0
+
+    def view(self) -> memoryview:
+        return memoryview(self.data)[: self.size]
+
+
+class _Sink:
+    """Appends the response body to the part file and hashes it, on threads beside the reader.
+
+    The reader receives into a few reused buffers (:data:`BUFFERS`), so every byte is
+    copied once from the socket and once to the page cache, with no allocation per
+    chunk; a writer and a hasher thread take each buffer in parallel and hand it back
+    when both are done. The SHA-256 covers the bytes already in the part file, so a
+    resumed file is verified as a whole. A flusher thread syncs every
+    :data:`FLUSH_EVERY` bytes while the download goes on, so the final fsync has little
+    left to do and dirty pages never pile up and stall the writer.
     """
 
     _STOP = None
 
     def __init__(self, part: Path) -> None:
+        import queue
+
         self.part = part
         self.digest = hashlib.sha256()
         self.error: OSError | None = None
@@ -574,14 +600,18 @@ class _Sink:
             with part.open("rb") as handle:
                 while chunk := handle.read(CHUNK * 4):
                     self.digest.update(chunk)
-        self.out = part.open("ab")
+        self.fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0), 0o644)
+        self._free: queue.Queue[_Buffer] = queue.Queue()
+        for _ in range(BUFFERS):
+            self._free.put(_Buffer())
+        self._users_lock = threading.Lock()
         self._start()
 
     def _start(self) -> None:
         import queue
 
-        self.write_queue: queue.Queue = queue.Queue(maxsize=32)
-        self.hash_queue: queue.Queue = queue.Queue(maxsize=32)
+        self.write_queue: queue.Queue = queue.Queue()
+        self.hash_queue: queue.Queue = queue.Queue()
         self._unsynced = 0
         self._flush_wanted = threading.Condition()
         self._flush_pending = False
@@ -592,20 +622,44 @@ class _Sink:
         for thread in (self.writer, self.hasher, self.flusher):
             thread.start()
 
+    def receive(self, response: http.client.HTTPResponse) -> int:
+        """Read the next piece of ``response`` and queue it; return its size (0 at the end)."""
+        buffer = self._free.get()
+        try:
+            buffer.size = response.readinto(buffer.data)
+        except BaseException:
+            self._free.put(buffer)
+            raise
+        if not buffer.size:
+            self._free.put(buffer)
+            return 0
+        buffer.users = 2
+        self.write_queue.put(buffer)
+        self.hash_queue.put(buffer)
+        return buffer.size
+
+    def _release(self, buffer: _Buffer) -> None:
+        with self._users_lock:
+            buffer.users -= 1
+            if buffer.users:
+                return
+        self._free.put(buffer)
+
     def _write_loop(self) -> None:
-        while (data := self.write_queue.get()) is not self._STOP:
-            if self.error is None:
-                try:
-                    _write_chunk(self.out, data)
-                except OSError as exc:
-                    self.error = exc
-                    continue
-                self._unsynced += len(data)
-                if self._unsynced >= FLUSH_EVERY:
-                    self._unsynced = 0
-                    with self._flush_wanted:
-                        self._flush_pending = True
-                        self._flush_wanted.notify()
+        while (buffer := self.write_queue.get()) is not self._STOP:
+            try:
+                if self.error is None:
+                    _write_chunk(self.fd, buffer.view())
+                    self._unsynced += buffer.size
+            except OSError as exc:
+                self.error = exc
+            finally:
+                self._release(buffer)
+            if self._unsynced >= FLUSH_EVERY:
+                self._unsynced = 0
+                with self._flush_wanted:
+                    self._flush_pending = True
+                    self._flush_wanted.notify()
 
     def _flush_loop(self) -> None:
         sync = getattr(os, "fdatasync", os.fsync)  # no fdatasync on macOS and Windows
@@ -616,19 +670,15 @@ class _Sink:
                     return
                 self._flush_pending = False
             try:
-                self.out.flush()
-                sync(self.out.fileno())
-            except (OSError, ValueError) as exc:  # ValueError: closed while syncing after an error
-                if self.error is None and isinstance(exc, OSError):
+                sync(self.fd)
+            except OSError as exc:
+                if self.error is None:
                     self.error = exc
 
     def _hash_loop(self) -> None:
-        while (data := self.hash_queue.get()) is not self._STOP:
-            self.digest.update(data)
-
-    def put(self, data: bytes) -> None:
-        self.write_queue.put(data)
-        self.hash_queue.put(data)
+        while (buffer := self.hash_queue.get()) is not self._STOP:
+            self.digest.update(buffer.view())
+            self._release(buffer)
 
     def check(self) -> None:
         if self.error is not None:
@@ -648,8 +698,7 @@ class _Sink:
         """Empty the part file (the server is sending from byte 0)."""
         self._drain()
         self.check()
-        self.out.seek(0)
-        self.out.truncate()
+        os.ftruncate(self.fd, 0)
         self.digest = hashlib.sha256()
         self._start()
 
@@ -658,21 +707,24 @@ class _Sink:
         self._drain()
         self.check()
         try:
-            self.out.flush()
-            os.fsync(self.out.fileno())
+            os.fsync(self.fd)
         except OSError as exc:
             raise _WriteFailed(exc) from None
         finally:
-            self.out.close()
+            self._close()
         return self.digest.hexdigest()
 
     def abandon(self) -> None:
-        if not self.out.closed:
+        if self.fd >= 0:
             self._drain()
-            try:
-                self.out.close()
-            except OSError:
-                pass
+            self._close()
+
+    def _close(self) -> None:
+        fd, self.fd = self.fd, -1
+        try:
+            os.close(fd)
+        except OSError:
+            pass
 
 
 def _tls_context() -> ssl.SSLContext:
