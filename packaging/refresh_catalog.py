@@ -78,9 +78,12 @@ def refresh(catalog: dict, api, *, model_id: str | None = None, revision: str | 
         for item in speech["files"]:
             if item["path"] in facts:
                 size, sha = facts[item["path"]]
-                if (item.get("size"), item.get("sha256")) != (size, sha) and sha is not None:
+                if item.get("size") != size:
+                    changes.append(f"{speech['id']}/{item['path']}: size {item.get('size')} -> {size}")
+                    item["size"] = size
+                if sha is not None and item.get("sha256") != sha:  # None: kept in git; checked by its git id
                     changes.append(f"{speech['id']}/{item['path']}: sha256 {item.get('sha256')} -> {sha}")
-                    item["size"], item["sha256"] = size, sha
+                    item["sha256"] = sha
     return changes
 
 

@@ -2,8 +2,10 @@
 
 It speaks what huggingface_hub and our downloader use:
 
-- ``HEAD/GET /{repo}/resolve/{revision}/{path}``: 302 to ``/cdn/{sha256}`` with
-  ``X-Repo-Commit``, ``ETag``, ``X-Linked-Etag`` (the sha256) and ``X-Linked-Size``;
+- ``HEAD/GET /{repo}/resolve/{revision}/{path}``: for an LFS file, 302 to
+  ``/cdn/{sha256}`` with ``X-Repo-Commit``, ``ETag``, ``X-Linked-Etag`` (the sha256)
+  and ``X-Linked-Size``; for a small file kept in git (``add(..., lfs=False)``), the
+  bytes themselves with ``ETag`` = the git blob id, as the hub does;
 - ``HEAD/GET /cdn/{sha256}``: the bytes, honouring ``Range: bytes=N-``;
 - ``GET /api/models/{repo}/revision/{revision}`` and
   ``POST /api/models/{repo}/paths-info/{revision}``: LFS sha256 and size.
@@ -37,6 +39,14 @@ class HostedFile:
     source: Path
     sha256: str
     size: int
+    lfs: bool = True
+
+    @property
+    def git_oid(self) -> str:
+        """The git blob id (SHA-1 of ``blob <size>\\0`` and the bytes): the hub's ETag for a file kept in git."""
+        digest = hashlib.sha1(b"blob %d\0" % self.size)  # noqa: S324 - git's object id, not a security hash
+        digest.update(self.source.read_bytes())
+        return digest.hexdigest()
 
 
 @dataclass
@@ -116,9 +126,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(401, "GatedRepo", "Access to this model is restricted. You must be authenticated.")
             return
         if len(parts) >= 2 and parts[0] == "cdn":
-            self._serve_bytes(parts[1], body)
+            hosted = next((f for f in self.state.files.values() if f.sha256 == parts[1] and f.lfs), None)
+            self._serve_bytes(hosted, body)
         elif len(parts) >= 5 and parts[2] == "resolve":
-            self._resolve(f"{parts[0]}/{parts[1]}", parts[3], "/".join(parts[4:]))
+            self._resolve(f"{parts[0]}/{parts[1]}", parts[3], "/".join(parts[4:]), body)
         elif len(parts) >= 6 and parts[:2] == ["api", "models"] and parts[4] == "revision":
             repo = f"{parts[2]}/{parts[3]}"
             siblings = [self._sibling(f) for (r, _), f in self.state.files.items() if r == repo]
@@ -129,7 +140,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._error(404, "RepoNotFound")
 
-    def _resolve(self, repo: str, revision: str, file_path: str) -> None:
+    def _resolve(self, repo: str, revision: str, file_path: str, body: bool) -> None:
         if not any(r == repo for r, _ in self.state.files):
             self._error(404, "RepoNotFound")
             return
@@ -140,6 +151,9 @@ class _Handler(BaseHTTPRequestHandler):
         if hosted is None:
             self._error(404, "EntryNotFound")
             return
+        if not hosted.lfs:
+            self._serve_bytes(hosted, body)
+            return
         self.send_response(302)
         self._file_headers(hosted)
         self.send_header("Location", f"{self.state.cdn_base}/cdn/{hosted.sha256}")
@@ -148,13 +162,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _file_headers(self, hosted: HostedFile) -> None:
         self.send_header("X-Repo-Commit", self.state.commit)
+        if not hosted.lfs:
+            self.send_header("ETag", f'"{hosted.git_oid}"')
+            return
         self.send_header("ETag", f'"{hosted.sha256}"')
         self.send_header("X-Linked-Etag", f'"{hosted.sha256}"')
         self.send_header("X-Linked-Size", str(hosted.size))
         self.send_header("Accept-Ranges", "bytes")
 
-    def _serve_bytes(self, sha: str, body: bool) -> None:
-        hosted = next((f for f in self.state.files.values() if f.sha256 == sha), None)
+    def _serve_bytes(self, hosted: HostedFile | None, body: bool) -> None:
         if hosted is None:
             self._error(404, None)
             return
@@ -226,9 +242,13 @@ class _Handler(BaseHTTPRequestHandler):
                     return
 
     def _sibling(self, hosted: HostedFile) -> dict:
+        if not hosted.lfs:
+            return {"rfilename": hosted.path, "size": hosted.size}
         return {"rfilename": hosted.path, "size": hosted.size, "lfs": {"sha256": hosted.sha256, "size": hosted.size, "pointerSize": 134}}
 
     def _path_info(self, hosted: HostedFile) -> dict:
+        if not hosted.lfs:
+            return {"type": "file", "path": hosted.path, "size": hosted.size, "oid": hosted.git_oid}
         return {"type": "file", "path": hosted.path, "size": hosted.size, "oid": hosted.sha256[:40],
                 "lfs": {"oid": hosted.sha256, "size": hosted.size, "pointerSize": 134}}
 
@@ -279,8 +299,9 @@ class HubServer:
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self._servers[0].server_address[1]}"
 
-    def add(self, repo: str, path: str, source: Path, sha256: str | None = None) -> HostedFile:
-        hosted = HostedFile(repo, path, Path(source), sha256 or sha256_of(Path(source)), Path(source).stat().st_size)
+    def add(self, repo: str, path: str, source: Path, sha256: str | None = None, lfs: bool = True) -> HostedFile:
+        """Host ``source`` as ``path`` in ``repo``; ``lfs=False`` for a small file the repository keeps in git."""
+        hosted = HostedFile(repo, path, Path(source), sha256 or sha256_of(Path(source)), Path(source).stat().st_size, lfs)
         self.state.files[(repo, path)] = hosted
         return hosted
 

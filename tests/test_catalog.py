@@ -101,7 +101,14 @@ def test_refresh_script_reads_sizes_and_hashes_from_the_hub(smollm_path: Path, t
     refresh_catalog = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(refresh_catalog)
     data = copy.deepcopy(BUILT_IN)
-    data["speech"] = []
+    speech = data["speech"][0]
+    speech.update(repo="Systran/faster-whisper-test", revision=COMMIT)
+    speech["files"] = [{"path": "model.bin", "sha256": None, "size": None},
+                       {"path": "vocabulary.txt", "sha256": None, "size": None},  # kept in git: the hub has no sha256
+                       {"path": "config.json", "sha256": "c" * 64, "size": None}]  # one we know stays
+    data["speech"] = [speech]
+    for name, text in (("model.bin", "weights"), ("vocabulary.txt", "a\nb\n"), ("config.json", "{}")):
+        (tmp_path / name).write_text(text)
     model = data["models"][0]
     model["source"] = {"repo": "test-org/SmolLM2-GGUF", "revision": COMMIT}
     model["builds"] = [{"quant": "Q4_0", "file": smollm_path.name, "size": None, "sha256": None, "approx_size": 1}]
@@ -109,7 +116,13 @@ def test_refresh_script_reads_sizes_and_hashes_from_the_hub(smollm_path: Path, t
     path.write_text(json.dumps(data))
     with HubServer() as hub:
         hub.add("test-org/SmolLM2-GGUF", smollm_path.name, smollm_path)
+        hub.add("Systran/faster-whisper-test", "model.bin", tmp_path / "model.bin")
+        hub.add("Systran/faster-whisper-test", "vocabulary.txt", tmp_path / "vocabulary.txt", lfs=False)
+        hub.add("Systran/faster-whisper-test", "config.json", tmp_path / "config.json", lfs=False)
         assert refresh_catalog.main(["--catalog", str(path), "--endpoint", hub.endpoint, "--check"]) == 1
         assert refresh_catalog.main(["--catalog", str(path), "--endpoint", hub.endpoint]) == 0
-    build = load_catalog(path).builds[0]
+    refreshed = load_catalog(path)
+    build = refreshed.builds[0]
     assert build.size == smollm_path.stat().st_size and build.sha256 == sha256_of(smollm_path)
+    files = {f.path: (f.sha256, f.size) for f in refreshed.speech[0].files}
+    assert files == {"model.bin": (sha256_of(tmp_path / "model.bin"), 7), "vocabulary.txt": (None, 4), "config.json": ("c" * 64, 2)}

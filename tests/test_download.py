@@ -19,7 +19,7 @@ from assistant.core import download as dl
 from assistant.core.catalog import parse_catalog
 from assistant.core.gguf import check_model_file
 from assistant.cli import main  # noqa: E402
-from hub_server import COMMIT, HubServer, sha256_of  # noqa: E402
+from hub_server import COMMIT, HostedFile, HubServer, sha256_of  # noqa: E402
 from profiles import PROFILES  # noqa: E402
 
 REPO = "test-org/SmolLM2-GGUF"
@@ -215,6 +215,34 @@ def test_offline_uses_the_hf_cache(hub: HubServer, smollm_path: Path, smollm_sha
     assert hub.state.requests == []
 
 
+@pytest.mark.parametrize("content", [b"hello\nworld\n", b"tampered"])
+def test_offline_uses_a_git_kept_file_from_the_hf_cache_only_if_its_git_id_holds(
+    content: bytes, hub: HubServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.core.catalog import Source
+
+    original = tmp_path / "vocabulary.txt"
+    original.write_bytes(b"hello\nworld\n")
+    oid = dl.git_blob_oid(original)
+    assert oid == HostedFile("r/x", "vocabulary.txt", original, "", original.stat().st_size).git_oid
+    repo_dir = dl.hf_cache_dir() / "models--Systran--faster-whisper-x"
+    blob = repo_dir / "blobs" / oid  # the HF cache names a git-kept file's blob by its git id
+    blob.parent.mkdir(parents=True)
+    blob.write_bytes(content)
+    snapshot = repo_dir / "snapshots" / COMMIT / "vocabulary.txt"
+    snapshot.parent.mkdir(parents=True)
+    snapshot.symlink_to(os.path.relpath(blob, snapshot.parent))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    request = dl.FileRequest((Source("Systran/faster-whisper-x", COMMIT),), "vocabulary.txt", None, None, tmp_path / "out" / "vocabulary.txt")
+    if content == original.read_bytes():
+        result = dl.fetch_file(request)
+        assert result.path == blob and result.reused == "Hugging Face cache" and result.sha256 == sha256_of(original)
+    else:
+        with pytest.raises(dl.OfflineError):
+            dl.fetch_file(request)
+    assert hub.state.requests == []
+
+
 def test_offline_without_a_copy_says_so(hub: HubServer, build, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(dl.OfflineError, match="Offline mode"):
@@ -330,6 +358,46 @@ def test_speech_model_files_are_fetched_and_verified(hub: HubServer, tmp_path: P
     sent = hub.state.bytes_sent
     dl.download_speech_model(model)  # second time: everything is already there
     assert hub.state.bytes_sent == sent
+
+
+def test_small_files_kept_in_git_are_checked_against_their_git_id(hub: HubServer, tmp_path: Path) -> None:
+    """vocabulary.txt and config.json of the whisper repositories are not LFS files: the hub
+    gives no sha256 for them, only the git blob id as ETag; that is what they are checked against."""
+    from assistant.core.catalog import SpeechFile, SpeechModel
+
+    source = tmp_path / "whisper-src"
+    source.mkdir()
+    (source / "vocabulary.txt").write_text("hello\nworld\n")
+    (source / "model.bin").write_bytes(os.urandom(200_000))
+    repo = "Systran/faster-whisper-git-files"
+    hub.add(repo, "vocabulary.txt", source / "vocabulary.txt", lfs=False)
+    hub.add(repo, "model.bin", source / "model.bin")
+    model = SpeechModel("whisper-git", "Whisper git files", True, repo, COMMIT, 200_000, (
+        SpeechFile("vocabulary.txt", None, None), SpeechFile("model.bin", None, None)))
+    folder = dl.download_speech_model(model)
+    assert (folder / "vocabulary.txt").read_text() == "hello\nworld\n"
+    assert not any(r[1].startswith("/cdn/") and "vocabulary" in r[1] for r in hub.state.requests)
+    sent = hub.state.bytes_sent
+    dl.download_speech_model(model)  # already there and verified: nothing is fetched again
+    assert hub.state.bytes_sent == sent
+
+    shutil.rmtree(folder)
+    hub.state.wrong_bytes = True  # the first byte altered: the git id no longer matches
+    with pytest.raises(dl.ChecksumError, match="vocabulary.txt"):
+        dl.download_speech_model(model)
+    assert not (folder / "vocabulary.txt").exists() and not (folder / "vocabulary.txt.part").exists()
+
+
+def test_a_file_with_neither_hash_is_refused(hub: HubServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.core.catalog import SpeechFile, SpeechModel
+
+    (tmp_path / "notes.txt").write_text("x")
+    hub.add("Systran/faster-whisper-no-hash", "notes.txt", tmp_path / "notes.txt", lfs=False)
+    monkeypatch.setattr(HostedFile, "git_oid", property(lambda self: "not-a-git-id"))
+    model = SpeechModel("whisper-nohash", "No hash", True, "Systran/faster-whisper-no-hash", COMMIT, 1, (SpeechFile("notes.txt", None, None),))
+    with pytest.raises(dl.ChecksumError, match="cannot be verified"):
+        dl.download_speech_model(model)
+    assert hub.cdn_gets() == [] and not any(r[0] == "GET" for r in hub.state.requests)
 
 
 def test_cli_sends_the_keyring_token_to_a_gated_repo(hub: HubServer, smollm_sha: str, smollm_path: Path, tmp_path: Path, memory_keyring: MemoryKeyring, monkeypatch, capsys) -> None:  # noqa: ANN001

@@ -52,6 +52,7 @@ WRITE_PIECE = 16 * 1024
 FLUSH_EVERY = 64 * 1024 * 1024
 DISK_SAFETY_MARGIN = 64 * 1024 * 1024
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_GIT_OID = re.compile(r"^[0-9a-f]{40}$")
 _TRUE = {"1", "on", "yes", "true"}
 
 
@@ -211,6 +212,27 @@ def file_sha256(path: Path, cancel: threading.Event | None = None) -> str:
     return value
 
 
+def git_blob_oid(path: Path) -> str:
+    """Git's id for the file's bytes: the hub's ETag for a small file kept in git rather than LFS.
+
+    (SHA-1 over ``blob <size>\\0`` and the bytes. The hub publishes no SHA-256 for such
+    files, so this id at the pinned revision, fetched over verified TLS, is what they
+    are checked against.)
+    """
+    digest = hashlib.sha1(b"blob %d\0" % path.stat().st_size)  # noqa: S324 - git's object id
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK * 4):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _matches(path: Path, sha256: str | None, git_oid: str | None, cancel: threading.Event | None) -> bool:
+    """Whether ``path`` holds the expected bytes (by SHA-256, or by git id when there is no SHA-256)."""
+    if sha256:
+        return file_sha256(path, cancel) == sha256
+    return git_blob_oid(path) == git_oid
+
+
 def _remembered(path: Path) -> bool:
     """Whether this exact file (same size and modification time) was hashed before."""
     stat = path.stat()
@@ -280,6 +302,8 @@ def _cached_by_revision(source: Source, path_in_repo: str) -> tuple[Path, str] |
     blob = snapshot.resolve()
     if _SHA256.match(blob.name):
         return blob, blob.name
+    if _GIT_OID.match(blob.name) and git_blob_oid(blob) == blob.name:  # a small file kept in git
+        return blob, file_sha256(blob)
     return None
 
 
@@ -406,9 +430,11 @@ def _fetch_from(
     max_retries: int,
 ) -> DownloadResult:
     resolve_url, meta = _metadata(source, request.path_in_repo, token)
-    hub_sha = meta.etag if meta.etag and _SHA256.match(meta.etag) else None
+    etag = meta.etag or ""
+    hub_sha = etag if _SHA256.match(etag) else None
     expected = request.sha256 or hub_sha
-    if expected is None:
+    git_oid = etag if expected is None and _GIT_OID.match(etag) else None  # a small file kept in git, not LFS
+    if expected is None and git_oid is None:
         raise ChecksumError(
             f"{request.target.name} has no published SHA-256, so it cannot be verified; it was not downloaded."
         )
@@ -419,9 +445,9 @@ def _fetch_from(
         )
     size = request.size or meta.size
     if not request.sha256:
-        if request.target.is_file() and file_sha256(request.target, cancel) == expected:
-            return DownloadResult(request.target, expected, "models folder", 0)
-        found = find_existing(expected, size, search_folders, name=request.target.name)
+        if request.target.is_file() and _matches(request.target, expected, git_oid, cancel):
+            return DownloadResult(request.target, file_sha256(request.target, cancel), "models folder", 0)
+        found = find_existing(expected, size, search_folders, name=request.target.name) if expected else None
         if found:
             return DownloadResult(found[0], expected, found[1], 0)
     from huggingface_hub.utils import build_hf_headers
@@ -430,25 +456,30 @@ def _fetch_from(
     headers["Accept-Encoding"] = "identity"
     if urlsplit(meta.location)[:2] != urlsplit(resolve_url)[:2]:  # the CDN of another origin gets no token
         headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
-    sent = _transfer(meta.location, headers, request.target, expected, size, source, progress, cancel, max_retries)
-    return DownloadResult(request.target, expected, None, sent, source.repo)
+    sent, actual = _transfer(meta.location, headers, request.target, expected, size, source, progress, cancel, max_retries, git_oid)
+    return DownloadResult(request.target, actual, None, sent, source.repo)
 
 
 def _transfer(
     url: str,
     headers: dict[str, str],
     target: Path,
-    sha256: str,
+    sha256: str | None,
     size: int | None,
     source: Source,
     progress: ProgressCallback | None,
     cancel: threading.Event | None,
     max_retries: int,
-) -> int:
-    """Stream ``url`` into ``<target>.part`` (resuming it), verify, then move into place."""
+    git_oid: str | None = None,
+) -> tuple[int, str]:
+    """Stream ``url`` into ``<target>.part`` (resuming it), verify, then move into place.
+
+    The bytes must hash to ``sha256``, or when there is none, to ``git_oid``. Returns the
+    bytes received and the file's SHA-256.
+    """
     part = target.with_name(target.name + ".part")
     state_path = target.with_name(target.name + ".part.json")
-    state = {"sha256": sha256, "size": size}
+    state = {"sha256": sha256 or git_oid, "size": size}
     if part.exists():
         try:
             same = json.loads(state_path.read_text()) == state
@@ -535,7 +566,8 @@ def _transfer(
         sink.abandon()  # keeps what was written: a later call resumes from it
         raise
     report(force=True)
-    if actual != sha256 or (size is not None and done != size):
+    intact = (size is None or done == size) and (actual == sha256 if sha256 else git_blob_oid(part) == git_oid)
+    if not intact:
         _discard(part, state_path)
         raise ChecksumError(
             f"The downloaded {target.name} is damaged or not the expected file (its SHA-256 does not match); "
@@ -544,8 +576,8 @@ def _transfer(
         )
     os.replace(part, target)
     state_path.unlink(missing_ok=True)
-    _remember(target, sha256)
-    return received
+    _remember(target, actual)
+    return received, actual
 
 
 class _HTTPStatus(Exception):
