@@ -256,8 +256,27 @@ def test_file_already_elsewhere_is_reused(hub: HubServer, build, smollm_path: Pa
     copy = lm_studio / "renamed.gguf"
     shutil.copyfile(smollm_path, copy)
     result = dl.download_build(build, search_folders=[tmp_path / "lmstudio"])
-    assert result.path == copy and result.reused == str(tmp_path / "lmstudio")
+    # linked into the models folder: no second copy on disk, and it outlives the other app's copy
+    assert result.path == dl.models_dir() / FILE and result.reused == str(tmp_path / "lmstudio")
+    assert os.path.samefile(result.path, copy)
     assert hub.state.requests == []
+    copy.unlink()
+    assert dl.download_build(build).reused == "models folder" and hub.state.requests == []
+
+
+def test_a_copy_on_another_disk_is_used_where_it_is(hub: HubServer, build, smollm_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "gpt4all"
+    folder.mkdir()
+    copy = folder / "model.gguf"
+    shutil.copyfile(smollm_path, copy)
+
+    def cross_device(src, dst) -> None:  # noqa: ANN001
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(dl.os, "link", cross_device)
+    result = dl.download_build(build, search_folders=[folder])
+    assert result.path == copy and result.reused == str(folder) and hub.state.requests == []
+    assert not (dl.models_dir() / FILE).exists()
 
 
 def test_mirror_is_used_when_the_primary_fails(hub: HubServer, smollm_path: Path, smollm_sha: str) -> None:
@@ -308,6 +327,19 @@ def test_cli_download_shows_progress_and_prints_the_path(hub: HubServer, smollm_
     # `models list` now shows it on disk
     assert main(["models", "list", "--json", "--catalog", str(catalog)]) == 0
     assert json.loads(capsys.readouterr().out)[0]["on_disk"] == str(dl.models_dir() / FILE)
+
+
+def test_cli_download_finds_a_copy_in_gpt4alls_folder(hub: HubServer, smollm_sha: str, smollm_path: Path, tmp_path: Path, monkeypatch, capsys) -> None:  # noqa: ANN001
+    gpt4all = tmp_path / "xdg" / "nomic.ai" / "GPT4All"
+    gpt4all.mkdir(parents=True)
+    shutil.copyfile(smollm_path, gpt4all / "smollm.gguf")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setattr(sys, "platform", "linux")
+    catalog = _catalog_file(tmp_path, smollm_sha, smollm_path.stat().st_size)
+    assert main(["models", "download", "smollm2-test-q4_0", "--catalog", str(catalog)]) == 0
+    out, err = capsys.readouterr()
+    assert "already on this computer, in GPT4All's models folder" in err
+    assert Path(out.strip()).samefile(gpt4all / "smollm.gguf") and hub.state.requests == []
 
 
 def test_cli_download_recommended_build_for_a_saved_profile(hub: HubServer, smollm_sha: str, smollm_path: Path, tmp_path: Path, monkeypatch, capsys) -> None:  # noqa: ANN001

@@ -97,6 +97,37 @@ def test_gated_download_shows_a_clear_message_and_can_retry(qtbot, hub, smollm_p
     close_window(window)
 
 
+def test_a_copy_in_lm_studios_folder_is_used_without_downloading(qtbot, hub, smollm_path, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    lm_studio = home / ".lmstudio" / "models" / "bartowski" / "SmolLM2-GGUF"
+    lm_studio.mkdir(parents=True)
+    (lm_studio / "model-q8.gguf").write_bytes(smollm_path.read_bytes())
+    monkeypatch.setenv("HOME", str(home))
+    window = open_window(qtbot, FakeEngine())
+    window.store.set_setting(LICENSE_SETTING, "2026-01-01T00:00:00+00:00")
+    wizard = _wizard(qtbot, window, _catalog(smollm_path))
+    wizard.speed_seconds = 0.5
+    assert "LM Studio" in wizard.folders_label.text()
+    mine = tmp_path / "my models"
+    mine.mkdir()
+    wizard.add_search_folder(mine)
+    assert str(mine.resolve()) in wizard.folders_label.text()
+    wizard.choose_next.click()
+    qtbot.waitUntil(lambda: wizard.model_path is not None or bool(wizard.error_text), timeout=30_000)
+    assert not wizard.error_text
+    assert "LM Studio's models folder" in wizard.download_status.text() and "nothing was downloaded" in wizard.download_status.text()
+    assert hub.state.requests == []
+    assert Path(wizard.model_path).samefile(lm_studio / "model-q8.gguf")  # linked into the models folder, not copied
+    qtbot.waitUntil(lambda: wizard.measured_speed is not None, timeout=30_000)
+    wizard.done_button.click()
+    from assistant.ui.models_page import ModelsPage
+
+    page = ModelsPage(_catalog(smollm_path), PROFILES["16 GB laptop (AVX2)"], 8192)
+    qtbot.addWidget(page)
+    assert page.table.item(0, 5).text() == "yes" and "0.1 GB of it shared with copies in other apps' folders" in page.disk_label.text()
+    close_window(window)
+
+
 def test_slow_machine_is_offered_the_smaller_build(qtbot, hub, smollm_path, tiny_path):
     window = open_window(qtbot, FakeEngine(["word " * 200], token_delay=0.3))
     window.store.set_setting(LICENSE_SETTING, "2026-01-01T00:00:00+00:00")

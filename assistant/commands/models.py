@@ -61,7 +61,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     fetch = actions.add_parser("download", help="download a build (the recommended one by default), verified")
     common(fetch)
     fetch.add_argument("build_id", nargs="?", metavar="BUILD-ID", help="a build id from `models list`")
-    fetch.add_argument("--search-folder", action="append", default=[], metavar="DIR", help="folder that may already hold the file (repeatable)")
+    fetch.add_argument("--search-folder", action="append", default=[], metavar="DIR", help="folder that may already hold the file (repeatable); the folders added in the app and those of LM Studio, GPT4All, Jan and Ollama are searched too")
     fetch.set_defaults(func=run_download)
 
 
@@ -191,10 +191,15 @@ def run_download(args: argparse.Namespace) -> int:
     license_name = catalog.license.get("name")
     if license_name:
         print(f"{build.model.name} is provided under the {license_name} ({catalog.license.get('license_url', '')}).", file=sys.stderr)
+    from assistant.core import model_folders
+    from assistant.core.store import Store
+
+    known = model_folders.search_folders(Store())  # the user's folders and other apps' (LM Studio, GPT4All, ...)
     cancel = threading.Event()
     try:
         result = dl.download_build(
-            build, progress=_Bar(), cancel=cancel, search_folders=[Path(p) for p in args.search_folder], token=keyring_token()
+            build, progress=_Bar(), cancel=cancel, search_folders=[Path(p) for p in args.search_folder] + [f.path for f in known],
+            token=keyring_token(),
         )
     except KeyboardInterrupt:
         cancel.set()
@@ -202,7 +207,7 @@ def run_download(args: argparse.Namespace) -> int:
     except dl.DownloadError as exc:
         print(file=sys.stderr)
         return _fail(str(exc), EXIT_CODES.get(type(exc), 1))
-    where = f" (already on this computer: {result.reused})" if result.reused else ""
+    where = f" (already on this computer, in {model_folders.describe_source(result.reused, known)})" if result.reused else ""
     print(f"Verified {build.label}{where}:", file=sys.stderr)
     print(result.path)
     return 0

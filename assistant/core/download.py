@@ -278,6 +278,22 @@ def find_existing(sha256: str, size: int | None, folders: Iterable[Path] = (), n
     return None
 
 
+def _link_into(found: Path, target: Path, sha256: str) -> Path:
+    """A hard link to ``found`` at ``target``, or ``found`` itself when the disk cannot link.
+
+    The link takes no extra space, keeps working if the other app deletes or renames its
+    copy, and lets the Models page list and delete the build without touching that copy.
+    """
+    if target.exists():
+        return found
+    try:
+        os.link(found, target)
+    except OSError:  # another disk, a file system without hard links, no permission
+        return found
+    _remember(target, sha256)
+    return target
+
+
 def _candidates(folder: Path, max_depth: int = 4) -> Iterable[Path]:
     base_depth = len(folder.parts)
     for root, dirs, files in os.walk(folder):
@@ -352,7 +368,7 @@ def fetch_file(
             return DownloadResult(target, request.sha256, "models folder", 0)
         found = find_existing(request.sha256, request.size, search_folders, name=target.name)
         if found:
-            return DownloadResult(found[0], request.sha256, found[1], 0)
+            return DownloadResult(_link_into(found[0], target, request.sha256), request.sha256, found[1], 0)
     if offline_mode():
         return _offline_copy(request, cancel)
     failures: list[DownloadError] = []
@@ -449,7 +465,7 @@ def _fetch_from(
             return DownloadResult(request.target, file_sha256(request.target, cancel), "models folder", 0)
         found = find_existing(expected, size, search_folders, name=request.target.name) if expected else None
         if found:
-            return DownloadResult(found[0], expected, found[1], 0)
+            return DownloadResult(_link_into(found[0], request.target, expected), expected, found[1], 0)
     from huggingface_hub.utils import build_hf_headers
 
     headers = dict(build_hf_headers(token=token or False))

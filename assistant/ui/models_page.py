@@ -121,8 +121,11 @@ class ModelsPage(QWidget):
                 item = QTableWidgetItem(value)
                 item.setData(Qt.ItemDataRole.UserRole, build.id)
                 self.table.setItem(row, column, item)
-        used = sum(path.stat().st_size for path in Path(models_dir()).rglob("*") if path.is_file())
-        self.disk_label.setText(f"Model files use {gb(used)} in {models_dir()}.")
+        stats = [path.stat() for path in Path(models_dir()).rglob("*") if path.is_file()]
+        used = sum(stat.st_size for stat in stats)
+        shared = sum(stat.st_size for stat in stats if stat.st_nlink > 1)  # linked from another app's folder
+        note = f" ({gb(shared)} of it shared with copies in other apps' folders)" if shared else ""
+        self.disk_label.setText(f"Model files use {gb(used)} in {models_dir()}{note}.")
         self._update_buttons()
         if hasattr(self, "speech_label"):
             self._refresh_speech()

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -30,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assistant.core import settings
+from assistant.core import model_folders, settings
 from assistant.core.catalog import Build, Catalog
 from assistant.core.download import DownloadCancelled, DownloadError, Progress, download_build
 from assistant.core.engine import Engine, GenerationParams
@@ -60,17 +61,16 @@ class DownloadWorker(QObject):
     """Runs one download on the wizard's thread; progress at most 10 times a second."""
 
     progress = Signal(object)  # Progress
-    finished = Signal(str)  # path of the verified file
+    finished = Signal(str, str)  # path of the verified file; where an existing copy was found ("" if downloaded)
     failed = Signal(str)
     paused = Signal()
 
     def __init__(self) -> None:
         super().__init__()
         self.cancel = threading.Event()
-        self.search_folders: list[Path] = []
 
-    @Slot(object)
-    def run(self, build: Build) -> None:
+    @Slot(object, object)
+    def run(self, build: Build, search_folders: list[Path]) -> None:
         self.cancel.clear()
         last = [0.0]
 
@@ -81,7 +81,7 @@ class DownloadWorker(QObject):
                 self.progress.emit(update)
 
         try:
-            result = download_build(build, progress=report, cancel=self.cancel, search_folders=self.search_folders)
+            result = download_build(build, progress=report, cancel=self.cancel, search_folders=search_folders)
         except DownloadCancelled:
             self.paused.emit()
         except DownloadError as exc:
@@ -89,7 +89,7 @@ class DownloadWorker(QObject):
         except OSError as exc:
             self.failed.emit(f"The download could not be written: {exc.strerror or exc}.")
         else:
-            self.finished.emit(str(result.path))
+            self.finished.emit(str(result.path), result.reused or "")
 
 
 def speed_check(engine: Engine, stop: threading.Event, progress, seconds: float = SPEED_CHECK_SECONDS) -> float:  # noqa: ANN001
@@ -128,7 +128,7 @@ def _describe_estimate(estimate: Estimate) -> str:
 class SetupWizard(QDialog):
     """Guides a new user to a downloaded, verified, speed-checked model."""
 
-    _start_download = Signal(object)
+    _start_download = Signal(object, object)  # build, folders to search first
 
     def __init__(
         self,
@@ -199,7 +199,15 @@ class SetupWizard(QDialog):
                 self.build_list.setCurrentItem(item)
         self.build_list.currentItemChanged.connect(self._on_build_picked)
         column.addWidget(self.build_list, 1)
+        self.folders_label = QLabel()
+        self.folders_label.setWordWrap(True)
+        column.addWidget(self.folders_label)
+        self._show_search_folders()
         buttons = QHBoxLayout()
+        add_folder = QPushButton("Add a folder with models…")
+        add_folder.setToolTip("A folder where you keep GGUF files: a copy found there is used instead of downloading it again.")
+        add_folder.clicked.connect(self._add_folder_clicked)
+        buttons.addWidget(add_folder)
         buttons.addStretch(1)
         self.choose_next = QPushButton("Next")
         self.choose_next.setDefault(True)
@@ -208,6 +216,24 @@ class SetupWizard(QDialog):
         buttons.addWidget(self.choose_next)
         column.addLayout(buttons)
         self.pages.addWidget(page)
+
+    def _show_search_folders(self) -> None:
+        self.search_folders = model_folders.search_folders(self.store)
+        where = "; ".join(folder.label for folder in self.search_folders)
+        self.folders_label.setText(
+            f"Before downloading, Llama Desk looks for the file on this computer: in {where} and the Hugging Face cache."
+            if where else "Before downloading, Llama Desk looks for the file in the Hugging Face cache on this computer."
+        )
+
+    def add_search_folder(self, folder: str | Path) -> None:
+        """Search ``folder`` too, from now on (kept in the settings)."""
+        model_folders.add_folder(self.store, Path(folder))
+        self._show_search_folders()
+
+    def _add_folder_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder with model files")
+        if folder:
+            self.add_search_folder(folder)
 
     def preselect(self, build_id: str) -> None:
         """Start with this build selected (from the Models page)."""
@@ -289,7 +315,7 @@ class SetupWizard(QDialog):
         self.download_status.setText("Checking for a copy already on this computer…")
         self.pause_button.setEnabled(True)
         self.resume_button.setEnabled(False)
-        self._start_download.emit(self.selected)
+        self._start_download.emit(self.selected, [folder.path for folder in self.search_folders])
 
     def _pause_clicked(self) -> None:
         self.worker.cancel.set()
@@ -321,10 +347,14 @@ class SetupWizard(QDialog):
         self.resume_button.setEnabled(True)
         self.resume_button.setText("Try again")
 
-    def _on_downloaded(self, path: str) -> None:
+    def _on_downloaded(self, path: str, reused: str) -> None:
         self.model_path = path
         self.download_bar.setValue(1000)
-        self.download_status.setText("Downloaded and verified (SHA-256).")
+        if reused:
+            where = model_folders.describe_source(reused, self.search_folders)
+            self.download_status.setText(f"Found a copy in {where} with the right SHA-256; nothing was downloaded.")
+        else:
+            self.download_status.setText("Downloaded and verified (SHA-256).")
         self.pause_button.setEnabled(False)
         self.resume_button.setEnabled(False)
         self.pages.setCurrentIndex(3)
