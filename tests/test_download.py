@@ -192,6 +192,16 @@ def test_disk_filling_up_midway_leaves_nothing_partial(hub: HubServer, build, mo
     assert not list(dl.models_dir().iterdir())
 
 
+def test_an_unexpected_write_failure_ends_the_download_instead_of_stalling_it(hub: HubServer, build, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(fd: int, data) -> None:  # noqa: ANN001
+        raise ValueError("unexpected")
+
+    monkeypatch.setattr(dl, "_write_chunk", broken)
+    with pytest.raises(dl.DownloadError, match="Could not write .*unexpected"):
+        dl.download_build(build)
+    assert not list(dl.models_dir().iterdir())
+
+
 def test_offline_uses_the_cached_file(hub: HubServer, build, monkeypatch: pytest.MonkeyPatch) -> None:
     first = dl.download_build(build)
     requests_before = len(hub.state.requests)

@@ -699,8 +699,8 @@ class _Sink:
                 if self.error is None:
                     _write_chunk(self.fd, buffer.view())
                     self._unsynced += buffer.size
-            except OSError as exc:
-                self.error = exc
+            except Exception as exc:  # noqa: BLE001 - every failure must reach the reader; a dead writer would stall it
+                self.error = exc if isinstance(exc, OSError) else OSError(errno.EIO, f"{type(exc).__name__}: {exc}")
             finally:
                 self._release(buffer)
             if self._unsynced >= FLUSH_EVERY:
