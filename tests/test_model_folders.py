@@ -46,5 +46,6 @@ def test_search_folders_are_the_added_ones_then_existing_app_folders(tmp_path: P
     assert Store(tmp_path / "history.db").get_setting(model_folders.SETTING) == [str(mine.resolve())]  # kept
     assert model_folders.describe_source(str(home / ".lmstudio" / "models"), found) == "LM Studio's models folder"
     assert model_folders.describe_source(str(mine.resolve()), found) == str(mine.resolve())
+    assert model_folders.describe_source("Hugging Face cache", found) == "the Hugging Face cache"
     model_folders.remove_folder(store, mine.resolve())
     assert model_folders.search_folders(store, home) == found[1:]

@@ -86,4 +86,4 @@ def describe_source(where: str, folders: list[ModelFolder]) -> str:
     for folder in folders:
         if str(folder.path) == where:
             return f"{folder.app}'s models folder" if folder.app else str(folder.path)
-    return where
+    return {"models folder": "Llama Desk's models folder", "Hugging Face cache": "the Hugging Face cache"}.get(where, where)
