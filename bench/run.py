@@ -170,7 +170,7 @@ def version_lines() -> list[str]:
 
 
 def _cell(value: object) -> str:
-    return str(value).replace("|", "\\|")
+    return "–" if value is None else str(value).replace("|", "\\|")
 
 
 def render(runs: list[BenchRun], command: str, load_start: tuple[float, ...], load_end: tuple[float, ...], total: float) -> str:
