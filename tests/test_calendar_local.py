@@ -108,7 +108,7 @@ def test_write_is_atomic_and_leaves_no_temp_files(tmp_path: Path, monkeypatch: p
         calendar.add_event(CalendarEvent("Lost", berlin(2026, 12, 2, 9), berlin(2026, 12, 2, 10)))
     monkeypatch.undo()
     assert path.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["calendar.ics"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".calendar.ics.lock", "calendar.ics"]  # no temp file left
 
 
 def test_unreadable_calendar_is_never_overwritten(tmp_path: Path) -> None:
@@ -225,6 +225,59 @@ def test_parallel_writers_lose_nothing(tmp_path: Path) -> None:
     for thread in threads:
         thread.join()
     assert len(calendar.list_events(berlin(2026, 12, 1), berlin(2026, 12, 2))) == 20
+
+
+ADD_FROM_ANOTHER_PROCESS = """
+import sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
+from assistant.core.calendars import CalendarEvent, LocalCalendar
+zone = ZoneInfo("Europe/Berlin")
+calendar = LocalCalendar(__import__("pathlib").Path(sys.argv[1]), zone=zone)
+sys.stdin.readline()  # start together
+for i in range(int(sys.argv[3])):
+    calendar.add_event(CalendarEvent(f"{sys.argv[2]}{i}", datetime(2026, 12, 1, 8, i, tzinfo=zone), datetime(2026, 12, 1, 9, i, tzinfo=zone)))
+"""
+
+
+def test_two_processes_writing_the_same_calendar_lose_nothing(tmp_path: Path) -> None:
+    """A second Llama Desk, or `llama-desk calendar add`, writing while the app does."""
+    import subprocess
+    import sys
+
+    path, count = tmp_path / "calendar.ics", 25
+    root = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    writers = [
+        subprocess.Popen([sys.executable, "-c", ADD_FROM_ANOTHER_PROCESS, str(path), prefix, str(count)], stdin=subprocess.PIPE, env=env)
+        for prefix in ("a", "b")
+    ]
+    for writer in writers:
+        writer.stdin.write(b"go\n")
+        writer.stdin.flush()
+    assert [writer.wait(timeout=120) for writer in writers] == [0, 0]
+    titles = {e.title for e in LocalCalendar(path, zone=BERLIN).list_events(berlin(2026, 12, 1), berlin(2026, 12, 2))}
+    assert titles == {f"{prefix}{i}" for prefix in "ab" for i in range(count)}
+
+
+@pytest.mark.skipif(os.name == "nt", reason="holds the lock with fcntl")
+def test_a_calendar_held_by_another_program_gives_a_clear_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import fcntl
+
+    from assistant.core.calendars import local
+
+    path = tmp_path / "calendar.ics"
+    calendar = LocalCalendar(path, zone=BERLIN)
+    calendar.add_event(CalendarEvent("Kept", berlin(2026, 12, 1, 9), berlin(2026, 12, 1, 10)))
+    before = path.read_bytes()
+    monkeypatch.setattr(local, "LOCK_TIMEOUT", 0.2)
+    with open(tmp_path / ".calendar.ics.lock", "a+b") as other:
+        fcntl.flock(other.fileno(), fcntl.LOCK_EX)  # as another process would
+        with pytest.raises(CalendarError, match="being changed by another program"):
+            calendar.add_event(CalendarEvent("Later", berlin(2026, 12, 2, 9), berlin(2026, 12, 2, 10)))
+    assert path.read_bytes() == before
+    calendar.add_event(CalendarEvent("Later", berlin(2026, 12, 2, 9), berlin(2026, 12, 2, 10)))  # free again
+    assert len(calendar.list_events(berlin(2026, 12, 1), berlin(2026, 12, 3))) == 2
 
 
 def test_draft_warnings_for_the_card(tmp_path: Path) -> None:

@@ -2,16 +2,21 @@
 
 Writes go to a temporary file in the same folder, are flushed to disk, then replace the
 calendar with ``os.replace`` — a crash leaves either the old or the new file, never half
-of one. A file that cannot be parsed is never overwritten.
+of one. A file that cannot be parsed is never overwritten. Each read-modify-write holds
+a lock against other threads and, through a lock file beside the calendar, against other
+processes (a second Llama Desk window, the command line), so no write is lost.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import tempfile
 import threading
+import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -33,6 +38,8 @@ from assistant.core.calendars.events import (
 from assistant.core.paths import data_dir
 
 LOCAL_NAME = "local"
+#: Seconds a write waits for another process to finish with the calendar.
+LOCK_TIMEOUT = 10.0
 
 
 def local_calendar_path() -> Path:
@@ -113,6 +120,55 @@ def _lock_for(path: Path) -> threading.Lock:
         return _LOCKS.setdefault(Path(path).resolve(), threading.Lock())
 
 
+def _try_lock(handle) -> None:  # noqa: ANN001 - a binary file object
+    """Lock ``handle`` for this process or raise OSError at once (POSIX flock, Windows byte lock)."""
+    if os.name == "nt":
+        import msvcrt
+
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _unlock(handle) -> None:  # noqa: ANN001
+    if os.name == "nt":
+        import msvcrt
+
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """Hold ``path`` for one read-modify-write, against other threads and other processes."""
+    with _lock_for(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path.with_name(f".{path.name}.lock"), "a+b") as handle:
+            deadline = time.monotonic() + LOCK_TIMEOUT
+            while True:
+                try:
+                    _try_lock(handle)
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise CalendarError(
+                            f"{path.name} is being changed by another program (is Llama Desk open twice?). "
+                            "Nothing was written; try again in a moment."
+                        ) from None
+                    time.sleep(0.02)
+            try:
+                yield
+            finally:
+                _unlock(handle)
+
+
 class IcsFileCalendar(Calendar):
     """Events stored in one .ics file."""
 
@@ -135,7 +191,7 @@ class IcsFileCalendar(Calendar):
 
     def _save_component(self, component: icalendar.cal.Component) -> None:
         self._refuse_if_read_only()
-        with _lock_for(self.path):
+        with _exclusive(self.path):
             cal = self._load()
             cal.add_component(component)
             cal.add_missing_timezones()
@@ -153,7 +209,7 @@ class IcsFileCalendar(Calendar):
 
     def delete(self, uid: str) -> bool:
         self._refuse_if_read_only()
-        with _lock_for(self.path):
+        with _exclusive(self.path):
             cal = self._load()
             kept = [c for c in cal.subcomponents if str(c.get("uid", "")) != uid]
             if len(kept) == len(cal.subcomponents):
