@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -100,6 +101,67 @@ def test_read_only_tools_answer_the_model_directly(qtbot, fake_model):
     assert window.chat_view.bubbles[2].body.text().startswith("Calendar: 0 events")
     assert window.chat_view.bubbles[-1].text == "You have nothing planned."
     close_window(window)
+
+
+class _SlowCalendar(LocalCalendar):
+    """A calendar server that answers only when the test lets it (as a slow CalDAV server would)."""
+
+    def __init__(self, release: threading.Event) -> None:
+        super().__init__(zone=local_zone())
+        self.release = release
+
+    def list_events(self, start, end):  # noqa: ANN001, ANN201
+        assert self.release.wait(30)
+        return super().list_events(start, end)
+
+
+def _ask_with_a_slow_calendar(qtbot, fake_model, monkeypatch):  # noqa: ANN001, ANN202
+    """A chat whose model lists events from a calendar that answers once ``release`` is set."""
+    from assistant.ui import tool_job
+
+    release = threading.Event()
+    monkeypatch.setattr(tool_job, "open_calendar", lambda name, zone: _SlowCalendar(release))
+    listing = json.dumps({"name": "list_calendar_events", "parameters": {"start": "today", "end": "in two weeks"}})
+    engine = FakeEngine([listing, "You have nothing planned."])
+    window = open_window(qtbot, engine, fake_model)
+    assert window.send("Am I free next week?")
+    return window, engine, release
+
+
+@pytest.mark.parametrize("stop_first", [False, True])
+def test_a_slow_calendar_never_freezes_the_window(qtbot, fake_model, monkeypatch, stop_first):
+    window, engine, release = _ask_with_a_slow_calendar(qtbot, fake_model, monkeypatch)
+    qtbot.waitUntil(lambda: window.request is None, timeout=10_000)
+    # the reply is done and the window runs its event loop while the calendar has not answered
+    assert window.tool_job is not None and window.tool_job.isRunning()
+    assert "Reading the calendar" in window.speed_label.text()
+    assert not window.send_button.isEnabled() and window.stop_button.isEnabled()
+    qtbot.wait(200)
+    if stop_first:
+        window.stop()
+        assert window.tool_job is None and window.send_button.isEnabled()
+        release.set()
+        qtbot.wait(300)
+        assert len(engine.calls) == 1  # no reply built on an answer the user gave up on
+        roles = [m.role for m in window.store.messages(window.conversation_id)]
+        assert roles == ["user", "assistant", "tool", "notice"]
+        assert "Stopped by the user" in window.store.messages(window.conversation_id)[2].content
+    else:
+        release.set()
+        qtbot.waitUntil(lambda: window.request is None and window.tool_job is None and len(engine.calls) == 2, timeout=10_000)
+        assert window.chat_view.bubbles[-1].text == "You have nothing planned."
+    close_window(window)
+
+
+def test_closing_while_the_calendar_is_read_waits_for_it_and_starts_nothing(qtbot, fake_model, monkeypatch):
+    window, engine, release = _ask_with_a_slow_calendar(qtbot, fake_model, monkeypatch)
+    qtbot.waitUntil(lambda: window.tool_job is not None, timeout=10_000)
+    job = window.tool_job
+    threading.Timer(0.3, release.set).start()
+    close_window(window)
+    assert not job.isRunning() and window.tool_job is None
+    qtbot.wait(100)  # the job's late answer is ignored
+    assert len(engine.calls) == 1
 
 
 def test_tool_names_known_to_the_window_match_the_tools():

@@ -21,7 +21,7 @@ def open_window(qtbot, engine: Engine, model: str | None = None, store: Store | 
 
 def send_and_wait(qtbot, window: MainWindow, text: str, timeout: int = 60_000) -> None:
     assert window.send(text)
-    qtbot.waitUntil(lambda: window.request is None, timeout=timeout)
+    qtbot.waitUntil(lambda: window.request is None and window.tool_job is None, timeout=timeout)
 
 
 def close_window(window: MainWindow) -> None:

@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # the calendar stack is imported when the chat first needs it
     from assistant.core.calendars import EventDraft, TaskDraft
     from assistant.core.tools import ToolCall
     from assistant.ui.event_card import EventCard
+    from assistant.ui.tool_job import ToolCallJob
 
 #: Settings: whether chat offers the calendar tools, and which calendar they use.
 TOOLS_SETTING, CALENDAR_SETTING = "chat_tools", "chat_calendar"
@@ -88,6 +89,8 @@ class MainWindow(QMainWindow):
         self._last_save = 0.0
         self._dropped: dict[int, int] = {}
         self.pending_cards: dict[str, EventCard] = {}  # tool call id -> card awaiting the user
+        self.tool_job: ToolCallJob | None = None  # the reply's calendar reads, running on their own thread
+        self._stopped_tool_jobs: list[ToolCallJob] = []  # given up by the user, still to be waited for
         self._tool_rounds = 0
         self.error_box: QMessageBox | None = None
         self.wizard: QDialog | None = None
@@ -246,7 +249,7 @@ class MainWindow(QMainWindow):
         self.new_conversation()
 
     def _update_controls(self) -> None:
-        busy = self.request is not None or bool(self.pending_cards)
+        busy = self.request is not None or bool(self.pending_cards) or self.tool_job is not None
         ready = self.active_info is not None and (self.loading_path is None or self.uses_remote)
         self.send_button.setEnabled(ready and not busy)
         self.stop_button.setEnabled(busy)
@@ -571,6 +574,14 @@ class MainWindow(QMainWindow):
     def stop(self) -> None:
         if self.request is not None:
             self.request.stop()
+        elif self.tool_job is not None:  # the calendar has not answered yet: give up on it
+            job, self.tool_job = self.tool_job, None
+            self._stopped_tool_jobs.append(job)
+            for call in job.calls:
+                self._add_tool_result(call, {"error": "Stopped by the user before the calendar answered."})
+            self._notice("Stopped before the calendar answered; nothing was written.")
+            self.speed_label.setText("")
+            self._update_controls()
 
     def _on_planned(self, request_id: int, plan: PromptPlan) -> None:
         if self.request is None or request_id != self.request.id or self.conversation_id is None:
@@ -614,16 +625,13 @@ class MainWindow(QMainWindow):
     # -- calendar tools -------------------------------------------------------
     def _after_reply_with_tools(self, reply: str) -> None:
         """Run the tool calls in a finished reply: reads at once, proposals as cards."""
-        from assistant.core.calendars import CalendarError, local_zone, open_calendar
+        from assistant.core.calendars import local_zone
         from assistant.core.chat_tools import (
             MAX_TOOL_ROUNDS,
             describe_tool_calls,
             rejected_tool_use,
             tool_calls_in,
         )
-        from assistant.core.tools import run_tool_call
-        from assistant.ui.event_card import EventCard
-
         calls = tool_calls_in(reply)
         if not calls:
             reason = rejected_tool_use(reply)
@@ -638,23 +646,40 @@ class MainWindow(QMainWindow):
         if self._tool_rounds > MAX_TOOL_ROUNDS:
             self._notice("The model kept calling calendar tools without answering, so Llama Desk stopped it.")
             return
-        name = self.store.get_setting(CALENDAR_SETTING, "local")
+        from assistant.ui.tool_job import ToolCallJob
+
         zone = local_zone()
-        now = datetime.now(zone)
-        try:
-            calendar = open_calendar(name, zone=zone)
-        except CalendarError as exc:
-            for call in calls:
-                self._add_tool_result(call, {"error": str(exc)})
+        job = ToolCallJob(calls, self.store.get_setting(CALENDAR_SETTING, "local"), zone, datetime.now(zone), self)
+        job.done.connect(lambda outcome, job=job: self._on_tools_ran(job, outcome))
+        self.tool_job = job
+        self.speed_label.setText("Reading the calendar…")
+        self._update_controls()
+        job.start()
+
+    def _on_tools_ran(self, job: ToolCallJob, outcome: list | str) -> None:
+        """The calendar answered: read results go back to the model, proposals become cards."""
+        from assistant.ui.event_card import EventCard
+
+        job.wait()
+        if job in self._stopped_tool_jobs:  # the user stopped it meanwhile
+            self._stopped_tool_jobs.remove(job)
+            return
+        if job is not self.tool_job:  # the window closed meanwhile
+            return
+        self.tool_job = None
+        self.speed_label.setText("")
+        if isinstance(outcome, str):
+            for call in job.calls:
+                self._add_tool_result(call, {"error": outcome})
             self._start_reply()
             return
-        for call in calls:
-            outcome = run_tool_call(call, calendar, now=now, zone=zone.key)
-            if outcome.draft is None:
-                self._add_tool_result(call, outcome.result or {})
+        for result in outcome:
+            call = result.call
+            if result.draft is None:
+                self._add_tool_result(call, result.result or {})
                 continue
-            card = EventCard(outcome.draft)
-            card.decided.connect(lambda draft, _written, message, call=call, proposal=outcome.draft: self._on_card_decided(call, proposal, draft, message))
+            card = EventCard(result.draft)
+            card.decided.connect(lambda draft, _written, message, call=call, proposal=result.draft: self._on_card_decided(call, proposal, draft, message))
             self.pending_cards[call.id] = card
             self.chat_view.add_widget(card)
         self._update_controls()
@@ -765,6 +790,10 @@ class MainWindow(QMainWindow):
         """Stop any reply, save what it wrote, then end the worker thread before closing."""
         if self.request is not None:
             self.request.stop()
+        for job in [self.tool_job, *self._stopped_tool_jobs]:
+            if job is not None:
+                job.wait()  # at most the calendar server's timeout
+        self.tool_job, self._stopped_tool_jobs = None, []
         for page in self._pages.values():
             shutdown = getattr(page, "shutdown", None)
             if shutdown is not None:
