@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -28,10 +29,52 @@ def test_agenda_lists_upcoming_local_events_by_day(qtbot):
     start = datetime.now(zone).replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=1)
     LocalCalendar(zone=zone).add_event(CalendarEvent(title="Dentist", start=start, end=start + timedelta(hours=1), location="Main St"))
     page = _page(qtbot)
-    assert page.refresh() == 1
+    with qtbot.waitSignal(page.agendaShown, timeout=10_000) as shown:
+        page.refresh()
+    assert shown.args == [1] and page.agenda_status.text() == "1 event in the next 14 days."
     texts = [page.agenda.item(i).text() for i in range(page.agenda.count())]
     assert texts[0] == start.strftime("%A %d %B")
     assert "10:00–11:00   Dentist · Main St" in texts[1]
+
+
+class _SlowServer:
+    """A calendar that answers only once ``release`` is set, as a slow CalDAV server would."""
+
+    def __init__(self, release: threading.Event) -> None:
+        self.release = release
+
+    def list_events(self, start, end) -> list:  # noqa: ANN001
+        assert self.release.wait(30)
+        return []
+
+
+def test_a_slow_calendar_server_never_freezes_the_page(qtbot, monkeypatch):
+    from assistant.ui import calendar_page
+
+    release = threading.Event()
+    monkeypatch.setattr(calendar_page, "open_calendar", lambda name, zone: _SlowServer(release))
+    page = _page(qtbot)  # already reading, on a thread
+    assert page.agenda_status.text() == "Reading the calendar…"
+    shown: list[int] = []
+    page.agendaShown.connect(shown.append)
+    page.days_box.setValue(30)  # a newer read: the older answer will be dropped
+    qtbot.wait(100)  # the window's event loop runs while the server says nothing
+    release.set()
+    qtbot.waitUntil(lambda: shown == [0], timeout=10_000)
+    qtbot.wait(100)
+    assert shown == [0] and page.agenda_status.text() == "Nothing planned." and page._calls == []
+
+
+def test_closing_the_page_waits_for_a_pending_read(qtbot, monkeypatch):
+    from assistant.ui import calendar_page
+
+    release = threading.Event()
+    monkeypatch.setattr(calendar_page, "open_calendar", lambda name, zone: _SlowServer(release))
+    page = _page(qtbot)
+    [call] = page._calls
+    threading.Timer(0.3, release.set).start()
+    page.close()
+    assert not call.isRunning() and page._calls == []
 
 
 def test_importing_an_ics_file_adds_a_read_only_calendar(qtbot):
@@ -44,15 +87,18 @@ def test_importing_an_ics_file_adds_a_read_only_calendar(qtbot):
 
 def test_caldav_account_with_wrong_password_is_not_added(qtbot, radicale, memory_keyring):  # noqa: F811
     page = _page(qtbot)
-    assert not page.add_account("work", radicale, "alice", "wrong")
-    assert "not added" in page.status.text()
+    with qtbot.waitSignal(page.accountChecked, timeout=30_000) as checked:
+        page.add_account("work", radicale, "alice", "wrong")
+    assert checked.args == [False] and "not added" in page.status.text()
     assert [page.calendar_box.itemText(i) for i in range(page.calendar_box.count())] == ["local"]
     assert memory_keyring.secrets == {}
 
 
 def test_chat_proposal_lands_in_a_caldav_calendar_after_the_click(qtbot, radicale, memory_keyring, tmp_path):  # noqa: F811
     page = _page(qtbot)
-    assert page.add_account("team", radicale, "alice", "secret"), page.status.text()
+    with qtbot.waitSignal(page.accountChecked, timeout=30_000) as checked:
+        page.add_account("team", radicale, "alice", "secret")
+    assert checked.args == [True], page.status.text()
     page.use_button.click()
     assert page.store.get_setting(CALENDAR_SETTING) == "team"
     call = json.dumps({"name": "create_calendar_event", "parameters": {"title": "Budget review", "start": "tomorrow at 2pm", "duration_minutes": 45}})

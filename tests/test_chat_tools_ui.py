@@ -117,10 +117,10 @@ class _SlowCalendar(LocalCalendar):
 
 def _ask_with_a_slow_calendar(qtbot, fake_model, monkeypatch):  # noqa: ANN001, ANN202
     """A chat whose model lists events from a calendar that answers once ``release`` is set."""
-    from assistant.ui import tool_job
+    from assistant.ui import calendar_jobs
 
     release = threading.Event()
-    monkeypatch.setattr(tool_job, "open_calendar", lambda name, zone: _SlowCalendar(release))
+    monkeypatch.setattr(calendar_jobs, "open_calendar", lambda name, zone: _SlowCalendar(release))
     listing = json.dumps({"name": "list_calendar_events", "parameters": {"start": "today", "end": "in two weeks"}})
     engine = FakeEngine([listing, "You have nothing planned."])
     window = open_window(qtbot, engine, fake_model)

@@ -1,14 +1,17 @@
 """The Calendar page: an agenda of the chosen calendar, .ics import, CalDAV accounts.
 
 It also holds the two chat settings for tools: whether chat may use the calendar
-at all, and which calendar proposals go to.
+at all, and which calendar proposals go to. Reading the agenda and checking a new
+account run on :class:`CalendarCall` threads, so a slow CalDAV server never freezes
+the window.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -38,6 +41,7 @@ from assistant.core.calendars import (
 from assistant.core.calendars.accounts import remove_account, save_account
 from assistant.core.chat_tools import CALENDAR_SETTING, TOOLS_SETTING
 from assistant.core.store import Store
+from assistant.ui.calendar_jobs import CalendarCall
 
 
 class AccountDialog(QDialog):
@@ -68,9 +72,14 @@ class AccountDialog(QDialog):
 class CalendarPage(QWidget):
     """Agenda of upcoming events and calendar settings."""
 
+    agendaShown = Signal(int)  # events on screen after a refresh; -1 when the calendar could not be read
+    accountChecked = Signal(bool)  # after add_account: whether the account answered and was kept
+
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
+        self._calls: list[CalendarCall] = []  # running; waited for on close
+        self._agenda_call: CalendarCall | None = None  # the newest agenda read; older answers are dropped
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         top.addWidget(QLabel("Calendar:"))
@@ -87,6 +96,8 @@ class CalendarPage(QWidget):
         layout.addLayout(top)
         self.agenda = QListWidget()
         layout.addWidget(self.agenda, 1)
+        self.agenda_status = QLabel()
+        layout.addWidget(self.agenda_status)
         self.status = QLabel()
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
@@ -140,20 +151,42 @@ class CalendarPage(QWidget):
         self.store.set_setting(CALENDAR_SETTING, self.calendar_box.currentText())
         self._calendar_changed(self.calendar_box.currentText())
 
-    def refresh(self) -> int:
-        """Show the events of the next N days; returns how many."""
-        self.agenda.clear()
+    def _start(self, function) -> CalendarCall:  # noqa: ANN001 - a callable doing calendar I/O
+        call = CalendarCall(function, self)
+        self._calls.append(call)
+        call.start()
+        return call
+
+    def _finished(self, call: CalendarCall) -> bool:
+        """Reap ``call``; False when the page was closed meanwhile and its answer is not wanted."""
+        call.wait()
+        if call not in self._calls:
+            return False
+        self._calls.remove(call)
+        return True
+
+    def refresh(self) -> None:
+        """Read the next N days of the chosen calendar on a thread; ``agendaShown`` says when they are shown."""
         name = self.calendar_box.currentText()
         if not name:
-            return 0
+            self.agenda.clear()
+            return
         zone = local_zone()
         start = datetime.now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
         end = start + timedelta(days=self.days_box.value())
-        try:
-            events = open_calendar(name, zone=zone).list_events(start, end)
-        except CalendarError as exc:
-            self.status.setText(f"<span style='color:#c5221f'>{exc}</span>")
-            return 0
+        self.agenda_status.setText("Reading the calendar…")
+        call = self._start(lambda: open_calendar(name, zone=zone).list_events(start, end))
+        self._agenda_call = call
+        call.done.connect(lambda events, error, call=call: self._show_agenda(call, events, error, zone))
+
+    def _show_agenda(self, call: CalendarCall, events: list | None, error: str, zone) -> None:  # noqa: ANN001 - ZoneInfo
+        if not self._finished(call) or call is not self._agenda_call:
+            return
+        self.agenda.clear()
+        if error:
+            self.agenda_status.setText(f"<span style='color:#c5221f'>{error}</span>")
+            self.agendaShown.emit(-1)
+            return
         day = None
         for event in sorted(events, key=lambda e: e.start):
             local_start = event.start.astimezone(zone)
@@ -170,8 +203,9 @@ class CalendarPage(QWidget):
             item = QListWidgetItem(f"   {when}   {event.title}{where}")
             item.setData(Qt.ItemDataRole.UserRole, event.uid)
             self.agenda.addItem(item)
-        self.status.setText(f"{len(events)} event{'s' if len(events) != 1 else ''} in the next {self.days_box.value()} days." if events else "Nothing planned.")
-        return len(events)
+        days = self.days_box.value()
+        self.agenda_status.setText(f"{len(events)} event{'s' if len(events) != 1 else ''} in the next {days} days." if events else "Nothing planned.")
+        self.agendaShown.emit(len(events))
 
     def _refresh_clicked(self) -> None:
         self.refresh()
@@ -191,24 +225,35 @@ class CalendarPage(QWidget):
         if path:
             self.import_file(path)
 
-    def add_account(self, name: str, url: str, user: str, password: str) -> bool:
-        """Save the account (password to the keyring), then check it answers; undo when it does not."""
+    def add_account(self, name: str, url: str, user: str, password: str) -> None:
+        """Save the account (password to the keyring), then check on a thread that it answers;
+        undo when it does not. ``accountChecked`` tells the outcome."""
         account = CalDAVAccount(name=name.strip(), url=url.strip(), username=user.strip())
         try:
             save_account(account, password)
         except CalendarError as exc:
             self.status.setText(f"<span style='color:#c5221f'>{exc}</span>")
-            return False
-        try:
-            now = datetime.now(local_zone())
-            open_calendar(account.name, zone=local_zone()).list_events(now, now + timedelta(days=1))
-        except CalendarError as exc:
+            self.accountChecked.emit(False)
+            return
+        self.status.setText(f"Connecting to {account.url}…")
+        self.account_button.setEnabled(False)
+        zone = local_zone()
+        now = datetime.now(zone)
+        call = self._start(lambda: open_calendar(account.name, zone=zone).list_events(now, now + timedelta(days=1)))
+        call.done.connect(lambda _events, error, call=call: self._account_checked(call, account, error))
+
+    def _account_checked(self, call: CalendarCall, account: CalDAVAccount, error: str) -> None:
+        if not self._finished(call):
+            return
+        self.account_button.setEnabled(True)
+        if error:
             remove_account(account.name)
-            self.status.setText(f"<span style='color:#c5221f'>The account was not added: {exc}</span>")
-            return False
+            self.status.setText(f"<span style='color:#c5221f'>The account was not added: {error}</span>")
+            self.accountChecked.emit(False)
+            return
         self.reload_names(select=account.name)
         self.status.setText(f"Connected to {account.url} as {account.username}.")
-        return True
+        self.accountChecked.emit(True)
 
     def _account_clicked(self) -> None:
         dialog = AccountDialog(self)
@@ -225,3 +270,15 @@ class CalendarPage(QWidget):
         if self.store.get_setting(CALENDAR_SETTING) == name:
             self.store.set_setting(CALENDAR_SETTING, "local")
         self.reload_names(select="local")
+
+    # -- closing ----------------------------------------------------------------
+    def shutdown(self) -> None:
+        """Wait for running calendar calls (at most the server's timeout); their answers are dropped."""
+        self._agenda_call = None
+        for call in self._calls:
+            call.wait()
+        self._calls.clear()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
+        self.shutdown()
+        super().closeEvent(event)

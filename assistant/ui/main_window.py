@@ -43,7 +43,7 @@ if TYPE_CHECKING:  # the calendar stack is imported when the chat first needs it
     from assistant.core.calendars import EventDraft, TaskDraft
     from assistant.core.tools import ToolCall
     from assistant.ui.event_card import EventCard
-    from assistant.ui.tool_job import ToolCallJob
+    from assistant.ui.calendar_jobs import ToolCallJob
 
 #: Settings: whether chat offers the calendar tools, and which calendar they use.
 TOOLS_SETTING, CALENDAR_SETTING = "chat_tools", "chat_calendar"
@@ -646,17 +646,17 @@ class MainWindow(QMainWindow):
         if self._tool_rounds > MAX_TOOL_ROUNDS:
             self._notice("The model kept calling calendar tools without answering, so Llama Desk stopped it.")
             return
-        from assistant.ui.tool_job import ToolCallJob
+        from assistant.ui.calendar_jobs import ToolCallJob
 
         zone = local_zone()
         job = ToolCallJob(calls, self.store.get_setting(CALENDAR_SETTING, "local"), zone, datetime.now(zone), self)
-        job.done.connect(lambda outcome, job=job: self._on_tools_ran(job, outcome))
+        job.done.connect(lambda outcomes, error, job=job: self._on_tools_ran(job, outcomes, error))
         self.tool_job = job
         self.speed_label.setText("Reading the calendar…")
         self._update_controls()
         job.start()
 
-    def _on_tools_ran(self, job: ToolCallJob, outcome: list | str) -> None:
+    def _on_tools_ran(self, job: ToolCallJob, outcomes: list | None, error: str) -> None:
         """The calendar answered: read results go back to the model, proposals become cards."""
         from assistant.ui.event_card import EventCard
 
@@ -668,12 +668,12 @@ class MainWindow(QMainWindow):
             return
         self.tool_job = None
         self.speed_label.setText("")
-        if isinstance(outcome, str):
+        if error:
             for call in job.calls:
-                self._add_tool_result(call, {"error": outcome})
+                self._add_tool_result(call, {"error": error})
             self._start_reply()
             return
-        for result in outcome:
+        for result in outcomes:
             call = result.call
             if result.draft is None:
                 self._add_tool_result(call, result.result or {})
