@@ -62,7 +62,7 @@ def test_a_slow_calendar_server_never_freezes_the_page(qtbot, monkeypatch):
     release.set()
     qtbot.waitUntil(lambda: shown == [0], timeout=10_000)
     qtbot.wait(100)
-    assert shown == [0] and page.agenda_status.text() == "Nothing planned." and page._calls == []
+    assert shown == [0] and page.agenda_status.text() == "Nothing planned." and page.calls.running == []
 
 
 def test_closing_the_page_waits_for_a_pending_read(qtbot, monkeypatch):
@@ -71,10 +71,10 @@ def test_closing_the_page_waits_for_a_pending_read(qtbot, monkeypatch):
     release = threading.Event()
     monkeypatch.setattr(calendar_page, "open_calendar", lambda name, zone: _SlowServer(release))
     page = _page(qtbot)
-    [call] = page._calls
+    [call] = page.calls.running
     threading.Timer(0.3, release.set).start()
     page.close()
-    assert not call.isRunning() and page._calls == []
+    assert not call.isRunning() and page.calls.running == []
 
 
 def test_importing_an_ics_file_adds_a_read_only_calendar(qtbot):

@@ -87,7 +87,8 @@ def test_proposed_event_needs_the_dialog_click(qtbot, fake_model):
     dialog = page.propose_event(page.notes.proposed_events[0])
     calendar = LocalCalendar(zone=local_zone())
     assert calendar.path.exists() is False or not calendar.list_events(*_december())
-    dialog.card.add_button.click()
+    with qtbot.waitSignal(dialog.card.decided, timeout=10_000):
+        dialog.card.add_button.click()
     [event] = LocalCalendar(zone=local_zone()).list_events(*_december())
     assert event.title == "Launch review"
     close_window(window)

@@ -2,8 +2,9 @@
 
 Reading or writing a CalDAV calendar can take as long as the server's timeout (20 s).
 Every such call from the UI runs in a :class:`CalendarCall`; its ``done`` signal brings
-the result, or a readable message, back to the GUI thread. Owners wait for their
-running calls before they close.
+the result, or a readable message, back to the GUI thread. A call has no Qt parent
+and is kept alive here until it ends, so closing the widget that started it never
+destroys a running thread; the main window waits for all of them before the app exits.
 """
 
 from __future__ import annotations
@@ -36,6 +37,49 @@ class CalendarCall(QThread):
             self.done.emit(None, f"The calendar could not be used ({type(exc).__name__}: {exc}).")
         else:
             self.done.emit(result, "")
+
+
+_ALIVE: set[CalendarCall] = set()  # every call still running, whoever started it
+
+
+def _ended(call: CalendarCall) -> None:
+    call.wait()
+    _ALIVE.discard(call)
+
+
+def wait_for_all() -> None:
+    """Before the app exits: wait for every call still running (at most the server's timeout)."""
+    for call in list(_ALIVE):
+        call.wait()
+
+
+class CalendarCalls:
+    """The calls one widget started: reaped when they answer, dropped by ``wait_all`` on close."""
+
+    def __init__(self) -> None:
+        self.running: list[CalendarCall] = []
+
+    def start(self, function: Callable[[], object]) -> CalendarCall:
+        call = CalendarCall(function)
+        _ALIVE.add(call)
+        call.finished.connect(lambda call=call: _ended(call))
+        self.running.append(call)
+        call.start()
+        return call
+
+    def finished(self, call: CalendarCall) -> bool:
+        """Reap ``call``; False when the owner was shut down meanwhile and its answer is not wanted."""
+        call.wait()
+        if call not in self.running:
+            return False
+        self.running.remove(call)
+        return True
+
+    def wait_all(self) -> None:
+        """Wait for every running call (at most the server's timeout); their answers are then dropped."""
+        for call in self.running:
+            call.wait()
+        self.running.clear()
 
 
 def _run_calls(calls: list[ToolCall], calendar_name: str, zone: ZoneInfo, now: datetime) -> list[ToolOutcome]:

@@ -41,7 +41,7 @@ from assistant.core.calendars import (
 from assistant.core.calendars.accounts import remove_account, save_account
 from assistant.core.chat_tools import CALENDAR_SETTING, TOOLS_SETTING
 from assistant.core.store import Store
-from assistant.ui.calendar_jobs import CalendarCall
+from assistant.ui.calendar_jobs import CalendarCall, CalendarCalls
 
 
 class AccountDialog(QDialog):
@@ -78,7 +78,7 @@ class CalendarPage(QWidget):
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
-        self._calls: list[CalendarCall] = []  # running; waited for on close
+        self.calls = CalendarCalls()  # running calendar I/O; waited for on close
         self._agenda_call: CalendarCall | None = None  # the newest agenda read; older answers are dropped
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -151,19 +151,6 @@ class CalendarPage(QWidget):
         self.store.set_setting(CALENDAR_SETTING, self.calendar_box.currentText())
         self._calendar_changed(self.calendar_box.currentText())
 
-    def _start(self, function) -> CalendarCall:  # noqa: ANN001 - a callable doing calendar I/O
-        call = CalendarCall(function, self)
-        self._calls.append(call)
-        call.start()
-        return call
-
-    def _finished(self, call: CalendarCall) -> bool:
-        """Reap ``call``; False when the page was closed meanwhile and its answer is not wanted."""
-        call.wait()
-        if call not in self._calls:
-            return False
-        self._calls.remove(call)
-        return True
 
     def refresh(self) -> None:
         """Read the next N days of the chosen calendar on a thread; ``agendaShown`` says when they are shown."""
@@ -175,12 +162,12 @@ class CalendarPage(QWidget):
         start = datetime.now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
         end = start + timedelta(days=self.days_box.value())
         self.agenda_status.setText("Reading the calendar…")
-        call = self._start(lambda: open_calendar(name, zone=zone).list_events(start, end))
+        call = self.calls.start(lambda: open_calendar(name, zone=zone).list_events(start, end))
         self._agenda_call = call
         call.done.connect(lambda events, error, call=call: self._show_agenda(call, events, error, zone))
 
     def _show_agenda(self, call: CalendarCall, events: list | None, error: str, zone) -> None:  # noqa: ANN001 - ZoneInfo
-        if not self._finished(call) or call is not self._agenda_call:
+        if not self.calls.finished(call) or call is not self._agenda_call:
             return
         self.agenda.clear()
         if error:
@@ -239,11 +226,11 @@ class CalendarPage(QWidget):
         self.account_button.setEnabled(False)
         zone = local_zone()
         now = datetime.now(zone)
-        call = self._start(lambda: open_calendar(account.name, zone=zone).list_events(now, now + timedelta(days=1)))
+        call = self.calls.start(lambda: open_calendar(account.name, zone=zone).list_events(now, now + timedelta(days=1)))
         call.done.connect(lambda _events, error, call=call: self._account_checked(call, account, error))
 
     def _account_checked(self, call: CalendarCall, account: CalDAVAccount, error: str) -> None:
-        if not self._finished(call):
+        if not self.calls.finished(call):
             return
         self.account_button.setEnabled(True)
         if error:
@@ -275,9 +262,7 @@ class CalendarPage(QWidget):
     def shutdown(self) -> None:
         """Wait for running calendar calls (at most the server's timeout); their answers are dropped."""
         self._agenda_call = None
-        for call in self._calls:
-            call.wait()
-        self._calls.clear()
+        self.calls.wait_all()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
         self.shutdown()

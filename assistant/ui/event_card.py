@@ -2,12 +2,15 @@
 
 Nothing is written until the user presses "Add to calendar". The card shows the
 resolved time, every question that blocks saving, and warnings (overlaps,
-duplicates, another time zone); edits re-resolve the draft at once.
+duplicates, another time zone); edits re-resolve the draft at once. Checking the
+calendar after an edit and writing the event run on :class:`CalendarCall` threads,
+so a slow CalDAV server never freezes the window.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -26,7 +29,6 @@ from PySide6.QtWidgets import (
 
 from assistant.core.calendars import (
     Calendar,
-    CalendarError,
     EventDraft,
     TaskDraft,
     calendar_names,
@@ -35,6 +37,7 @@ from assistant.core.calendars import (
     write_event,
 )
 from assistant.core.dates import format_when
+from assistant.ui.calendar_jobs import CalendarCall, CalendarCalls
 
 Draft = EventDraft | TaskDraft
 CalendarOpener = Callable[[str], Calendar]
@@ -60,6 +63,10 @@ class EventCard(QFrame):
         self.open_calendar_named = open_calendar_named
         self.done = False
         self.written = None
+        self.saving = False  # a write is on its way
+        self.calls = CalendarCalls()  # running calendar I/O; waited for by shutdown()
+        self._check_call: CalendarCall | None = None  # the newest calendar check
+        self._save_when_checked = False  # "Add" was clicked while a check was running
         is_task = isinstance(draft, TaskDraft)
         layout = QVBoxLayout(self)
         heading = QLabel("Proposed task" if is_task else "Proposed event")
@@ -121,18 +128,34 @@ class EventCard(QFrame):
         self._show()
 
     # -- editing --------------------------------------------------------------
-    def _calendar(self) -> Calendar:
-        return self.open_calendar_named(self.calendar_box.currentText())
 
     def _recheck(self, draft: Draft) -> Draft:
+        """Return ``draft`` at once; its calendar check (overlaps, duplicates, read-only) follows from a thread."""
         if isinstance(draft, EventDraft) and draft.ready:
-            try:
-                draft.check_calendar(self._calendar())
-            except CalendarError as exc:
-                from assistant.core.calendars import Problem
-
-                draft.problems.append(Problem("calendar", str(exc)))
+            name, opener = self.calendar_box.currentText(), self.open_calendar_named
+            checked = replace(draft)  # checked on the thread; shown only if the user has not edited again
+            call = self.calls.start(lambda: checked.check_calendar(opener(name)))
+            self._check_call = call
+            self.status_label.setText("Checking the calendar…")
+            call.done.connect(lambda _result, error, call=call: self._on_checked(call, draft, checked, error))
         return draft
+
+    def _on_checked(self, call: CalendarCall, draft: EventDraft, checked: EventDraft, error: str) -> None:
+        if not self.calls.finished(call) or call is not self._check_call:
+            return
+        self._check_call = None
+        self.status_label.setText("")
+        if self.draft is not draft or self.done:
+            return
+        if error:
+            from assistant.core.calendars import Problem
+
+            checked.problems.append(Problem("calendar", error))
+        self.draft = checked
+        self._show()
+        if self._save_when_checked:
+            self._save_when_checked = False
+            self.confirm()
 
     def _on_edited(self) -> None:
         if self.done:
@@ -168,12 +191,15 @@ class EventCard(QFrame):
         warnings = draft.warnings if isinstance(draft, EventDraft) else []
         self.warnings_label.setText("\n".join(f"⚠ {w}" for w in warnings))
         self.warnings_label.setVisible(bool(warnings))
-        self.add_button.setEnabled(draft.ready and not self.done)
+        self.add_button.setEnabled(draft.ready and not self.done and not self.saving)
+        self.cancel_button.setEnabled(not self.done and not self.saving)
         self.ics_button.setEnabled(isinstance(draft, EventDraft) and draft.ready and not self.done)
 
     # -- decisions ------------------------------------------------------------
     def _finish(self, message: str) -> None:
         self.done = True
+        self.calls.running.clear()  # a check still running may end, but its answer is no longer wanted
+        self._check_call = None
         for edit in self.fields.values():
             edit.setReadOnly(True)
         self.calendar_box.setEnabled(False)
@@ -183,24 +209,44 @@ class EventCard(QFrame):
         self.status_label.setText(message)
 
     def confirm(self) -> bool:
-        """The user's click: write the event once. Returns whether it was saved."""
+        """The user's click: write the event once, on a thread. Returns whether the write started
+        (or will, as soon as a running calendar check ends); ``decided`` follows when it is saved."""
         self._on_edited()
-        if self.done or not self.draft.ready:
+        if self.done or self.saving or not self.draft.ready:
             return False
-        try:
-            calendar = self._calendar()
-            self.written = write_event(calendar, self.draft.confirm())
-        except CalendarError as exc:
-            self.status_label.setText(f"Not saved: {exc}")
-            self.draft.confirmed = False
-            return False
-        message = f"Saved to “{self.calendar_box.currentText()}”."
-        self._finish(message)
-        self.decided.emit(self.draft, self.written, message)
+        if self._check_call is not None:
+            self._save_when_checked = True
+            self.status_label.setText("Checking the calendar, then saving…")
+            return True
+        draft, name, opener = self.draft.confirm(), self.calendar_box.currentText(), self.open_calendar_named
+        self.saving = True
+        self.status_label.setText("Saving…")
+        self._show()
+        call = self.calls.start(lambda: write_event(opener(name), draft))
+        call.done.connect(lambda written, error, call=call: self._on_saved(call, written, error, name))
         return True
 
+    def _on_saved(self, call: CalendarCall, written, error: str, name: str) -> None:  # noqa: ANN001 - event or task
+        if not self.calls.finished(call):
+            return
+        self.saving = False
+        if error:
+            self.status_label.setText(f"Not saved: {error}")
+            self.draft.confirmed = False
+            self._show()
+            return
+        self.written = written
+        message = f"Saved to “{name}”."
+        self._finish(message)
+        self.decided.emit(self.draft, self.written, message)
+
+    def shutdown(self) -> None:
+        """Wait for running calendar calls (at most the server's timeout); their answers are dropped."""
+        self.calls.wait_all()
+        self._check_call = None
+
     def cancel(self) -> None:
-        if self.done:
+        if self.done or self.saving:
             return
         self._finish("Cancelled: nothing was saved.")
         self.decided.emit(None, None, "cancelled")
@@ -235,6 +281,11 @@ class EventDialog(QDialog):
         self.card = EventCard(draft, **card_options)
         layout.addWidget(self.card)
         self.card.decided.connect(self._on_decided)
+
+    def done(self, result: int) -> None:  # noqa: D401 - Qt's name
+        """Wait for the card's calendar calls whichever way the dialog ends."""
+        self.card.shutdown()
+        super().done(result)
 
     def _on_decided(self, draft, _written, _message) -> None:
         if draft is None:

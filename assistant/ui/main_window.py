@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -794,6 +795,10 @@ class MainWindow(QMainWindow):
             if job is not None:
                 job.wait()  # at most the calendar server's timeout
         self.tool_job, self._stopped_tool_jobs = None, []
+        for card in self.pending_cards.values():
+            card.shutdown()
+        if "assistant.ui.calendar_jobs" in sys.modules:  # loaded only once the calendar was used
+            sys.modules["assistant.ui.calendar_jobs"].wait_for_all()
         for page in self._pages.values():
             shutdown = getattr(page, "shutdown", None)
             if shutdown is not None:
