@@ -59,9 +59,11 @@ class CalendarCalls:
     def __init__(self) -> None:
         self.running: list[CalendarCall] = []
 
-    def start(self, function: Callable[[], object]) -> CalendarCall:
+    def start(self, function: Callable[[], object], on_done: Callable[[CalendarCall, object, str], None]) -> CalendarCall:
+        """Run ``function`` on a thread; ``on_done(call, result, error)`` on the GUI thread when it ends."""
         call = CalendarCall(function)
         _ALIVE.add(call)
+        call.done.connect(lambda result, error, call=call: on_done(call, result, error))  # before start: never missed
         call.finished.connect(lambda call=call: _ended(call))
         self.running.append(call)
         call.start()

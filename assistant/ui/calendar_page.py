@@ -162,9 +162,10 @@ class CalendarPage(QWidget):
         start = datetime.now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
         end = start + timedelta(days=self.days_box.value())
         self.agenda_status.setText("Reading the calendar…")
-        call = self.calls.start(lambda: open_calendar(name, zone=zone).list_events(start, end))
-        self._agenda_call = call
-        call.done.connect(lambda events, error, call=call: self._show_agenda(call, events, error, zone))
+        self._agenda_call = self.calls.start(
+            lambda: open_calendar(name, zone=zone).list_events(start, end),
+            lambda call, events, error: self._show_agenda(call, events, error, zone),
+        )
 
     def _show_agenda(self, call: CalendarCall, events: list | None, error: str, zone) -> None:  # noqa: ANN001 - ZoneInfo
         if not self.calls.finished(call) or call is not self._agenda_call:
@@ -226,8 +227,10 @@ class CalendarPage(QWidget):
         self.account_button.setEnabled(False)
         zone = local_zone()
         now = datetime.now(zone)
-        call = self.calls.start(lambda: open_calendar(account.name, zone=zone).list_events(now, now + timedelta(days=1)))
-        call.done.connect(lambda _events, error, call=call: self._account_checked(call, account, error))
+        self.calls.start(
+            lambda: open_calendar(account.name, zone=zone).list_events(now, now + timedelta(days=1)),
+            lambda call, _events, error: self._account_checked(call, account, error),
+        )
 
     def _account_checked(self, call: CalendarCall, account: CalDAVAccount, error: str) -> None:
         if not self.calls.finished(call):

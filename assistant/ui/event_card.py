@@ -134,10 +134,11 @@ class EventCard(QFrame):
         if isinstance(draft, EventDraft) and draft.ready:
             name, opener = self.calendar_box.currentText(), self.open_calendar_named
             checked = replace(draft)  # checked on the thread; shown only if the user has not edited again
-            call = self.calls.start(lambda: checked.check_calendar(opener(name)))
-            self._check_call = call
+            self._check_call = self.calls.start(
+                lambda: checked.check_calendar(opener(name)),
+                lambda call, _result, error: self._on_checked(call, draft, checked, error),
+            )
             self.status_label.setText("Checking the calendar…")
-            call.done.connect(lambda _result, error, call=call: self._on_checked(call, draft, checked, error))
         return draft
 
     def _on_checked(self, call: CalendarCall, draft: EventDraft, checked: EventDraft, error: str) -> None:
@@ -222,8 +223,7 @@ class EventCard(QFrame):
         self.saving = True
         self.status_label.setText("Saving…")
         self._show()
-        call = self.calls.start(lambda: write_event(opener(name), draft))
-        call.done.connect(lambda written, error, call=call: self._on_saved(call, written, error, name))
+        self.calls.start(lambda: write_event(opener(name), draft), lambda call, written, error: self._on_saved(call, written, error, name))
         return True
 
     def _on_saved(self, call: CalendarCall, written, error: str, name: str) -> None:  # noqa: ANN001 - event or task
