@@ -274,6 +274,17 @@ def test_file_already_elsewhere_is_reused(hub: HubServer, build, smollm_path: Pa
     assert dl.download_build(build).reused == "models folder" and hub.state.requests == []
 
 
+def test_pausing_while_a_found_copy_is_checked_stops_at_once(hub: HubServer, build, smollm_path: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "gpt4all"
+    folder.mkdir()
+    shutil.copyfile(smollm_path, folder / "same-size.gguf")  # same size: it gets hashed
+    cancel = threading.Event()
+    cancel.set()  # the user pressed Pause while Llama Desk was checking it
+    with pytest.raises(dl.DownloadCancelled):
+        dl.download_build(build, search_folders=[folder], cancel=cancel)
+    assert hub.state.requests == [] and not (dl.models_dir() / FILE).exists()
+
+
 def test_a_copy_on_another_disk_is_used_where_it_is(hub: HubServer, build, smollm_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / "gpt4all"
     folder.mkdir()

@@ -110,8 +110,12 @@ def test_a_copy_in_lm_studios_folder_is_used_without_downloading(qtbot, hub, smo
     assert "LM Studio" in wizard.folders_label.text()
     mine = tmp_path / "my models"
     mine.mkdir()
+    assert wizard.forget_folders_button.isHidden()
     wizard.add_search_folder(mine)
-    assert str(mine.resolve()) in wizard.folders_label.text()
+    assert str(mine.resolve()) in wizard.folders_label.text() and not wizard.forget_folders_button.isHidden()
+    wizard.forget_folders_button.click()
+    assert str(mine.resolve()) not in wizard.folders_label.text() and "LM Studio" in wizard.folders_label.text()
+    assert wizard.forget_folders_button.isHidden()
     wizard.choose_next.click()
     qtbot.waitUntil(lambda: wizard.model_path is not None or bool(wizard.error_text), timeout=30_000)
     assert not wizard.error_text

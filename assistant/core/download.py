@@ -253,7 +253,13 @@ def _remember(path: Path, sha: str) -> None:
 # ---- finding a copy already on disk ------------------------------------------------------------
 
 
-def find_existing(sha256: str, size: int | None, folders: Iterable[Path] = (), name: str | None = None) -> tuple[Path, str] | None:
+def find_existing(
+    sha256: str,
+    size: int | None,
+    folders: Iterable[Path] = (),
+    name: str | None = None,
+    cancel: threading.Event | None = None,
+) -> tuple[Path, str] | None:
     """A file with this hash in the HF cache or the given folders: (path, where) or None.
 
     HF cache blobs of LFS files are named by their sha256, so that lookup is direct;
@@ -262,7 +268,7 @@ def find_existing(sha256: str, size: int | None, folders: Iterable[Path] = (), n
     cache = hf_cache_dir()
     if cache.is_dir():
         for blob in cache.glob(f"models--*/blobs/{sha256}"):
-            if blob.is_file() and (size is None or blob.stat().st_size == size) and file_sha256(blob) == sha256:
+            if blob.is_file() and (size is None or blob.stat().st_size == size) and file_sha256(blob, cancel) == sha256:
                 return blob, "Hugging Face cache"
     for folder in folders:
         folder = Path(folder)
@@ -273,7 +279,7 @@ def find_existing(sha256: str, size: int | None, folders: Iterable[Path] = (), n
                 matches = candidate.stat().st_size == size if size is not None else candidate.name == name
             except OSError:
                 continue
-            if matches and file_sha256(candidate) == sha256:
+            if matches and file_sha256(candidate, cancel) == sha256:
                 return candidate, str(folder)
     return None
 
@@ -366,7 +372,7 @@ def fetch_file(
     if request.sha256:
         if target.is_file() and file_sha256(target, cancel) == request.sha256:
             return DownloadResult(target, request.sha256, "models folder", 0)
-        found = find_existing(request.sha256, request.size, search_folders, name=target.name)
+        found = find_existing(request.sha256, request.size, search_folders, name=target.name, cancel=cancel)
         if found:
             return DownloadResult(_link_into(found[0], target, request.sha256), request.sha256, found[1], 0)
     if offline_mode():
@@ -463,7 +469,7 @@ def _fetch_from(
     if not request.sha256:
         if request.target.is_file() and _matches(request.target, expected, git_oid, cancel):
             return DownloadResult(request.target, file_sha256(request.target, cancel), "models folder", 0)
-        found = find_existing(expected, size, search_folders, name=request.target.name) if expected else None
+        found = find_existing(expected, size, search_folders, name=request.target.name, cancel=cancel) if expected else None
         if found:
             return DownloadResult(_link_into(found[0], request.target, expected), expected, found[1], 0)
     from huggingface_hub.utils import build_hf_headers

@@ -202,12 +202,15 @@ class SetupWizard(QDialog):
         self.folders_label = QLabel()
         self.folders_label.setWordWrap(True)
         column.addWidget(self.folders_label)
-        self._show_search_folders()
         buttons = QHBoxLayout()
         add_folder = QPushButton("Add a folder with models…")
         add_folder.setToolTip("A folder where you keep GGUF files: a copy found there is used instead of downloading it again.")
         add_folder.clicked.connect(self._add_folder_clicked)
         buttons.addWidget(add_folder)
+        self.forget_folders_button = QPushButton("Forget the folders I added")
+        self.forget_folders_button.clicked.connect(self.forget_added_folders)
+        buttons.addWidget(self.forget_folders_button)
+        self._show_search_folders()
         buttons.addStretch(1)
         self.choose_next = QPushButton("Next")
         self.choose_next.setDefault(True)
@@ -219,6 +222,7 @@ class SetupWizard(QDialog):
 
     def _show_search_folders(self) -> None:
         self.search_folders = model_folders.search_folders(self.store)
+        self.forget_folders_button.setVisible(bool(model_folders.added_folders(self.store)))
         where = "; ".join(folder.label for folder in self.search_folders)
         self.folders_label.setText(
             f"Before downloading, Llama Desk looks for the file on this computer: in {where} and the Hugging Face cache."
@@ -228,6 +232,12 @@ class SetupWizard(QDialog):
     def add_search_folder(self, folder: str | Path) -> None:
         """Search ``folder`` too, from now on (kept in the settings)."""
         model_folders.add_folder(self.store, Path(folder))
+        self._show_search_folders()
+
+    def forget_added_folders(self) -> None:
+        """Stop searching the folders the user added (other apps' folders stay)."""
+        for folder in model_folders.added_folders(self.store):
+            model_folders.remove_folder(self.store, folder)
         self._show_search_folders()
 
     def _add_folder_clicked(self) -> None:
