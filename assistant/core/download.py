@@ -25,6 +25,7 @@ import hashlib
 import http.client
 import json
 import os
+import queue
 import re
 import shutil
 import ssl
@@ -201,15 +202,19 @@ def file_sha256(path: Path, cancel: threading.Event | None = None) -> str:
         entry = _load_index().get(key)
     if entry and entry.get("size") == stat.st_size and entry.get("mtime_ns") == stat.st_mtime_ns:
         return str(entry["sha256"])
-    digest = hashlib.sha256()
+    value = _hash_file(hashlib.sha256(), path, cancel).hexdigest()
+    _remember(path, value)
+    return value
+
+
+def _hash_file(digest, path: Path, cancel: threading.Event | None = None):  # noqa: ANN001, ANN202 - a hashlib object
+    """Feed the whole file at ``path`` to ``digest`` and return it (cancellable between reads)."""
     with path.open("rb") as handle:
         while chunk := handle.read(CHUNK * 4):
             if cancel is not None and cancel.is_set():
                 raise DownloadCancelled("Cancelled while checking an existing file.")
             digest.update(chunk)
-    value = digest.hexdigest()
-    _remember(path, value)
-    return value
+    return digest
 
 
 def git_blob_oid(path: Path) -> str:
@@ -220,10 +225,7 @@ def git_blob_oid(path: Path) -> str:
     are checked against.)
     """
     digest = hashlib.sha1(b"blob %d\0" % path.stat().st_size)  # noqa: S324 - git's object id
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK * 4):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return _hash_file(digest, path).hexdigest()
 
 
 def _matches(path: Path, sha256: str | None, git_oid: str | None, cancel: threading.Event | None) -> bool:
@@ -645,15 +647,8 @@ class _Sink:
     _STOP = None
 
     def __init__(self, part: Path) -> None:
-        import queue
-
-        self.part = part
-        self.digest = hashlib.sha256()
+        self.digest = _hash_file(hashlib.sha256(), part) if part.exists() else hashlib.sha256()
         self.error: OSError | None = None
-        if part.exists():
-            with part.open("rb") as handle:
-                while chunk := handle.read(CHUNK * 4):
-                    self.digest.update(chunk)
         self.fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0), 0o644)
         self._free: queue.Queue[_Buffer] = queue.Queue()
         for _ in range(BUFFERS):
@@ -662,8 +657,6 @@ class _Sink:
         self._start()
 
     def _start(self) -> None:
-        import queue
-
         self.write_queue: queue.Queue = queue.Queue()
         self.hash_queue: queue.Queue = queue.Queue()
         self._unsynced = 0
