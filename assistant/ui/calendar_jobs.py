@@ -24,8 +24,8 @@ class CalendarCall(QThread):
 
     done = Signal(object, str)
 
-    def __init__(self, function: Callable[[], object], parent=None) -> None:  # noqa: ANN001
-        super().__init__(parent)
+    def __init__(self, function: Callable[[], object]) -> None:
+        super().__init__()
         self.function = function
 
     def run(self) -> None:
@@ -61,7 +61,10 @@ class CalendarCalls:
 
     def start(self, function: Callable[[], object], on_done: Callable[[CalendarCall, object, str], None]) -> CalendarCall:
         """Run ``function`` on a thread; ``on_done(call, result, error)`` on the GUI thread when it ends."""
-        call = CalendarCall(function)
+        return self.run(CalendarCall(function), on_done)
+
+    def run(self, call: CalendarCall, on_done: Callable[[CalendarCall, object, str], None]) -> CalendarCall:
+        """Start ``call`` (a CalendarCall not yet started), as :meth:`start` does."""
         _ALIVE.add(call)
         call.done.connect(lambda result, error, call=call: on_done(call, result, error))  # before start: never missed
         call.finished.connect(lambda call=call: _ended(call))
@@ -76,6 +79,11 @@ class CalendarCalls:
             return False
         self.running.remove(call)
         return True
+
+    def drop(self, call: CalendarCall) -> None:
+        """The owner no longer wants this call's answer (it still runs to its end)."""
+        if call in self.running:
+            self.running.remove(call)
 
     def wait_all(self) -> None:
         """Wait for every running call (at most the server's timeout); their answers are then dropped."""
@@ -92,6 +100,6 @@ def _run_calls(calls: list[ToolCall], calendar_name: str, zone: ZoneInfo, now: d
 class ToolCallJob(CalendarCall):
     """The tool calls of one chat reply. Nothing here writes: create_* calls come back as drafts."""
 
-    def __init__(self, calls: list[ToolCall], calendar_name: str, zone: ZoneInfo, now: datetime, parent=None) -> None:  # noqa: ANN001
-        super().__init__(lambda: _run_calls(calls, calendar_name, zone, now), parent)
+    def __init__(self, calls: list[ToolCall], calendar_name: str, zone: ZoneInfo, now: datetime) -> None:
+        super().__init__(lambda: _run_calls(calls, calendar_name, zone, now))
         self.calls = calls

@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # the calendar stack is imported when the chat first needs it
     from assistant.core.calendars import EventDraft, TaskDraft
     from assistant.core.tools import ToolCall
     from assistant.ui.event_card import EventCard
-    from assistant.ui.calendar_jobs import ToolCallJob
+    from assistant.ui.calendar_jobs import CalendarCalls, ToolCallJob
 
 #: Settings: whether chat offers the calendar tools, and which calendar they use.
 TOOLS_SETTING, CALENDAR_SETTING = "chat_tools", "chat_calendar"
@@ -91,7 +91,7 @@ class MainWindow(QMainWindow):
         self._dropped: dict[int, int] = {}
         self.pending_cards: dict[str, EventCard] = {}  # tool call id -> card awaiting the user
         self.tool_job: ToolCallJob | None = None  # the reply's calendar reads, running on their own thread
-        self._stopped_tool_jobs: list[ToolCallJob] = []  # given up by the user, still to be waited for
+        self.tool_calls: CalendarCalls | None = None  # made when the chat first uses the calendar
         self._tool_rounds = 0
         self.error_box: QMessageBox | None = None
         self.wizard: QDialog | None = None
@@ -577,7 +577,7 @@ class MainWindow(QMainWindow):
             self.request.stop()
         elif self.tool_job is not None:  # the calendar has not answered yet: give up on it
             job, self.tool_job = self.tool_job, None
-            self._stopped_tool_jobs.append(job)
+            self.tool_calls.drop(job)
             for call in job.calls:
                 self._add_tool_result(call, {"error": "Stopped by the user before the calendar answered."})
             self._notice("Stopped before the calendar answered; nothing was written.")
@@ -647,25 +647,21 @@ class MainWindow(QMainWindow):
         if self._tool_rounds > MAX_TOOL_ROUNDS:
             self._notice("The model kept calling calendar tools without answering, so Llama Desk stopped it.")
             return
-        from assistant.ui.calendar_jobs import ToolCallJob
+        from assistant.ui.calendar_jobs import CalendarCalls, ToolCallJob
 
+        if self.tool_calls is None:
+            self.tool_calls = CalendarCalls()
         zone = local_zone()
-        job = ToolCallJob(calls, self.store.get_setting(CALENDAR_SETTING, "local"), zone, datetime.now(zone), self)
-        job.done.connect(lambda outcomes, error, job=job: self._on_tools_ran(job, outcomes, error))
-        self.tool_job = job
+        job = ToolCallJob(calls, self.store.get_setting(CALENDAR_SETTING, "local"), zone, datetime.now(zone))
+        self.tool_job = self.tool_calls.run(job, self._on_tools_ran)
         self.speed_label.setText("Reading the calendar…")
         self._update_controls()
-        job.start()
 
     def _on_tools_ran(self, job: ToolCallJob, outcomes: list | None, error: str) -> None:
         """The calendar answered: read results go back to the model, proposals become cards."""
         from assistant.ui.event_card import EventCard
 
-        job.wait()
-        if job in self._stopped_tool_jobs:  # the user stopped it meanwhile
-            self._stopped_tool_jobs.remove(job)
-            return
-        if job is not self.tool_job:  # the window closed meanwhile
+        if not self.tool_calls.finished(job) or job is not self.tool_job:  # stopped, or the window closed
             return
         self.tool_job = None
         self.speed_label.setText("")
@@ -791,18 +787,18 @@ class MainWindow(QMainWindow):
         """Stop any reply, save what it wrote, then end the worker thread before closing."""
         if self.request is not None:
             self.request.stop()
-        for job in [self.tool_job, *self._stopped_tool_jobs]:
-            if job is not None:
-                job.wait()  # at most the calendar server's timeout
-        self.tool_job, self._stopped_tool_jobs = None, []
+        if self.tool_calls is not None:  # answers still to come are dropped
+            self.tool_calls.wait_all()
+            self.tool_job = None
         for card in self.pending_cards.values():
             card.shutdown()
-        if "assistant.ui.calendar_jobs" in sys.modules:  # loaded only once the calendar was used
-            sys.modules["assistant.ui.calendar_jobs"].wait_for_all()
         for page in self._pages.values():
             shutdown = getattr(page, "shutdown", None)
             if shutdown is not None:
                 shutdown()
+        calendar_jobs = sys.modules.get("assistant.ui.calendar_jobs")  # imported once calendar work ran
+        if calendar_jobs is not None:
+            calendar_jobs.wait_for_all()  # calls whose owner is gone, e.g. a decided card (at most the server's timeout)
         self.bridge.shutdown()
         if self.remote_bridge is not None:
             self.remote_bridge.shutdown()
