@@ -120,9 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ratio ours/curl: {ours_rate / curl_rate:.2f}  (target >= 0.9); of the medians: {median_ratio:.2f}; "
           f"ours/(curl+sha256sum): {ours_rate / curl_verified_rate:.2f}")
 
+    from assistant.core.catalog import load_catalog
     from assistant.core.hardware import probe
     from assistant.core.selector import select_build
-    from assistant.core.catalog import load_catalog
 
     real_catalog = load_catalog()
     selection: dict[bool, list[float]] = {}

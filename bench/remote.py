@@ -124,7 +124,7 @@ def measure(url: str, repeats: int, tokens: int) -> dict:
         "plain_median": plain_median,
         "engine_median": ours_median,
         "ratio": ours_median / plain_median,
-        "pair_ratio_median": statistics.median(o["tps"] / p["tps"] for o, p in zip(ours, plain)),
+        "pair_ratio_median": statistics.median(o["tps"] / p["tps"] for o, p in zip(ours, plain, strict=True)),
         "pieces": [r["pieces"] for r in ours],
     }
 

@@ -32,13 +32,13 @@ from pathlib import Path
 DEFAULT_CATALOG = Path(__file__).resolve().parent.parent / "resources" / "catalog.json"
 
 
-def _api(endpoint: str | None):  # noqa: ANN202 - HfApi
+def _api(endpoint: str | None):
     from huggingface_hub import HfApi
 
     return HfApi(endpoint=endpoint or os.environ.get("HF_ENDPOINT") or None)
 
 
-def file_facts(api, repo: str, revision: str, paths: list[str]) -> dict[str, tuple[int, str | None]]:  # noqa: ANN001
+def file_facts(api, repo: str, revision: str, paths: list[str]) -> dict[str, tuple[int, str | None]]:
     """path -> (size, sha256 or None for non-LFS files) at ``revision``."""
     facts: dict[str, tuple[int, str | None]] = {}
     for entry in api.get_paths_info(repo, paths, revision=revision):
@@ -47,7 +47,7 @@ def file_facts(api, repo: str, revision: str, paths: list[str]) -> dict[str, tup
     return facts
 
 
-def refresh(catalog: dict, api, *, model_id: str | None = None, revision: str | None = None, latest: bool = False) -> list[str]:  # noqa: ANN001
+def refresh(catalog: dict, api, *, model_id: str | None = None, revision: str | None = None, latest: bool = False) -> list[str]:
     """Update ``catalog`` in place; return a list of human-readable changes."""
     changes: list[str] = []
     for model in catalog["models"]:

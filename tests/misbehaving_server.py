@@ -196,4 +196,4 @@ class MisbehavingServer(ThreadingHTTPServer):
         self.release()
         self.shutdown()
         self.server_close()
-        self._thread.join(5)
+        self._thread.join(60)

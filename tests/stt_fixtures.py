@@ -151,7 +151,7 @@ class VirtualMic:
         started = subprocess.run(
             ["pulseaudio", "-D", "--exit-idle-time=-1", "--disallow-exit", "-n",
              "--load=module-native-protocol-unix", "--load=module-always-sink"],
-            env=self.env, capture_output=True, text=True, timeout=30, check=False,
+            env=self.env, capture_output=True, text=True, timeout=120, check=False,
         )
         if started.returncode != 0:
             return f"pulseaudio could not start: {started.stderr.strip()[-300:]}"
@@ -163,7 +163,7 @@ class VirtualMic:
             ["pactl", "set-default-source", f"{self.SINK}.monitor"],
             ["pactl", "set-default-sink", self.SINK],
         ):
-            result = subprocess.run(command, env=self.env, capture_output=True, text=True, timeout=30, check=False)
+            result = subprocess.run(command, env=self.env, capture_output=True, text=True, timeout=120, check=False)
             if result.returncode != 0:
                 self.stop()
                 return f"{' '.join(command)} failed: {result.stderr.strip()}"

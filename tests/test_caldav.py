@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import caldav
 import pytest
 
 from assistant.core.calendars import (
@@ -40,119 +35,9 @@ from assistant.core.tools import ToolCall, run_tool_call
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 27, 11, 25, tzinfo=BERLIN)
 
-RIGHTS = """\
-[root]
-user: .+
-collection:
-permissions: R
-
-[principal]
-user: .+
-collection: {user}
-permissions: RW
-
-[readonly]
-user: .+
-collection: {user}/readonly
-permissions: r
-
-[calendars]
-user: .+
-collection: {user}/[^/]+
-permissions: rw
-"""
-
-READONLY_EVENT = """\
-BEGIN:VCALENDAR\r
-VERSION:2.0\r
-PRODID:-//test//test//EN\r
-BEGIN:VEVENT\r
-UID:board-meeting@example.com\r
-DTSTAMP:20261101T000000Z\r
-DTSTART:20261202T090000Z\r
-DTEND:20261202T100000Z\r
-SUMMARY:Board meeting\r
-END:VEVENT\r
-END:VCALENDAR\r
-"""
-
-
-from tests.memory_keyring import MemoryKeyring, memory_keyring  # noqa: E402, F401 - shared fixture
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for_port(process: subprocess.Popen, port: int, seconds: float = 20) -> bool:
-    """Whether the server answers on ``port`` before it exits or the time runs out."""
-    deadline = time.monotonic() + seconds
-    while process.poll() is None and time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return True
-        except OSError:
-            time.sleep(0.1)
-    return False
-
-
-@pytest.fixture(scope="module")
-def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("radicale")
-    (root / "users").write_text("alice:secret\n")
-    (root / "rights").write_text(RIGHTS)
-    readonly = root / "store" / "collection-root" / "alice" / "readonly"
-    readonly.mkdir(parents=True)
-    (readonly / ".Radicale.props").write_text(
-        json.dumps(
-            {
-                "tag": "VCALENDAR",
-                "D:displayname": "Board (read-only)",
-                "C:supported-calendar-component-set": "VEVENT,VTODO",
-            }
-        )
-    )
-    (readonly / "board-meeting.ics").write_text(READONLY_EVENT, newline="")
-    port = _free_port()
-    log = (root / "radicale.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "radicale",
-            "--server-hosts",
-            f"127.0.0.1:{port}",
-            "--storage-filesystem-folder",
-            str(root / "store"),
-            "--auth-type",
-            "htpasswd",
-            "--auth-htpasswd-filename",
-            str(root / "users"),
-            "--auth-htpasswd-encryption",
-            "plain",
-            "--auth-delay",
-            "0",
-            "--rights-type",
-            "from_file",
-            "--rights-file",
-            str(root / "rights"),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        if not _wait_for_port(process, port):
-            raise RuntimeError("Radicale did not start: " + (root / "radicale.log").read_text())
-        url = f"http://127.0.0.1:{port}/"
-        client = caldav.DAVClient(url=url, username="alice", password="secret", enable_rfc6764=False)
-        client.principal().make_calendar(name="Work", cal_id="work")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
+from tests.memory_keyring import MemoryKeyring
+from tests.processes import free_port, stop_process, wait_for_port
+from tests.tls import self_signed_certificate
 
 
 def _work(url: str, password: str = "secret") -> CalDAVCalendar:
@@ -206,7 +91,7 @@ def test_recurring_event_and_task_on_server(radicale: str) -> None:
     )
     component = weekly.to_component()
     component.add("rrule", {"freq": "weekly", "count": 3})
-    calendar._put(component)  # noqa: SLF001 - the app never writes recurring events; the test needs one
+    calendar._put(component)
     try:
         events = calendar.list_events(datetime(2026, 12, 1, tzinfo=BERLIN), datetime(2027, 1, 31, tzinfo=BERLIN))
         assert [e.start.day for e in events if e.title == "Weekly sync"] == [7, 14, 21]
@@ -246,7 +131,7 @@ def test_unknown_calendar_name(radicale: str) -> None:
 
 
 def test_unreachable_server() -> None:
-    url = f"http://127.0.0.1:{_free_port()}/"
+    url = f"http://127.0.0.1:{free_port()}/"
     with pytest.raises(CalendarUnreachableError, match="Could not reach"):
         CalDAVCalendar(CalDAVAccount("x", url, "alice"), "secret", timeout=5).discover()
 
@@ -289,40 +174,11 @@ def test_no_keyring_means_no_account_and_no_plaintext(radicale: str) -> None:
     assert not accounts_path().exists()
 
 
-def _self_signed_certificate(folder: Path) -> tuple[Path, Path]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.now().astimezone()
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=2))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return cert_path, key_path
-
-
 def test_untrusted_certificate_is_refused(tmp_path: Path) -> None:
     """TLS verification stays on: a self-signed https server is not trusted silently."""
-    pytest.importorskip("cryptography")  # present on Linux via keyring -> SecretStorage
-    cert, key = _self_signed_certificate(tmp_path)
+    cert, key = self_signed_certificate(tmp_path)
     (tmp_path / "users").write_text("alice:secret\n")
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [
             sys.executable,
@@ -350,10 +206,9 @@ def test_untrusted_certificate_is_refused(tmp_path: Path) -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        assert _wait_for_port(process, port), "Radicale (TLS) did not start"
+        assert wait_for_port(process, port), "Radicale (TLS) did not start"
         calendar = CalDAVCalendar(CalDAVAccount("x", f"https://127.0.0.1:{port}/", "alice"), "secret", timeout=5)
         with pytest.raises(CalendarUnreachableError, match="certificate could not be verified"):
             calendar.discover()
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop_process(process)

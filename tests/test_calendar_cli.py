@@ -15,11 +15,7 @@ import pytest
 from assistant.cli import main
 from assistant.core.calendars.accounts import KEYRING_SERVICE, accounts_path
 from assistant.core.calendars.local import local_calendar_path
-
-try:  # the Radicale server and in-memory keyring fixtures live with the CalDAV tests
-    from tests.test_caldav import MemoryKeyring, memory_keyring, radicale  # noqa: F401
-except ImportError:
-    from test_caldav import MemoryKeyring, memory_keyring, radicale  # type: ignore[no-redef]  # noqa: F401
+from tests.memory_keyring import MemoryKeyring
 
 DATA = Path(__file__).parent / "data" / "calendars"
 

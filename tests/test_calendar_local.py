@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -133,7 +133,7 @@ def test_imported_weekly_meeting_is_expanded() -> None:
     assert sorted(starts) == sorted(expected)
     assert all(e.recurring for e in meetings)
     # Same wall-clock time on both sides of the October DST change: different UTC hours.
-    utc_hours = {e.start.date(): e.start.astimezone(timezone.utc).hour for e in meetings}
+    utc_hours = {e.start.date(): e.start.astimezone(UTC).hour for e in meetings}
     assert utc_hours[date(2026, 10, 19)] == 8 and utc_hours[date(2026, 10, 26)] == 9
     dentist = next(e for e in events if e.title == "Dentist")
     assert dentist.start == berlin(2026, 12, 1, 14, 0)

@@ -13,10 +13,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from assistant.cli import main  # noqa: E402
-from assistant.core.catalog import CatalogError, load_catalog, parse_catalog  # noqa: E402
-from assistant.core.paths import resource_path  # noqa: E402
-from hub_server import COMMIT, HubServer, sha256_of  # noqa: E402
+from hub_server import COMMIT, HubServer, sha256_of
+
+from assistant.cli import main
+from assistant.core.catalog import CatalogError, load_catalog, parse_catalog
+from assistant.core.paths import resource_path
 
 BUILT_IN = json.loads(resource_path("catalog.json").read_text())
 
@@ -59,7 +60,7 @@ def test_catalog_override_by_option_and_environment(tmp_path: Path, monkeypatch:
     assert [r["build"] for r in rows] == ["llama-3.2-1b-instruct-q4_k_m"] and rows[0]["fit"] in ("fits", "tight", "won't fit")
 
 
-def _broken(mutate) -> dict:  # noqa: ANN001
+def _broken(mutate) -> dict:
     data = copy.deepcopy(BUILT_IN)
     mutate(data)
     return data

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -149,7 +149,7 @@ def test_dst_week(zone: str, now: datetime, text: str, expected: tuple[int, ...]
 def test_in_hours_is_absolute_across_spring_forward() -> None:
     now = at(BERLIN, 2026, 3, 29, 1, 30)  # 30 minutes before the clocks jump
     result = resolve_datetime("in 1 hour", now, BERLIN)
-    assert result.value.astimezone(timezone.utc) - now.astimezone(timezone.utc) == timedelta(hours=1)
+    assert result.value.astimezone(UTC) - now.astimezone(UTC) == timedelta(hours=1)
     assert (result.value.hour, result.value.minute) == (3, 30)
 
 
@@ -171,7 +171,7 @@ def test_dst_gap_and_repeat(zone: str, now: datetime, text: str, status: str, re
 
 def test_now_in_another_zone_is_converted_first() -> None:
     # 23:30 UTC on Friday is already Saturday morning in Tokyo.
-    now = datetime(2026, 11, 27, 23, 30, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 27, 23, 30, tzinfo=UTC)
     assert resolve_datetime("tomorrow at 10am", now, TOKYO).value == at(TOKYO, 2026, 11, 29, 10, 0)
     assert resolve_datetime("tomorrow at 10am", now, NEW_YORK).value == at(NEW_YORK, 2026, 11, 28, 10, 0)
 
@@ -205,10 +205,10 @@ def test_parse_duration_refuses(value: object) -> None:
 
 
 def test_system_prompt_line() -> None:
-    line = system_prompt_date_line(datetime(2026, 11, 27, 10, 25, tzinfo=timezone.utc), BERLIN)
+    line = system_prompt_date_line(datetime(2026, 11, 27, 10, 25, tzinfo=UTC), BERLIN)
     assert "Friday, 27 November 2026" in line
     assert "11:25" in line and "Europe/Berlin" in line and "UTC+01:00" in line
-    summer = system_prompt_date_line(datetime(2026, 7, 1, 12, 0, tzinfo=timezone.utc), NEW_YORK)
+    summer = system_prompt_date_line(datetime(2026, 7, 1, 12, 0, tzinfo=UTC), NEW_YORK)
     assert "Wednesday, 1 July 2026" in summer and "UTC-04:00" in summer
 
 
@@ -216,8 +216,8 @@ def test_format_when() -> None:
     assert format_when(at(BERLIN, 2026, 12, 1, 15, 0)) == "Tue 1 Dec 2026, 15:00 (Europe/Berlin)"
 
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 _WORDS = st.sampled_from(
     [
@@ -259,7 +259,7 @@ def test_any_text_resolves_or_explains(text: str, zone: str) -> None:
     if result.ok:
         assert result.value is not None and result.value.tzinfo.key == zone
         # the wall time must exist in the zone (no silent DST shifts)
-        round_trip = result.value.astimezone(timezone.utc).astimezone(ZoneInfo(zone))
+        round_trip = result.value.astimezone(UTC).astimezone(ZoneInfo(zone))
         assert round_trip.replace(tzinfo=None) == result.value.replace(tzinfo=None)
     else:
         assert result.value is None and result.reason

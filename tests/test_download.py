@@ -15,23 +15,24 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from hub_server import COMMIT, HostedFile, HubServer, sha256_of
+from profiles import PROFILES
+
+from assistant.cli import main
 from assistant.core import download as dl
 from assistant.core.catalog import parse_catalog
 from assistant.core.gguf import check_model_file
-from assistant.cli import main  # noqa: E402
-from hub_server import COMMIT, HostedFile, HubServer, sha256_of  # noqa: E402
-from profiles import PROFILES  # noqa: E402
 
 REPO = "test-org/SmolLM2-GGUF"
 MIRROR = "mirror-org/SmolLM2-GGUF"
 FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
-from tests.memory_keyring import MemoryKeyring, memory_keyring  # noqa: E402, F401 - shared fixture
+from tests.memory_keyring import MemoryKeyring
 
 
 @pytest.fixture(autouse=True)
-def _no_real_keyring(memory_keyring: MemoryKeyring) -> MemoryKeyring:  # noqa: F811
+def _no_real_keyring(memory_keyring: MemoryKeyring) -> MemoryKeyring:
     """Every download test runs with the in-memory keyring."""
     return memory_keyring
 
@@ -41,7 +42,7 @@ def smollm_sha(smollm_path: Path) -> str:
     return sha256_of(smollm_path)
 
 
-def make_build(sha: str | None, size: int | None, *, repo: str = REPO, mirrors: list[str] = ()):  # noqa: ANN201
+def make_build(sha: str | None, size: int | None, *, repo: str = REPO, mirrors: list[str] = ()):
     data = {
         "format": 1,
         "models": [{
@@ -56,7 +57,7 @@ def make_build(sha: str | None, size: int | None, *, repo: str = REPO, mirrors: 
 
 
 @pytest.fixture
-def hub(smollm_path: Path, smollm_sha: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+def hub(smollm_path: Path, smollm_sha: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     monkeypatch.delenv("HF_HUB_CACHE", raising=False)
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
@@ -67,7 +68,7 @@ def hub(smollm_path: Path, smollm_sha: str, tmp_path: Path, monkeypatch: pytest.
 
 
 @pytest.fixture
-def build(smollm_path: Path, smollm_sha: str):  # noqa: ANN201
+def build(smollm_path: Path, smollm_sha: str):
     return make_build(smollm_sha, smollm_path.stat().st_size)
 
 
@@ -180,7 +181,7 @@ def test_disk_filling_up_midway_leaves_nothing_partial(hub: HubServer, build, mo
     written = {"n": 0}
     real_write = dl._write_chunk
 
-    def filling(handle, data: bytes) -> None:  # noqa: ANN001
+    def filling(handle, data: bytes) -> None:
         written["n"] += len(data)
         if written["n"] > build.size // 3:
             raise OSError(errno.ENOSPC, "No space left on device")
@@ -193,7 +194,7 @@ def test_disk_filling_up_midway_leaves_nothing_partial(hub: HubServer, build, mo
 
 
 def test_an_unexpected_write_failure_ends_the_download_instead_of_stalling_it(hub: HubServer, build, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(fd: int, data) -> None:  # noqa: ANN001
+    def broken(fd: int, data) -> None:
         raise ValueError("unexpected")
 
     monkeypatch.setattr(dl, "_write_chunk", broken)
@@ -291,7 +292,7 @@ def test_a_copy_on_another_disk_is_used_where_it_is(hub: HubServer, build, smoll
     copy = folder / "model.gguf"
     shutil.copyfile(smollm_path, copy)
 
-    def cross_device(src, dst) -> None:  # noqa: ANN001
+    def cross_device(src, dst) -> None:
         raise OSError(errno.EXDEV, "Invalid cross-device link")
 
     monkeypatch.setattr(dl.os, "link", cross_device)
@@ -339,7 +340,7 @@ def _catalog_file(tmp_path: Path, sha: str, size: int) -> Path:
     return path
 
 
-def test_cli_download_shows_progress_and_prints_the_path(hub: HubServer, smollm_sha: str, smollm_path: Path, tmp_path: Path, capsys) -> None:  # noqa: ANN001
+def test_cli_download_shows_progress_and_prints_the_path(hub: HubServer, smollm_sha: str, smollm_path: Path, tmp_path: Path, capsys) -> None:
     catalog = _catalog_file(tmp_path, smollm_sha, smollm_path.stat().st_size)
     assert main(["models", "download", "smollm2-test-q4_0", "--catalog", str(catalog)]) == 0
     out, err = capsys.readouterr()
@@ -350,7 +351,7 @@ def test_cli_download_shows_progress_and_prints_the_path(hub: HubServer, smollm_
     assert json.loads(capsys.readouterr().out)[0]["on_disk"] == str(dl.models_dir() / FILE)
 
 
-def test_cli_download_finds_a_copy_in_gpt4alls_folder(hub: HubServer, smollm_sha: str, smollm_path: Path, tmp_path: Path, monkeypatch, capsys) -> None:  # noqa: ANN001
+def test_cli_download_finds_a_copy_in_gpt4alls_folder(hub: HubServer, smollm_sha: str, smollm_path: Path, tmp_path: Path, monkeypatch, capsys) -> None:
     gpt4all = tmp_path / "xdg" / "nomic.ai" / "GPT4All"
     gpt4all.mkdir(parents=True)
     shutil.copyfile(smollm_path, gpt4all / "smollm.gguf")
@@ -363,7 +364,7 @@ def test_cli_download_finds_a_copy_in_gpt4alls_folder(hub: HubServer, smollm_sha
     assert Path(out.strip()).samefile(gpt4all / "smollm.gguf") and hub.state.requests == []
 
 
-def test_cli_download_recommended_build_for_a_saved_profile(hub: HubServer, smollm_sha: str, smollm_path: Path, tmp_path: Path, monkeypatch, capsys) -> None:  # noqa: ANN001
+def test_cli_download_recommended_build_for_a_saved_profile(hub: HubServer, smollm_sha: str, smollm_path: Path, tmp_path: Path, monkeypatch, capsys) -> None:
     monkeypatch.setenv("LLAMA_DESK_CATALOG", str(_catalog_file(tmp_path, smollm_sha, smollm_path.stat().st_size)))
     profile = tmp_path / "profile.json"
     profile.write_text(PROFILES["8 GB Windows laptop"].to_json())
@@ -379,14 +380,14 @@ def test_cli_download_recommended_build_for_a_saved_profile(hub: HubServer, smol
         (lambda hub: setattr(hub.state, "status", 500), 5, "HTTP 500"),
     ],
 )
-def test_cli_download_errors_exit_non_zero_with_the_message(hub: HubServer, smollm_sha: str, smollm_path: Path, tmp_path: Path, capsys, setup, code: int, message: str) -> None:  # noqa: ANN001
+def test_cli_download_errors_exit_non_zero_with_the_message(hub: HubServer, smollm_sha: str, smollm_path: Path, tmp_path: Path, capsys, setup, code: int, message: str) -> None:
     setup(hub)
     catalog = _catalog_file(tmp_path, smollm_sha, smollm_path.stat().st_size)
     assert main(["models", "download", "smollm2-test-q4_0", "--catalog", str(catalog)]) == code
     assert message in capsys.readouterr().err
 
 
-def test_cli_download_unknown_build(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+def test_cli_download_unknown_build(tmp_path: Path, capsys) -> None:
     assert main(["models", "download", "no-such-build"]) == 2
     assert "no build called 'no-such-build'" in capsys.readouterr().err
 
@@ -453,7 +454,7 @@ def test_a_file_with_neither_hash_is_refused(hub: HubServer, tmp_path: Path, mon
     assert hub.cdn_gets() == [] and not any(r[0] == "GET" for r in hub.state.requests)
 
 
-def test_cli_sends_the_keyring_token_to_a_gated_repo(hub: HubServer, smollm_sha: str, smollm_path: Path, tmp_path: Path, memory_keyring: MemoryKeyring, monkeypatch, capsys) -> None:  # noqa: ANN001
+def test_cli_sends_the_keyring_token_to_a_gated_repo(hub: HubServer, smollm_sha: str, smollm_path: Path, tmp_path: Path, memory_keyring: MemoryKeyring, monkeypatch, capsys) -> None:
     hub.state.gated, hub.state.required_token = True, "hf_test_secret"
     monkeypatch.setenv("HF_TOKEN", "hf_plaintext_env_token_is_ignored")
     catalog = _catalog_file(tmp_path, smollm_sha, smollm_path.stat().st_size)

@@ -34,7 +34,7 @@ def test_spans_fed_in_order_reach_the_notes_and_closing_gives_final_notes():
         feed.put(" ".join(["talk"] * 25) + f" ACTION{index} ")
         time.sleep(0.05)
     feed.close()
-    worker.join(timeout=30)
+    worker.join(timeout=60)
     assert not worker.is_alive()
     result = result_box["result"]
     tasks = [item.task for item in result.notes.action_items]
@@ -53,4 +53,4 @@ def test_stop_ends_the_session_without_hanging():
     threading.Thread(target=lambda: (run_live_session(engine, stop, lambda u: None, feed, poll_seconds=0.02), done.set())).start()
     feed.put("some words " * 10)
     stop.set()
-    assert done.wait(10)
+    assert done.wait(60)

@@ -45,7 +45,7 @@ def test_history_survives_a_restart_of_the_window(qtbot, fake_model):
     second = open_window(qtbot, FakeEngine(["Again."]), None, Store())
     assert [b.text for b in second.chat_view.bubbles] == ["Remember the blue folder.", "Noted."]
     # The model chosen last time is remembered and loaded again.
-    qtbot.waitUntil(lambda: second.model_info is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: second.model_info is not None, timeout=60_000)
     assert second.model_info.path.endswith("fake-model.gguf")
     close_window(second)
 
@@ -58,7 +58,7 @@ def test_enter_sends_and_shift_enter_adds_a_line(qtbot, fake_model):
     qtbot.keyClicks(window.input, "line two")
     assert window.input.toPlainText() == "line one\nline two"
     qtbot.keyClick(window.input, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: window.request is None and len(window.chat_view.bubbles) == 2)
+    qtbot.waitUntil(lambda: window.request is None and len(window.chat_view.bubbles) == 2, timeout=60_000)
     assert window.chat_view.bubbles[0].text == "line one\nline two"
     close_window(window)
 
@@ -92,7 +92,7 @@ def test_corrupt_model_file_shows_a_dialog_and_the_app_stays_usable(qtbot, tmp_p
     good.write_bytes(bad.read_bytes())
     window.bridge.engine.validate_files = False
     window.open_model(str(good))
-    qtbot.waitUntil(lambda: window.model_info is not None)
+    qtbot.waitUntil(lambda: window.model_info is not None, timeout=60_000)
     send_and_wait(qtbot, window, "hello?")
     assert window.chat_view.bubbles[-1].text == "still here"
     assert window.store.get_setting("model_path").endswith("good.gguf")
@@ -102,9 +102,9 @@ def test_corrupt_model_file_shows_a_dialog_and_the_app_stays_usable(qtbot, tmp_p
 def test_stop_keeps_the_partial_reply_marked(qtbot, fake_model):
     window = open_window(qtbot, FakeEngine(["word " * 400], token_delay=0.01), fake_model)
     assert window.send("Tell me a long story")
-    qtbot.waitUntil(lambda: len(window.reply_text) > 20)
+    qtbot.waitUntil(lambda: len(window.reply_text) > 20, timeout=60_000)
     qtbot.keyClick(window, Qt.Key.Key_Escape)
-    qtbot.waitUntil(lambda: window.request is None)
+    qtbot.waitUntil(lambda: window.request is None, timeout=60_000)
     reply = window.store.messages(window.conversation_id)[-1]
     assert reply.status == PARTIAL and 0 < len(reply.content) < len("word " * 400)
     assert window.chat_view.bubbles[-1].state.text() == "cut short"
@@ -116,7 +116,7 @@ def test_regenerate_replaces_the_last_reply(qtbot, fake_model):
     send_and_wait(qtbot, window, "question")
     assert window.regenerate_button.isEnabled()
     window.regenerate()
-    qtbot.waitUntil(lambda: window.request is None)
+    qtbot.waitUntil(lambda: window.request is None, timeout=60_000)
     assert [m.content for m in window.store.messages(window.conversation_id)] == ["question", "second answer"]
     assert [b.text for b in window.chat_view.bubbles] == ["question", "second answer"]
     close_window(window)

@@ -17,6 +17,7 @@ from configparser import ConfigParser
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGING = ROOT / "packaging"
@@ -51,7 +52,6 @@ def test_spec_drops_unused_qt_but_keeps_what_the_app_needs() -> None:
 
 
 def test_release_workflow_is_valid_yaml_with_three_os_matrix() -> None:
-    yaml = pytest.importorskip("yaml")
     workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "release.yml").read_text(encoding="utf-8"))
     triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as True
     assert "push" in triggers and "workflow_dispatch" in triggers

@@ -33,15 +33,15 @@ def test_recording_feeds_the_transcript_and_the_notes(qtbot, tmp_path, virtual_m
     page = window.meetings_page
     panel = page.recorder
     assert panel.select_device(virtual_mic.DEVICE)
-    with qtbot.waitSignal(panel.recordingStarted, timeout=30_000):
+    with qtbot.waitSignal(panel.recordingStarted, timeout=60_000):
         panel.record_button.click()
     assert page.live_feed is not None  # the live notes session runs while recording
     player = virtual_mic.play(mic_wav)
     qtbot.waitUntil(lambda: player.poll() is not None, timeout=60_000)
-    qtbot.waitUntil(lambda: bool(page.transcript_edit.toPlainText().strip()), timeout=30_000)
+    qtbot.waitUntil(lambda: bool(page.transcript_edit.toPlainText().strip()), timeout=60_000)
     with qtbot.waitSignal(panel.finished, timeout=60_000):
         panel.stop_button.click()
-    qtbot.waitUntil(lambda: page.request is None, timeout=30_000)
+    qtbot.waitUntil(lambda: page.request is None, timeout=60_000)
     transcript = page.transcript_edit.toPlainText()
     assert transcript.startswith("[00:0")
     assert len(set(MIC_KEY_WORDS) & set(words(transcript))) >= 2, transcript

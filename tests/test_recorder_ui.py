@@ -78,7 +78,7 @@ def test_unplugged_device_keeps_the_audio_and_shows_why(make_panel, qtbot):
     device = InputDevice(7, "USB mic", "test", 1, 16000.0, True)
     panel = make_panel(list_devices=lambda: [device], source_factory=ScriptedSource)
     assert panel.record_button.isEnabled()
-    with qtbot.waitSignal(panel.finished, timeout=15000) as finished:
+    with qtbot.waitSignal(panel.finished, timeout=60_000) as finished:
         panel.record_button.click()
     samples, rate = read_wav(finished.args[0])
     assert len(samples) == rate  # the second before the device vanished
@@ -107,12 +107,12 @@ def test_recording_the_virtual_mic_emits_spans_and_the_file(make_panel, qtbot, v
     assert panel.select_device(virtual_mic.DEVICE)
     spans = []
     panel.transcriptSpan.connect(spans.append)
-    with qtbot.waitSignal(panel.recordingStarted, timeout=30000):
+    with qtbot.waitSignal(panel.recordingStarted, timeout=60_000):
         panel.record_button.click()
     assert panel.state == "recording" and panel.stop_button.isEnabled()
     player = virtual_mic.play(mic_wav)
     qtbot.waitUntil(lambda: player.poll() is not None, timeout=60000)
-    qtbot.waitUntil(lambda: len(spans) >= 1, timeout=30000)  # text arrives while still recording
+    qtbot.waitUntil(lambda: len(spans) >= 1, timeout=60_000)  # text arrives while still recording
     panel.pause_button.click()
     assert panel.state == "paused" and panel.pause_button.text() == "Resume"
     panel.pause_button.click()

@@ -11,10 +11,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from assistant.cli import main  # noqa: E402
-from assistant.core.catalog import load_catalog  # noqa: E402
-from assistant.core.selector import FITS, TIGHT, WONT_FIT, Preferences, estimate, fit_table, select_build  # noqa: E402
-from profiles import GIB, PROFILES  # noqa: E402
+from profiles import GIB, PROFILES
+
+from assistant.cli import main
+from assistant.core.catalog import load_catalog
+from assistant.core.selector import FITS, TIGHT, WONT_FIT, Preferences, estimate, fit_table, select_build
 
 CATALOG = load_catalog()
 

@@ -87,12 +87,12 @@ def test_gated_download_shows_a_clear_message_and_can_retry(qtbot, hub, smollm_p
     hub.state.status = 401
     wizard = _wizard(qtbot, window, _catalog(smollm_path))
     wizard.choose_next.click()
-    qtbot.waitUntil(lambda: bool(wizard.error_text), timeout=30_000)
+    qtbot.waitUntil(lambda: bool(wizard.error_text), timeout=60_000)
     assert "access" in wizard.error_text.lower() or "gated" in wizard.error_text.lower() or "log" in wizard.error_text.lower()
     assert wizard.resume_button.isEnabled() and wizard.resume_button.text() == "Try again"
     hub.state.status = None
     wizard.resume_button.click()
-    qtbot.waitUntil(lambda: wizard.model_path is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: wizard.model_path is not None, timeout=60_000)
     wizard.reject()
     close_window(window)
 
@@ -117,12 +117,12 @@ def test_a_copy_in_lm_studios_folder_is_used_without_downloading(qtbot, hub, smo
     assert str(mine.resolve()) not in wizard.folders_label.text() and "LM Studio" in wizard.folders_label.text()
     assert wizard.forget_folders_button.isHidden()
     wizard.choose_next.click()
-    qtbot.waitUntil(lambda: wizard.model_path is not None or bool(wizard.error_text), timeout=30_000)
+    qtbot.waitUntil(lambda: wizard.model_path is not None or bool(wizard.error_text), timeout=60_000)
     assert not wizard.error_text
     assert "LM Studio's models folder" in wizard.download_status.text() and "nothing was downloaded" in wizard.download_status.text()
     assert hub.state.requests == []
     assert Path(wizard.model_path).samefile(lm_studio / "model-q8.gguf")  # linked into the models folder, not copied
-    qtbot.waitUntil(lambda: wizard.measured_speed is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: wizard.measured_speed is not None, timeout=60_000)
     wizard.done_button.click()
     from assistant.ui.models_page import ModelsPage
 
@@ -144,8 +144,8 @@ def test_slow_machine_is_offered_the_smaller_build(qtbot, hub, smollm_path, tiny
     assert wizard.measured_speed < 5
     assert not wizard.smaller_button.isHidden() and "tiny" in wizard.smaller_button.text().lower()
     wizard.smaller_button.click()
-    qtbot.waitUntil(lambda: wizard.model_path is not None and wizard.model_path.endswith("tiny.gguf"), timeout=30_000)
-    qtbot.waitUntil(lambda: wizard.done_button.isEnabled(), timeout=30_000)
+    qtbot.waitUntil(lambda: wizard.model_path is not None and wizard.model_path.endswith("tiny.gguf"), timeout=60_000)
+    qtbot.waitUntil(lambda: wizard.done_button.isEnabled(), timeout=60_000)
     wizard.reject()
     close_window(window)
 
@@ -167,10 +167,10 @@ def test_models_page_lists_builds_uses_and_deletes_downloaded_files(qtbot, hub, 
     page.table.selectRow(0)
     assert page.table.item(0, 5).text() == "yes" and page.use_button.isEnabled()
     assert "Model files use 0.1 GB" in page.disk_label.text()
-    with qtbot.waitSignal(page.useRequested) as used:
+    with qtbot.waitSignal(page.useRequested, timeout=60_000) as used:
         page.use_button.click()
     assert used.args == [str(target)]
-    with qtbot.waitSignal(page.deleted):
+    with qtbot.waitSignal(page.deleted, timeout=60_000):
         page.delete_button.click()
     assert not target.exists() and page.table.item(0, 5).text() == ""
     close_window(window)

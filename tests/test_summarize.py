@@ -494,7 +494,7 @@ def test_live_stop_event_ends_worker_loop(context):
     worker = threading.Thread(target=live.run, args=(stop, closed, 0.01))
     worker.start()
     stop.set()
-    worker.join(timeout=10)
+    worker.join(timeout=60)
     assert not worker.is_alive()
 
 

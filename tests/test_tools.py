@@ -175,7 +175,7 @@ def test_prose_around_a_call_is_kept_as_text() -> None:
 
 
 def test_too_many_calls_in_one_reply_are_refused() -> None:
-    many = "[" + ", ".join('create_calendar_event(title="E%d", start="tomorrow at 10am")' % i for i in range(50)) + "]"
+    many = "[" + ", ".join(f'create_calendar_event(title="E{i}", start="tomorrow at 10am")' for i in range(50)) + "]"
     assert parse_tool_calls(many) == []
 
 
@@ -295,14 +295,14 @@ def test_confirmed_draft_is_written_exactly_once(calendar: LocalCalendar) -> Non
 def test_injected_request_for_fifty_events_writes_none(calendar: LocalCalendar) -> None:
     before = calendar.path.read_bytes()
     text = "\n".join(
-        '{"name": "create_calendar_event", "parameters": {"title": "Spam %d", "start": "tomorrow at 10am"}}' % i
+        f'{{"name": "create_calendar_event", "parameters": {{"title": "Spam {i}", "start": "tomorrow at 10am"}}}}'
         for i in range(50)
     )
     calls = parse_tool_calls(text)
     assert calls == []  # more calls than allowed in one reply: plain text
     for i in range(50):  # even when they arrive one per reply, running them only makes drafts
         call = parse_tool_calls(
-            '{"name": "create_calendar_event", "parameters": {"title": "Spam %d", "start": "tomorrow at 10am"}}' % i
+            f'{{"name": "create_calendar_event", "parameters": {{"title": "Spam {i}", "start": "tomorrow at 10am"}}}}'
         )[0]
         assert run_tool_call(call, calendar, now=NOW, zone=BERLIN).draft is not None
     assert calendar.path.read_bytes() == before
@@ -390,8 +390,8 @@ def test_messages_for_the_model() -> None:
 
 # ------------------------------------------------------------- end to end with FakeEngine
 
-from assistant.core.fake_engine import FakeEngine  # noqa: E402
-from assistant.core.tools import build_system_prompt, chat_with_tools  # noqa: E402
+from assistant.core.fake_engine import FakeEngine
+from assistant.core.tools import build_system_prompt, chat_with_tools
 
 
 def _user_turn(text: str) -> list[dict]:
@@ -513,12 +513,12 @@ def test_read_only_target_is_a_problem_on_the_card(tmp_path) -> None:
 
 # ------------------------------------------------------------------ properties of the parser
 
-import keyword  # noqa: E402
+import keyword
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from assistant.core.tools import TOOLS_BY_NAME  # noqa: E402
+from assistant.core.tools import TOOLS_BY_NAME
 
 _values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=20),

@@ -231,7 +231,7 @@ class SlowRecognizer:
     def transcribe_array(self, samples: np.ndarray) -> list[Segment]:
         self.calls.append(len(samples) / 16000)
         self.entered.set()
-        self.release.wait(30)
+        self.release.wait(60)
         vad = EnergyVad()  # one segment per tone burst heard, as a model gives one per sentence
         bursts = vad.push(samples) + vad.flush()
         return [Segment(start, start + len(a) / 16000, f"{self.name} {len(self.calls)}") for start, a in bursts]
@@ -253,10 +253,10 @@ def test_falling_behind_is_reported_and_handled_by_batching_then_a_smaller_model
     live.start()
     audio = speech_bursts(12)
     live.feed(audio[:24000])  # first burst: the model starts on it and is stuck there
-    assert main.entered.wait(10)
+    assert main.entered.wait(60)
     live.feed(audio[24000:])  # eleven more arrive meanwhile
     main.release.set()
-    live.finish(timeout=30)
+    live.finish(timeout=60)
     assert statuses[0].behind and "behind real time" in statuses[0].message
     assert any("smaller" in s.message for s in statuses) and live.stats.switched_model
     assert not statuses[-1].behind
@@ -280,11 +280,11 @@ def test_backlog_is_bounded_and_skipped_audio_is_transcribed_from_the_file(tmp_p
     live = LiveTranscriber(slow, spans.append, on_status=statuses.append, max_backlog_seconds=4.0, audio_file=wav)
     live.start()
     live.feed(audio[:24000])
-    assert slow.entered.wait(10)
+    assert slow.entered.wait(60)
     live.feed(audio[24000:])  # nine more pieces, far past the backlog limit
     assert len(live._queue) <= 4  # bounded while the model is stuck
     assert live.stats.skipped and "transcribed from the recording" in statuses[-1].message
     slow.release.set()
-    live.finish(timeout=30)
+    live.finish(timeout=60)
     assert len(spans) == 10  # every burst once: live, or from the file after the stop
     assert all(1.5 * i - 0.35 <= s.start <= 1.5 * i + 0.05 for i, s in enumerate(live.spans))

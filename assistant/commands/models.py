@@ -141,7 +141,7 @@ def run_list(args: argparse.Namespace) -> int:
 class _Bar:
     """A one-line progress bar on stderr: percent, MB, speed, ETA."""
 
-    def __init__(self, stream=None) -> None:  # noqa: ANN001 - a text stream; stderr by default
+    def __init__(self, stream=None) -> None:
         self.stream = stream or sys.stderr
         self.last = 0.0
 
@@ -170,7 +170,7 @@ def keyring_token() -> str | None:
         import keyring
 
         return keyring.get_password("llama-desk", "huggingface")
-    except Exception:  # noqa: BLE001 - no keyring backend: download anonymously
+    except Exception:
         return None
 
 

@@ -16,13 +16,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from assistant.core.engine import Engine, EngineError
+from assistant.core.engine_choice import add_engine_arguments, engine_from_args
 from assistant.core.summarize import (
     MeetingContext,
     SummarizeError,
     Summarizer,
     SummaryProgress,
 )
-from assistant.core.engine_choice import add_engine_arguments, engine_from_args
 from assistant.core.transcript import TranscriptError, load_transcript
 
 DEFAULT_CONTEXT = 8192

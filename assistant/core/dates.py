@@ -37,7 +37,7 @@ from __future__ import annotations
 import calendar as _calendar
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -116,7 +116,7 @@ def localize(naive: datetime, zone: ZoneInfo) -> DateResolution:
     """Attach ``zone`` to a wall-clock time, refusing times skipped or repeated by DST."""
     first = naive.replace(tzinfo=zone, fold=0)
     second = naive.replace(tzinfo=zone, fold=1)
-    round_trip = first.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None)
+    round_trip = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
     when = naive.strftime("%H:%M on %A %d %B %Y")
     if round_trip != naive:
         return DateResolution(
@@ -259,7 +259,7 @@ def _resolve_words(text: str, now: datetime, tz: ZoneInfo) -> DateResolution:
         delta = timedelta(minutes=amount) if relative.group(2).startswith("min") else timedelta(hours=amount)
         if parse.leftovers():
             raise DateError(f"I could not read '{text}' as a date and time.")
-        value = (now.astimezone(timezone.utc) + delta).astimezone(tz)
+        value = (now.astimezone(UTC) + delta).astimezone(tz)
         return DateResolution("ok", value=value)
 
     day: date | None = None

@@ -33,9 +33,9 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from urllib.parse import urljoin, urlsplit
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 from assistant.core.catalog import Build, Source, SpeechModel
 from assistant.core.paths import data_dir, models_dir
@@ -207,7 +207,7 @@ def file_sha256(path: Path, cancel: threading.Event | None = None) -> str:
     return value
 
 
-def _hash_file(digest, path: Path, cancel: threading.Event | None = None):  # noqa: ANN001, ANN202 - a hashlib object
+def _hash_file(digest, path: Path, cancel: threading.Event | None = None):
     """Feed the whole file at ``path`` to ``digest`` and return it (cancellable between reads)."""
     with path.open("rb") as handle:
         while chunk := handle.read(CHUNK * 4):
@@ -224,7 +224,7 @@ def git_blob_oid(path: Path) -> str:
     files, so this id at the pinned revision, fetched over verified TLS, is what they
     are checked against.)
     """
-    digest = hashlib.sha1(b"blob %d\0" % path.stat().st_size)  # noqa: S324 - git's object id
+    digest = hashlib.sha1(b"blob %d\0" % path.stat().st_size)
     return _hash_file(digest, path).hexdigest()
 
 
@@ -350,7 +350,7 @@ def download_build(
     return fetch_file(request, progress=progress, cancel=cancel, search_folders=search_folders, token=token, max_retries=max_retries)
 
 
-def download_speech_model(model: SpeechModel, **kwargs) -> Path:  # noqa: ANN003 - same options as fetch_file
+def download_speech_model(model: SpeechModel, **kwargs) -> Path:
     """Fetch every file of a faster-whisper model into ``models_dir()/<id>/``; return the folder."""
     folder = models_dir() / model.id
     source = Source(model.repo, model.revision or "main")
@@ -406,14 +406,14 @@ def _offline_copy(request: FileRequest, cancel: threading.Event | None) -> Downl
     )
 
 
-def _metadata(source: Source, path_in_repo: str, token: str | None):  # noqa: ANN202 - (resolve URL, HfFileMetadata)
+def _metadata(source: Source, path_in_repo: str, token: str | None):
     from huggingface_hub import get_hf_file_metadata, hf_hub_url
 
     endpoint = hub_endpoint(source)
     url = hf_hub_url(source.repo, path_in_repo, revision=source.revision, endpoint=endpoint)
     try:
         return url, get_hf_file_metadata(url, token=token or False, endpoint=endpoint)
-    except Exception as exc:  # noqa: BLE001 - translated into our error classes
+    except Exception as exc:
         raise _translate(exc, source, path_in_repo) from exc
 
 
@@ -698,7 +698,7 @@ class _Sink:
                 if self.error is None:
                     _write_chunk(self.fd, buffer.view())
                     self._unsynced += buffer.size
-            except Exception as exc:  # noqa: BLE001 - every failure must reach the reader; a dead writer would stall it
+            except Exception as exc:
                 self.error = exc if isinstance(exc, OSError) else OSError(errno.EIO, f"{type(exc).__name__}: {exc}")
             finally:
                 self._release(buffer)
@@ -817,7 +817,7 @@ def _open_stream(url: str, headers: dict[str, str], offset: int, max_redirects: 
     raise http.client.HTTPException("too many redirects")
 
 
-def _connection(parts) -> tuple[http.client.HTTPConnection, str]:  # noqa: ANN001 - a SplitResult
+def _connection(parts) -> tuple[http.client.HTTPConnection, str]:
     from urllib.request import getproxies, proxy_bypass
 
     host, port = parts.hostname or "", parts.port

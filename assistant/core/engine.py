@@ -91,7 +91,7 @@ class GenerationParams:
 def common_prefix_length(cached: Sequence[Any], new: Sequence[Any]) -> int:
     """How many leading items of ``new`` match ``cached`` (the prompt prefix a KV cache can reuse)."""
     length = 0
-    for old, item in zip(cached, new):
+    for old, item in zip(cached, new, strict=False):
         if old != item:
             break
         length += 1

@@ -336,11 +336,11 @@ def llama_supports_gpu_offload() -> bool | None:
     """Whether the installed llama-cpp-python can offload layers; None if it is not installed."""
     try:
         import llama_cpp  # imported lazily: loading the native library takes a moment
-    except Exception:  # noqa: BLE001 - a broken native build is reported as "unknown"
+    except Exception:
         return None
     try:
         return bool(llama_cpp.llama_supports_gpu_offload())
-    except Exception:  # noqa: BLE001
+    except Exception:
         return None
 
 
@@ -356,14 +356,14 @@ def free_disk_bytes(path: str | Path) -> int | None:
 
 
 def _windows_cpu() -> tuple[str, set[str]]:
-    import ctypes  # noqa: PLC0415 - Windows only
+    import ctypes
 
     arch = normalize_arch(platform.machine())
     kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
     features = windows_features(lambda feature: bool(kernel32.IsProcessorFeaturePresent(feature)), arch)
     name = platform.processor()
     try:
-        import winreg  # noqa: PLC0415
+        import winreg
 
         with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, r"HARDWARE\DESCRIPTION\System\CentralProcessor\0") as key:
             name = str(winreg.QueryValueEx(key, "ProcessorNameString")[0]).strip()
@@ -402,7 +402,7 @@ def probe(*, check_offload: bool = True, models_path: str | Path | None = None) 
     else:
         try:
             cpu_model, features = _windows_cpu()
-        except Exception:  # noqa: BLE001 - never fail the probe on a missing API
+        except Exception:
             pass
     gpus.extend(nvidia_gpus())
     folder = Path(models_path) if models_path else models_dir()

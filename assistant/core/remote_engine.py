@@ -57,7 +57,6 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from assistant.core.net import is_loopback
 from assistant.core.engine import (
     Engine,
     EngineError,
@@ -67,6 +66,7 @@ from assistant.core.engine import (
     Message,
     ProgressCallback,
 )
+from assistant.core.net import is_loopback
 
 KEYRING_SERVICE = "llama-desk"
 API_KEY_ENV = "LLAMA_DESK_API_KEY"
@@ -194,7 +194,7 @@ def find_api_key(base_url: str, api_key: str | None = None) -> str | None:
         import keyring.errors
 
         return keyring.get_password(KEYRING_SERVICE, keyring_user(base_url)) or None
-    except Exception:  # noqa: BLE001 - no usable keyring means "no stored key"
+    except Exception:
         return None
 
 

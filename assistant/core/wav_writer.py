@@ -75,7 +75,7 @@ class CrashSafeWavWriter:
         self._data_bytes = 0
         self._last_sync = time.monotonic()
         try:
-            self._file = open(self.path, "wb")  # noqa: SIM115 - kept open while recording
+            self._file = open(self.path, "wb")
             self._file.write(_header(samplerate, channels, 0))
             self._sync()
         except OSError as exc:

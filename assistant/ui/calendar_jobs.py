@@ -33,7 +33,7 @@ class CalendarCall(QThread):
             result = self.function()
         except CalendarError as exc:
             self.done.emit(None, str(exc))
-        except Exception as exc:  # noqa: BLE001 - reported to the user, never lost on a thread
+        except Exception as exc:
             self.done.emit(None, f"The calendar could not be used ({type(exc).__name__}: {exc}).")
         else:
             self.done.emit(result, "")

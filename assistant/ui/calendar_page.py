@@ -167,7 +167,7 @@ class CalendarPage(QWidget):
             lambda call, events, error: self._show_agenda(call, events, error, zone),
         )
 
-    def _show_agenda(self, call: CalendarCall, events: list | None, error: str, zone) -> None:  # noqa: ANN001 - ZoneInfo
+    def _show_agenda(self, call: CalendarCall, events: list | None, error: str, zone) -> None:
         if not self.calls.finished(call) or call is not self._agenda_call:
             return
         self.agenda.clear()
@@ -267,6 +267,6 @@ class CalendarPage(QWidget):
         self._agenda_call = None
         self.calls.wait_all()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
         super().closeEvent(event)

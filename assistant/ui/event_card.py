@@ -226,7 +226,7 @@ class EventCard(QFrame):
         self.calls.start(lambda: write_event(opener(name), draft), lambda call, written, error: self._on_saved(call, written, error, name))
         return True
 
-    def _on_saved(self, call: CalendarCall, written, error: str, name: str) -> None:  # noqa: ANN001 - event or task
+    def _on_saved(self, call: CalendarCall, written, error: str, name: str) -> None:
         if not self.calls.finished(call):
             return
         self.saving = False
@@ -282,7 +282,7 @@ class EventDialog(QDialog):
         layout.addWidget(self.card)
         self.card.decided.connect(self._on_decided)
 
-    def done(self, result: int) -> None:  # noqa: D401 - Qt's name
+    def done(self, result: int) -> None:
         """Wait for the card's calendar calls whichever way the dialog ends."""
         self.card.shutdown()
         super().done(result)

@@ -39,17 +39,17 @@ from assistant.core.chat import DEFAULT_SYSTEM_PROMPT, PromptPlan
 from assistant.core.engine import GenerationParams, GenerationStats, LoadInfo
 from assistant.core.store import COMPLETE, PARTIAL, STREAMING, Store, StoredMessage
 from assistant.ui.chat_view import ChatView, MessageBubble
+from assistant.ui.worker import ModelBridge, Request
 
 if TYPE_CHECKING:  # the calendar stack is imported when the chat first needs it
     from assistant.core.calendars import EventDraft, TaskDraft
     from assistant.core.tools import ToolCall
-    from assistant.ui.event_card import EventCard
     from assistant.ui.calendar_jobs import CalendarCalls, ToolCallJob
+    from assistant.ui.event_card import EventCard
 
 #: Settings: whether chat offers the calendar tools, and which calendar they use.
 TOOLS_SETTING, CALENDAR_SETTING = "chat_tools", "chat_calendar"
 _TOOL_NAMES = ("create_calendar_event", "create_task", "list_calendar_events", "find_free_slot")
-from assistant.ui.worker import ModelBridge, Request
 
 #: A streaming reply is written to the database at most this often (seconds).
 SAVE_INTERVAL = 1.0
@@ -61,7 +61,7 @@ class MessageInput(QPlainTextEdit):
 
     submitted = Signal()
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt naming)
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (
             event.modifiers() & Qt.KeyboardModifier.ShiftModifier
         ):
@@ -764,15 +764,15 @@ class MainWindow(QMainWindow):
             self.tabs.setCurrentIndex(index)
 
     @property
-    def meetings_page(self):  # noqa: ANN201 - MeetingsPage (imported lazily)
+    def meetings_page(self):
         return self.page("Meetings")
 
     @property
-    def calendar_page(self):  # noqa: ANN201 - CalendarPage
+    def calendar_page(self):
         return self.page("Calendar")
 
     @property
-    def models_page(self):  # noqa: ANN201 - ModelsPage or an error label
+    def models_page(self):
         return self.page("Models")
 
     # -- misc -----------------------------------------------------------------
@@ -783,7 +783,7 @@ class MainWindow(QMainWindow):
             f"<b>Llama Desk {assistant.__version__}</b><p>A private assistant that runs Llama 3.2 on this computer.</p>",
         )
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
+    def closeEvent(self, event: QCloseEvent) -> None:
         """Stop any reply, save what it wrote, then end the worker thread before closing."""
         if self.request is not None:
             self.request.stop()

@@ -3,11 +3,10 @@ and buttons to use, download or delete a build."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
-import threading
-
-from PySide6.QtCore import QThread, Qt, Signal
+from PySide6.QtCore import Qt, QThread, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -25,13 +24,14 @@ from assistant.core.hardware import HardwareProfile, describe
 from assistant.core.paths import models_dir
 from assistant.core.selector import Preferences, fit_table, gb
 
+
 class SpeechDownload(QThread):
     """Downloads one faster-whisper model folder, verified, on its own thread."""
 
     progressed = Signal(str)
     done = Signal(str, str)  # folder, error ("" when fine)
 
-    def __init__(self, model, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, model, parent=None) -> None:
         super().__init__(parent)
         self.model = model
         self.cancel = threading.Event()
@@ -39,7 +39,7 @@ class SpeechDownload(QThread):
     def run(self) -> None:
         from assistant.core.download import DownloadError, download_speech_model
 
-        def report(update) -> None:  # noqa: ANN001
+        def report(update) -> None:
             self.progressed.emit(f"{update.file}: {gb(update.done_bytes)} of {gb(update.total_bytes or 0)}")
 
         try:
@@ -130,7 +130,7 @@ class ModelsPage(QWidget):
         if hasattr(self, "speech_label"):
             self._refresh_speech()
 
-    def speech_choice(self):  # noqa: ANN201 - SpeechChoice
+    def speech_choice(self):
         from assistant.core.speech_choice import choose_speech_model
 
         return choose_speech_model(self.profile, self.catalog)

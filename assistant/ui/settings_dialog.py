@@ -136,7 +136,7 @@ class SettingsDialog(QDialog):
         self.store.set_setting(settings.CONTEXT_SIZE, self.context_box.value())
         self.accept()
 
-    def done(self, result: int) -> None:  # noqa: D401 - Qt's name
+    def done(self, result: int) -> None:
         if self.check is not None:
             self.check.wait()
         super().done(result)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
@@ -92,7 +92,7 @@ class DownloadWorker(QObject):
             self.finished.emit(str(result.path), result.reused or "")
 
 
-def speed_check(engine: Engine, stop: threading.Event, progress, seconds: float = SPEED_CHECK_SECONDS) -> float:  # noqa: ANN001
+def speed_check(engine: Engine, stop: threading.Event, progress, seconds: float = SPEED_CHECK_SECONDS) -> float:
     """Generate for about ``seconds`` and return the decode speed in tokens per second."""
     deadline = threading.Event()
     timer = threading.Timer(seconds, deadline.set)
@@ -287,7 +287,7 @@ class SetupWizard(QDialog):
         self.pages.addWidget(page)
 
     def _license_accepted(self) -> None:
-        self.store.set_setting(LICENSE_SETTING, datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        self.store.set_setting(LICENSE_SETTING, datetime.now(UTC).isoformat(timespec="seconds"))
         self.start_download()
 
     # -- page 3: download -----------------------------------------------------
@@ -447,7 +447,7 @@ class SetupWizard(QDialog):
         self.start_download()
 
     # -- closing ----------------------------------------------------------------
-    def done(self, result: int) -> None:  # noqa: D401 - Qt's name
+    def done(self, result: int) -> None:
         """Stop the download thread whichever way the dialog ends."""
         if not self.thread.isRunning():
             super().done(result)

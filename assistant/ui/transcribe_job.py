@@ -17,7 +17,7 @@ class TranscribeJob(QThread):
     done = Signal(str, bool)  # transcript with timestamps, cancelled
     failed = Signal(str)
 
-    def __init__(self, path: str, parent=None, model: str | None = None) -> None:  # noqa: ANN001
+    def __init__(self, path: str, parent=None, model: str | None = None) -> None:
         super().__init__(parent)
         self.path, self.model = path, model
         self.cancel = threading.Event()

@@ -163,7 +163,7 @@ class CalDAVCalendar(Calendar):
         target = self._target()
         try:
             props = target.get_properties([caldav.elements.dav.CurrentUserPrivilegeSet()])
-        except Exception:  # noqa: BLE001 - servers without the property: assume writable, errors show on write
+        except Exception:
             return False
         privileges = next(iter(props.values()), None)
         if not privileges:
@@ -219,6 +219,6 @@ class CalDAVCalendar(Calendar):
 def _display_name(calendar: caldav.Calendar) -> str:
     try:
         name = calendar.get_display_name()
-    except Exception:  # noqa: BLE001 - fall back to the URL
+    except Exception:
         name = None
     return name or str(calendar.url).rstrip("/").rsplit("/", 1)[-1]

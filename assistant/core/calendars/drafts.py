@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 
 from assistant.core.calendars.base import Calendar, CalendarError
 from assistant.core.calendars.events import (
-    optional_event_fields,
     CalendarEvent,
     CalendarTask,
     find_conflicts,
     find_duplicates,
+    optional_event_fields,
 )
 from assistant.core.dates import (
     DateError,

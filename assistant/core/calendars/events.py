@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -75,7 +75,7 @@ class CalendarEvent:
     def to_component(self) -> icalendar.Event:
         event = icalendar.Event()
         event.add("uid", self.uid)
-        event.add("dtstamp", datetime.now(timezone.utc))
+        event.add("dtstamp", datetime.now(UTC))
         event.add("summary", self.title)
         if self.all_day:
             event.add("dtstart", self.start.date())
@@ -158,7 +158,7 @@ class CalendarTask:
     def to_component(self) -> icalendar.Todo:
         todo = icalendar.Todo()
         todo.add("uid", self.uid)
-        todo.add("dtstamp", datetime.now(timezone.utc))
+        todo.add("dtstamp", datetime.now(UTC))
         todo.add("summary", self.title)
         todo.add("status", "NEEDS-ACTION")
         if self.due:

@@ -63,7 +63,7 @@ def local_zone() -> ZoneInfo:
             name = ""
     try:
         return ZoneInfo(name) if name else ZoneInfo("UTC")
-    except Exception:  # noqa: BLE001 - any unknown zone name falls back to UTC
+    except Exception:
         return ZoneInfo("UTC")
 
 
@@ -103,7 +103,7 @@ def expand_events(
     """Events of ``cal`` overlapping [start, end), recurring series expanded."""
     try:
         occurrences = recurring_ical_events.of(cal, skip_bad_series=True).between(start, end)
-    except Exception as exc:  # noqa: BLE001 - library raises several kinds for bad data
+    except Exception as exc:
         raise CalendarError(f"The calendar '{calendar}' contains events that could not be read: {exc}") from exc
     events = [CalendarEvent.from_component(component, zone, calendar) for component in occurrences]
     events = [e for e in events if e.overlaps(start, end) or (e.start == e.end and start <= e.start < end)]
@@ -120,7 +120,7 @@ def _lock_for(path: Path) -> threading.Lock:
         return _LOCKS.setdefault(Path(path).resolve(), threading.Lock())
 
 
-def _try_lock(handle) -> None:  # noqa: ANN001 - a binary file object
+def _try_lock(handle) -> None:
     """Lock ``handle`` for this process or raise OSError at once (POSIX flock, Windows byte lock)."""
     if os.name == "nt":
         import msvcrt
@@ -133,7 +133,7 @@ def _try_lock(handle) -> None:  # noqa: ANN001 - a binary file object
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
-def _unlock(handle) -> None:  # noqa: ANN001
+def _unlock(handle) -> None:
     if os.name == "nt":
         import msvcrt
 
