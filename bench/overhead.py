@@ -54,7 +54,7 @@ class Harness:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         from PySide6.QtWidgets import QApplication, QPlainTextEdit
 
-        from assistant.core.llama_engine import LlamaCppEngine
+        from assistant.core.engines.llama import LlamaCppEngine
         from assistant.ui.worker import ModelBridge
 
         self.app = QApplication.instance() or QApplication([])
@@ -126,7 +126,7 @@ class Harness:
 
     def worker_stream(self, max_tokens: int) -> tuple[int, float]:
         """Through the bridge: (tokens generated, seconds from first batch to finished, seen by the GUI)."""
-        from assistant.core.engine import GenerationParams
+        from assistant.core.engines.base import GenerationParams
 
         self.engine._llm.reset()
         self._reset()
@@ -164,7 +164,7 @@ class Harness:
     def p2(self, max_tokens: int) -> dict:
         from PySide6.QtCore import Qt, QTimer
 
-        from assistant.core.engine import GenerationParams
+        from assistant.core.engines.base import GenerationParams
 
         ticks: list[float] = []
         timer = QTimer()
@@ -189,7 +189,7 @@ class Harness:
     # -- P3 -------------------------------------------------------------------
     def p3(self, turns: int = 10, reply_tokens: int = 24) -> dict:
         from assistant.core.chat import DEFAULT_SYSTEM_PROMPT
-        from assistant.core.engine import GenerationParams
+        from assistant.core.engines.base import GenerationParams
 
         self.engine._llm.reset()
         history: list[dict] = []

@@ -94,8 +94,8 @@ def timed(pieces: Iterator[str]) -> dict:
 def measure(url: str, repeats: int, tokens: int) -> dict:
     import httpx
 
-    from assistant.core.engine import GenerationParams
-    from assistant.core.remote_engine import RemoteEngine
+    from assistant.core.engines.base import GenerationParams
+    from assistant.core.engines.remote import RemoteEngine
 
     engine = RemoteEngine(url)
     engine.load(n_ctx=2048)

@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
 
         args.model = str(ensure_models(LLAMA_32_1B, ["Q4_K_M"], log=lambda m: print(m, file=sys.stderr))["Q4_K_M"])
 
-    from assistant.core.llama_engine import LlamaCppEngine
+    from assistant.core.engines.llama import LlamaCppEngine
 
     engine = LlamaCppEngine(n_threads=args.threads)
     info = engine.load(args.model, n_ctx=args.ctx)

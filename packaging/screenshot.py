@@ -19,7 +19,7 @@ def main() -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from assistant.core.llama_engine import LlamaCppEngine
+    from assistant.core.engines.llama import LlamaCppEngine
     from assistant.core.store import Store
     from assistant.ui.app import create_window
     from assistant.ui.theme import apply_theme

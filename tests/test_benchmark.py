@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from assistant.core.benchmark import BenchmarkResult, run_benchmark
-from assistant.core.engine import EngineError
-from assistant.core.fake_engine import FakeEngine
-from assistant.core.gguf import check_model_file
-from assistant.core.llama_engine import LlamaCppEngine
+from assistant.core.engines.base import EngineError
+from assistant.core.engines.fake import FakeEngine
+from assistant.core.engines.gguf import check_model_file
+from assistant.core.engines.llama import LlamaCppEngine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import synthetic
@@ -152,7 +152,7 @@ def test_synthetic_writer_makes_a_file_the_app_accepts(tmp_path, smollm_path):
         tokens = engine.prompt_tokens([{"role": "user", "content": "hi"}])
         assert tokens[0] == 49152  # <|begin_of_text|>, right after the borrowed vocabulary
         assert engine.count_tokens("<|eot_id|>") > 1  # plain text is not parsed as a special token
-        from assistant.core.engine import GenerationParams
+        from assistant.core.engines.base import GenerationParams
 
         reply = engine.chat([{"role": "user", "content": "hi"}], GenerationParams(max_tokens=4, temperature=0.0))
         assert engine.last_stats.completion_tokens >= 1

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from assistant.core.calendars import CalendarEvent, LocalCalendar, local_zone, open_calendar
 from assistant.core.chat_tools import CALENDAR_SETTING
-from assistant.core.fake_engine import FakeEngine
+from assistant.core.engines.fake import FakeEngine
 from assistant.core.store import Store
 from assistant.ui.calendar_page import CalendarPage
 from tests.ui_helpers import close_window, open_window, send_and_wait

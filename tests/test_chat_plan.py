@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.core.chat import plan_prompt
-from assistant.core.engine import ContextOverflowError
-from assistant.core.fake_engine import FakeEngine
+from assistant.core.engines.base import ContextOverflowError
+from assistant.core.engines.fake import FakeEngine
 
 
 def _engine(n_ctx: int) -> FakeEngine:

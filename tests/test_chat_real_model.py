@@ -9,7 +9,7 @@ import textwrap
 
 from PySide6.QtCore import Qt
 
-from assistant.core.llama_engine import LlamaCppEngine
+from assistant.core.engines.llama import LlamaCppEngine
 from assistant.core.store import PARTIAL, Store
 from tests.ui_helpers import close_window, open_window, send_and_wait
 
@@ -70,7 +70,7 @@ CLOSE_SCRIPT = textwrap.dedent(
     import sys
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
-    from assistant.core.llama_engine import LlamaCppEngine
+    from assistant.core.engines.llama import LlamaCppEngine
     from assistant.core.store import Store
     from assistant.ui.app import create_window
 

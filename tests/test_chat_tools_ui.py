@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from assistant.core.calendars import LocalCalendar, local_zone
-from assistant.core.fake_engine import FakeEngine
+from assistant.core.engines.fake import FakeEngine
 from tests.ui_helpers import close_window, open_window, send_and_wait
 
 CALL = json.dumps(

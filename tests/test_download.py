@@ -21,7 +21,7 @@ from profiles import PROFILES
 from assistant.cli import main
 from assistant.core import download as dl
 from assistant.core.catalog import parse_catalog
-from assistant.core.gguf import check_model_file
+from assistant.core.engines.gguf import check_model_file
 
 REPO = "test-org/SmolLM2-GGUF"
 MIRROR = "mirror-org/SmolLM2-GGUF"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from assistant.core.engine import GenerationParams
-from assistant.core.fake_engine import FakeEngine
+from assistant.core.engines.base import GenerationParams
+from assistant.core.engines.fake import FakeEngine
 
 
 def test_streams_scripted_replies_in_turn_and_records_calls():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.core.engine import ModelFileError
-from assistant.core.gguf import check_model_file
+from assistant.core.engines.base import ModelFileError
+from assistant.core.engines.gguf import check_model_file
 
 
 def test_reads_the_real_smollm_header(smollm_path):

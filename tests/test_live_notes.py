@@ -6,7 +6,7 @@ import json
 import threading
 import time
 
-from assistant.core.fake_engine import FakeEngine
+from assistant.core.engines.fake import FakeEngine
 from assistant.core.live_notes import LiveFeed, live_notes_of, run_live_session
 from assistant.core.notes import MeetingNotes
 

@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from assistant.core.engine import ContextOverflowError, GenerationParams, ModelFileError
-from assistant.core.llama_engine import LlamaCppEngine
+from assistant.core.engines.base import ContextOverflowError, GenerationParams, ModelFileError
+from assistant.core.engines.llama import LlamaCppEngine
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +88,7 @@ def test_bad_files_are_refused_before_llama_cpp_sees_them(tmp_path):
 
 
 def test_default_threads_leave_a_core_for_the_app(monkeypatch):
-    from assistant.core import llama_engine
+    from assistant.core.engines import llama as llama_engine
 
     monkeypatch.delenv("LLAMA_DESK_THREADS", raising=False)
     monkeypatch.setattr(llama_engine, "physical_cores", lambda: 8)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from assistant.core.fake_engine import FakeEngine
+from assistant.core.engines.fake import FakeEngine
 from assistant.core.store import COMPLETE, PARTIAL, Store
 from tests.ui_helpers import close_window, open_window, send_and_wait
 

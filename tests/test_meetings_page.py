@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.core.calendars import LocalCalendar, local_zone
-from assistant.core.fake_engine import FakeEngine
+from assistant.core.engines.fake import FakeEngine
 from assistant.core.store import Store
 from tests.ui_helpers import close_window, open_window
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from assistant.core.fake_engine import FakeEngine
+from assistant.core.engines.fake import FakeEngine
 from assistant.ui.meetings_page import SPEECH_MODEL_SETTING
 from tests import stt_fixtures
 from tests.stt_fixtures import MIC_KEY_WORDS, words

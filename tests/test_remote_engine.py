@@ -16,9 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.core.engine import EngineError, GenerationParams
-from assistant.core.engine_choice import add_engine_arguments, engine_from_args
-from assistant.core.remote_engine import (
+from assistant.core.engines.base import EngineError, GenerationParams
+from assistant.core.engines.choice import add_engine_arguments, engine_from_args
+from assistant.core.engines.remote import (
     API_KEY_ENV,
     AuthenticationError,
     RateLimitedError,
@@ -458,7 +458,7 @@ def test_engine_from_args_server_and_model(smollm_path, monkeypatch):
 
 
 def _window_with_server(qtbot, url: str, model: str = ""):
-    from assistant.core.fake_engine import FakeEngine
+    from assistant.core.engines.fake import FakeEngine
     from assistant.core.store import Store
     from assistant.ui.settings_dialog import SERVER_MODEL, SERVER_URL
     from tests.ui_helpers import open_window

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.core.engine import GenerationParams
-from assistant.core.fake_engine import FakeEngine
+from assistant.core.engines.base import GenerationParams
+from assistant.core.engines.fake import FakeEngine
 from assistant.core.notes import (
     ActionItem,
     MeetingNotes,

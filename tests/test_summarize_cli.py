@@ -11,7 +11,7 @@ import pytest
 
 from assistant import cli
 from assistant.commands import summarize as command
-from assistant.core.fake_engine import FakeEngine
+from assistant.core.engines.fake import FakeEngine
 from assistant.core.notes import MeetingNotes
 
 DATA = Path(__file__).parent / "data" / "transcripts"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.core.engine import GenerationParams
+from assistant.core.engines.base import GenerationParams
 from assistant.core.notes import MeetingNotes, close_truncated_json
 from assistant.core.summarize import MeetingContext, RollingSummarizer, Summarizer
 from assistant.core.transcript import load_transcript
@@ -29,7 +29,7 @@ MAX_OUTPUT = 64
 
 @pytest.fixture(scope="module")
 def engine(smollm_path):
-    from assistant.core.llama_engine import LlamaCppEngine
+    from assistant.core.engines.llama import LlamaCppEngine
 
     engine = LlamaCppEngine()
     engine.load(smollm_path, n_ctx=N_CTX)

@@ -390,7 +390,7 @@ def test_messages_for_the_model() -> None:
 
 # ------------------------------------------------------------- end to end with FakeEngine
 
-from assistant.core.fake_engine import FakeEngine
+from assistant.core.engines.fake import FakeEngine
 from assistant.core.tools import build_system_prompt, chat_with_tools
 
 

@@ -17,8 +17,8 @@ import pytest
 
 from assistant.cli import main as cli_main
 from assistant.core.capture import Resampler
-from assistant.core.engine import GenerationParams
-from assistant.core.fake_engine import FakeEngine
+from assistant.core.engines.base import GenerationParams
+from assistant.core.engines.fake import FakeEngine
 from assistant.core.summarize import (
     FENCE_BEGIN,
     FENCE_END,

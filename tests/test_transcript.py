@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.core.fake_engine import fake_tokens
+from assistant.core.engines.fake import fake_tokens
 from assistant.core.transcript import (
     TranscriptError,
     chunk_text,

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from assistant.core.engine import GenerationParams
-from assistant.core.fake_engine import FakeEngine
+from assistant.core.engines.base import GenerationParams
+from assistant.core.engines.fake import FakeEngine
 from assistant.ui.worker import MAX_UI_UPDATES_PER_SECOND, ModelBridge
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.core.engine import Engine
+from assistant.core.engines.base import Engine
 from assistant.core.store import Store
 from assistant.ui.app import create_window
 from assistant.ui.main_window import MainWindow

@@ -9,8 +9,8 @@ import time
 
 from assistant.core import settings
 from assistant.core.chat import DEFAULT_SYSTEM_PROMPT, plan_prompt
-from assistant.core.engine import Engine, EngineError, GenerationParams
-from assistant.core.engine_choice import add_engine_arguments, engine_from_args
+from assistant.core.engines.base import Engine, EngineError, GenerationParams
+from assistant.core.engines.choice import add_engine_arguments, engine_from_args
 
 SELF_TEST_PROMPT = "Say hello in one short sentence."
 
@@ -35,7 +35,7 @@ def resolve_model(path: str | None) -> str:
 
 
 def load_engine(path: str, n_ctx: int | None = None) -> Engine:
-    from assistant.core.llama_engine import LlamaCppEngine
+    from assistant.core.engines.llama import LlamaCppEngine
 
     engine = LlamaCppEngine()
     engine.load(path, n_ctx=n_ctx or settings.DEFAULT_CONTEXT_SIZE)

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from assistant.core.engine import EngineError
+from assistant.core.engines.base import EngineError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_bench(args: argparse.Namespace) -> int:
     from assistant.commands.ask import resolve_model
     from assistant.core.benchmark import run_benchmark
-    from assistant.core.llama_engine import LlamaCppEngine
+    from assistant.core.engines.llama import LlamaCppEngine
 
     try:
         path = resolve_model(args.bench_model or args.model)

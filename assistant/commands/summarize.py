@@ -15,8 +15,8 @@ import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from assistant.core.engine import Engine, EngineError
-from assistant.core.engine_choice import add_engine_arguments, engine_from_args
+from assistant.core.engines.base import Engine, EngineError
+from assistant.core.engines.choice import add_engine_arguments, engine_from_args
 from assistant.core.summarize import (
     MeetingContext,
     SummarizeError,
@@ -73,7 +73,7 @@ def _default_context() -> int:
 
 def load_engine(path: str, n_ctx: int) -> Engine:
     """The local engine with the model loaded (a seam: tests replace it with a FakeEngine)."""
-    from assistant.core.llama_engine import LlamaCppEngine
+    from assistant.core.engines.llama import LlamaCppEngine
 
     engine = LlamaCppEngine()
     engine.load(path, n_ctx=n_ctx)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from assistant.core.engine import Engine, EngineError, GenerationParams, Message
+from assistant.core.engines.base import Engine, EngineError, GenerationParams, Message
 
 #: Plain filler for the prompt; only its length matters.
 FILLER_SENTENCE = (

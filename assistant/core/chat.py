@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.core.engine import ContextOverflowError, Engine, GenerationParams, Message
+from assistant.core.engines.base import ContextOverflowError, Engine, GenerationParams, Message
 
 DEFAULT_SYSTEM_PROMPT = (
     "You are Llama Desk, a helpful assistant that runs privately on the user's computer. "

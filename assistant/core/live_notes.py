@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from assistant.core.engine import Engine
+from assistant.core.engines.base import Engine
 from assistant.core.notes import MeetingNotes
 from assistant.core.summarize import (
     LIVE_MAX_LOAD,

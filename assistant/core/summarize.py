@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from assistant.core.engine import (
+from assistant.core.engines.base import (
     ContextOverflowError,
     Engine,
     GenerationParams,

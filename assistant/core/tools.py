@@ -52,7 +52,7 @@ from assistant.core.dates import (
     resolve_datetime,
     system_prompt_date_line,
 )
-from assistant.core.engine import Engine, GenerationParams
+from assistant.core.engines.base import Engine, GenerationParams
 
 _STRING = {"type": "string"}
 

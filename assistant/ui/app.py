@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 import assistant
 from assistant.core import settings
-from assistant.core.engine import Engine
+from assistant.core.engines.base import Engine
 from assistant.core.paths import resource_path
 from assistant.core.store import Store
 from assistant.ui.main_window import MainWindow
@@ -20,7 +20,7 @@ from assistant.ui.worker import ModelBridge
 
 
 def default_engine() -> Engine:
-    from assistant.core.llama_engine import LlamaCppEngine
+    from assistant.core.engines.llama import LlamaCppEngine
 
     return LlamaCppEngine()
 

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 import assistant
 from assistant.core import settings
 from assistant.core.chat import DEFAULT_SYSTEM_PROMPT, PromptPlan
-from assistant.core.engine import GenerationParams, GenerationStats, LoadInfo
+from assistant.core.engines.base import GenerationParams, GenerationStats, LoadInfo
 from assistant.core.store import COMPLETE, PARTIAL, STREAMING, Store, StoredMessage
 from assistant.ui.chat_view import ChatView, MessageBubble
 from assistant.ui.worker import ModelBridge, Request
@@ -280,7 +280,7 @@ class MainWindow(QMainWindow):
 
     def connect_server(self) -> bool:
         """(Re)connect to the team server in the settings; the local model stays loaded."""
-        from assistant.core.remote_engine import RemoteEngine, RemoteEngineError
+        from assistant.core.engines.remote import RemoteEngine, RemoteEngineError
         from assistant.ui.settings_dialog import SERVER_MODEL, SERVER_URL
 
         if self.remote_bridge is not None:

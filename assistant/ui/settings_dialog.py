@@ -33,7 +33,7 @@ class ConnectionCheck(QThread):
         self.url, self.model, self.key = url, model, key
 
     def run(self) -> None:
-        from assistant.core.remote_engine import RemoteEngine, RemoteEngineError
+        from assistant.core.engines.remote import RemoteEngine, RemoteEngineError
 
         try:
             engine = RemoteEngine(self.url, self.model or None, self.key or None)
@@ -124,7 +124,7 @@ class SettingsDialog(QDialog):
         url = self.url_edit.text().strip()
         key = self.key_edit.text().strip()
         if url and key:
-            from assistant.core.remote_engine import RemoteEngineError, store_api_key
+            from assistant.core.engines.remote import RemoteEngineError, store_api_key
 
             try:
                 store_api_key(url, key)

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 from assistant.core import model_folders, settings
 from assistant.core.catalog import Build, Catalog
 from assistant.core.download import DownloadCancelled, DownloadError, Progress, download_build
-from assistant.core.engine import Engine, GenerationParams
+from assistant.core.engines.base import Engine, GenerationParams
 from assistant.core.hardware import HardwareProfile, describe
 from assistant.core.selector import Choice, Estimate, Preferences, fit_table, gb, select_build
 from assistant.core.store import Store

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from assistant.core.engine import (
+from assistant.core.engines.base import (
     ContextOverflowError,
     Engine,
     EngineError,
@@ -27,7 +27,7 @@ from assistant.core.engine import (
     ProgressCallback,
     common_prefix_length,
 )
-from assistant.core.gguf import check_model_file
+from assistant.core.engines.gguf import check_model_file
 from assistant.core.hardware import physical_cores
 
 # Used only when a GGUF carries no chat template of its own.

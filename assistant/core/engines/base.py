@@ -1,8 +1,8 @@
 """The Engine seam: one interface for every way Llama Desk runs a model.
 
-Implementations: :class:`assistant.core.llama_engine.LlamaCppEngine` (local GGUF via
+Implementations: :class:`assistant.core.engines.llama.LlamaCppEngine` (local GGUF via
 llama-cpp-python), a remote OpenAI-compatible engine, and
-:class:`assistant.core.fake_engine.FakeEngine` (scripted tokens, for tests).
+:class:`assistant.core.engines.fake.FakeEngine` (scripted tokens, for tests).
 
 Messages are OpenAI-style dicts: ``{"role": "system"|"user"|"assistant"|"tool",
 "content": str}``. Streaming yields text pieces; the statistics of the finished

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from assistant.core.engine import (
+from assistant.core.engines.base import (
     ContextOverflowError,
     Engine,
     GenerationParams,
@@ -19,7 +19,7 @@ from assistant.core.engine import (
     ProgressCallback,
     common_prefix_length,
 )
-from assistant.core.gguf import check_model_file
+from assistant.core.engines.gguf import check_model_file
 
 Script = Sequence[str] | Callable[[list[Message], GenerationParams], str]
 

@@ -40,24 +40,20 @@ the OS keyring (service ``llama-desk``, user name = the normalized API base URL,
 
 from __future__ import annotations
 
-import email.utils
 import json
 import math
-import os
-import socket
 import ssl
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Self
 from urllib.parse import urlsplit
 
 import httpx
 
-from assistant.core.engine import (
+from assistant.core.engines.base import (
     Engine,
     EngineError,
     GenerationParams,
@@ -66,10 +62,27 @@ from assistant.core.engine import (
     Message,
     ProgressCallback,
 )
+from assistant.core.engines.remote.errors import (
+    AuthenticationError,
+    ModelNotFoundError,
+    RateLimitedError,
+    RemoteEngineError,
+    ServerError,
+    ServerTimeoutError,
+    ServerUnreachableError,
+    StreamInterruptedError,
+)
+from assistant.core.engines.remote.keys import API_KEY_ENV, find_api_key, normalize_base_url
+from assistant.core.engines.remote.wire import (
+    merge_tool_calls,
+    retry_after_seconds,
+    server_message,
+    tool_calls_as_text,
+    watch_stop,
+    wire_messages,
+)
 from assistant.core.net import is_loopback
 
-KEYRING_SERVICE = "llama-desk"
-API_KEY_ENV = "LLAMA_DESK_API_KEY"
 DEFAULT_TIMEOUT = 120.0  # seconds without any byte from the server (a busy server may queue requests)
 CONNECT_TIMEOUT = 10.0
 MAX_RETRIES = 3  # extra attempts after "429 Too Many Requests" / "503" with Retry-After
@@ -79,123 +92,6 @@ MESSAGE_OVERHEAD = 5  # role header and end-of-turn tokens per message (Llama 3 
 PROMPT_OVERHEAD = 32  # template preamble (Llama 3.2 writes knowledge/today dates in the system turn)
 TOOLS_OVERHEAD = 80  # instructions the template adds around tool definitions
 _TOKEN_CACHE_SIZE = 512
-
-
-# ----------------------------------------------------------------------------- errors
-
-
-class RemoteEngineError(EngineError):
-    """Something went wrong talking to the model server; the message is meant for the user."""
-
-
-class ServerUnreachableError(RemoteEngineError):
-    """No connection could be made (wrong address, server down, network, TLS)."""
-
-
-class AuthenticationError(RemoteEngineError):
-    """The server refused the API key (HTTP 401/403) or needs one."""
-
-
-class RateLimitedError(RemoteEngineError):
-    """The server kept answering 429 "too many requests" (``retry_after``: seconds it asked for)."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class ServerTimeoutError(RemoteEngineError):
-    """The server stopped sending data for longer than the timeout."""
-
-
-class ModelNotFoundError(RemoteEngineError):
-    """The server has no model of that name."""
-
-
-class ServerError(RemoteEngineError):
-    """The server answered with an error (HTTP 4xx/5xx or an error event in the stream)."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class StreamInterruptedError(RemoteEngineError):
-    """The reply broke off; ``partial_text`` is what had already arrived (and been yielded)."""
-
-    def __init__(self, message: str, partial_text: str = "") -> None:
-        super().__init__(message)
-        self.partial_text = partial_text
-
-
-# ----------------------------------------------------------------------------- addresses and keys
-
-
-def normalize_base_url(url: str) -> str:
-    """The API base (ending in ``/v1``) for what a user typed: ``host:8080``, ``http://h:8080/``, ``.../v1``."""
-    text = (url or "").strip()
-    if text and "://" not in text:
-        text = "http://" + text
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise RemoteEngineError(
-            f"'{url}' is not a server address. It should look like http://127.0.0.1:8080/v1 "
-            "or https://llm.example.com/v1."
-        )
-    path = parts.path.rstrip("/")
-    if not path.endswith("/v1"):
-        path += "/v1"
-    return f"{parts.scheme}://{parts.netloc}{path}"
-
-
-def keyring_user(base_url: str) -> str:
-    """The keyring user name the API key of this server is stored under."""
-    return normalize_base_url(base_url)
-
-
-def store_api_key(base_url: str, api_key: str) -> None:
-    """Keep the API key of this server in the OS keyring (an empty key deletes it)."""
-    import keyring
-    import keyring.errors
-
-    try:
-        if api_key:
-            keyring.set_password(KEYRING_SERVICE, keyring_user(base_url), api_key)
-        else:
-            forget_api_key(base_url)
-    except keyring.errors.KeyringError as exc:
-        raise RemoteEngineError(
-            f"The API key could not be saved in the system keyring ({exc}). "
-            f"You can set the {API_KEY_ENV} environment variable instead."
-        ) from None
-
-
-def forget_api_key(base_url: str) -> None:
-    """Remove this server's API key from the keyring (no error if there is none)."""
-    import keyring
-    import keyring.errors
-
-    try:
-        keyring.delete_password(KEYRING_SERVICE, keyring_user(base_url))
-    except keyring.errors.PasswordDeleteError:
-        pass
-    except keyring.errors.KeyringError:
-        pass
-
-
-def find_api_key(base_url: str, api_key: str | None = None) -> str | None:
-    """The key to use: the one given, else ``LLAMA_DESK_API_KEY``, else the keyring entry."""
-    if api_key:
-        return api_key
-    if os.environ.get(API_KEY_ENV):
-        return os.environ[API_KEY_ENV]
-    try:
-        import keyring
-        import keyring.errors
-
-        return keyring.get_password(KEYRING_SERVICE, keyring_user(base_url)) or None
-    except Exception:
-        return None
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -211,103 +107,6 @@ class ConnectionStatus:
 
     def __str__(self) -> str:
         return self.message
-
-
-def _retry_after_seconds(value: str | None) -> float | None:
-    """``Retry-After`` as seconds: a number, or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def _server_message(response: httpx.Response) -> str:
-    """The error text a server put in its answer, shortened."""
-    try:
-        text = response.text
-    except (httpx.HTTPError, UnicodeDecodeError):
-        return ""
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return text.strip()[:300]
-    if isinstance(data, dict):
-        error = data.get("error", data.get("detail", data.get("message")))
-        if isinstance(error, dict):
-            error = error.get("message") or json.dumps(error)
-        if error is not None:
-            return str(error).strip().splitlines()[0][:300] if str(error).strip() else ""
-    return text.strip()[:300]
-
-
-def _wire_messages(messages: list[Message]) -> list[Message]:
-    """Messages as the OpenAI API wants them: tool-call arguments as JSON strings."""
-    wired: list[Message] = []
-    for message in messages:
-        message = dict(message)
-        calls = message.get("tool_calls")
-        if calls:
-            fixed = []
-            for call in calls:
-                call = dict(call)
-                function = dict(call.get("function") or {})
-                if not isinstance(function.get("arguments"), str):
-                    function["arguments"] = json.dumps(function.get("arguments") or {}, ensure_ascii=False)
-                call["function"] = function
-                call.setdefault("type", "function")
-                fixed.append(call)
-            message["tool_calls"] = fixed
-        if message.get("content") is None:
-            message["content"] = ""
-        wired.append(message)
-    return wired
-
-
-def tool_calls_as_text(calls: list[dict[str, Any]]) -> str:
-    """Structured tool calls in the text form Llama 3.2 writes: one ``{"name", "parameters"}`` JSON per line."""
-    lines = []
-    for call in calls:
-        function = call.get("function") or {}
-        raw = function.get("arguments") or ""
-        try:
-            arguments: Any = json.loads(raw) if isinstance(raw, str) and raw.strip() else (raw or {})
-        except ValueError:
-            arguments = None
-        if isinstance(arguments, dict):
-            lines.append(json.dumps({"name": function.get("name", ""), "parameters": arguments}, ensure_ascii=False))
-        else:  # not JSON: hand it on as-is, the parser will refuse it (nothing runs)
-            lines.append(json.dumps({"name": function.get("name", ""), "arguments": raw}, ensure_ascii=False))
-    return "\n".join(lines)
-
-
-def _shutdown_socket(response: httpx.Response) -> None:
-    """Break the connection under a response, waking a thread blocked reading it."""
-    stream = response.extensions.get("network_stream")
-    sock = stream.get_extra_info("socket") if stream is not None else None
-    if sock is None:
-        return
-    try:
-        # Shut down a duplicate of the descriptor: the connection is the same, and an
-        # ssl.SSLSocket's own shutdown() would also tear down its TLS state under the reader.
-        duplicate = socket.socket(fileno=os.dup(sock.fileno()))
-    except OSError:
-        return
-    try:
-        duplicate.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-    finally:
-        duplicate.close()
 
 
 # ----------------------------------------------------------------------------- the engine
@@ -419,7 +218,7 @@ class RemoteEngine(Engine):
 
     def _status_error(self, response: httpx.Response, retry_after: float | None = None) -> RemoteEngineError:
         status = response.status_code
-        detail = _server_message(response)
+        detail = server_message(response)
         suffix = f" (server says: {detail})" if detail else ""
         if status in (401, 403):
             if not self._api_key:
@@ -472,7 +271,7 @@ class RemoteEngine(Engine):
                 pass
             finally:
                 response.close()
-            retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
+            retry_after = retry_after_seconds(response.headers.get("Retry-After"))
             retryable = response.status_code == 429 or (response.status_code == 503 and retry_after is not None)
             if not retryable or attempt >= self.max_retries:
                 raise self._status_error(response, retry_after)
@@ -682,7 +481,7 @@ class RemoteEngine(Engine):
     def _chat_body(self, messages: list[Message], params: GenerationParams) -> dict[str, Any]:
         body: dict[str, Any] = {
             "model": self.model,
-            "messages": _wire_messages(messages),
+            "messages": wire_messages(messages),
             "stream": True,
             "temperature": params.temperature,
             "top_p": params.top_p,
@@ -763,7 +562,7 @@ class RemoteEngine(Engine):
             stats.total_seconds = time.perf_counter() - started
             raise
         done = threading.Event()
-        watcher = threading.Thread(target=_watch_stop, args=(response, stop_event, done), daemon=True)
+        watcher = threading.Thread(target=watch_stop, args=(response, stop_event, done), daemon=True)
         watcher.start()
         received: list[str] = []
         calls: dict[int, dict[str, Any]] = {}
@@ -803,7 +602,7 @@ class RemoteEngine(Engine):
                             chunks += 1
                             if not stats.time_to_first_token:
                                 stats.time_to_first_token = time.perf_counter() - started
-                            _merge_tool_calls(calls, delta["tool_calls"])
+                            merge_tool_calls(calls, delta["tool_calls"])
                         if choice.get("finish_reason"):
                             finish_reason = choice["finish_reason"]
                             ended = True
@@ -889,26 +688,3 @@ class _Cancelled(Exception):
     """The user stopped while the engine was waiting to retry."""
 
 
-def _merge_tool_calls(calls: dict[int, dict[str, Any]], deltas: list[dict[str, Any]]) -> None:
-    """Accumulate streamed tool-call pieces (arguments arrive in fragments; names may repeat)."""
-    for position, delta in enumerate(deltas):
-        index = delta.get("index", position)
-        call = calls.setdefault(index, {"id": "", "type": "function", "function": {"name": "", "arguments": ""}})
-        if delta.get("id") and not call["id"]:
-            call["id"] = delta["id"]
-        function = delta.get("function") or {}
-        if function.get("name") and not call["function"]["name"]:
-            call["function"]["name"] = function["name"]
-        arguments = function.get("arguments")
-        if isinstance(arguments, str):
-            call["function"]["arguments"] += arguments
-        elif isinstance(arguments, dict):  # some servers send the whole object at once
-            call["function"]["arguments"] = json.dumps(arguments, ensure_ascii=False)
-
-
-def _watch_stop(response: httpx.Response, stop_event: threading.Event, done: threading.Event) -> None:
-    """Shut the connection down as soon as the user stops, even while a read is blocked."""
-    while not done.wait(0.05):
-        if stop_event.is_set():
-            _shutdown_socket(response)
-            return

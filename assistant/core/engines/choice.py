@@ -8,7 +8,7 @@ The options use their own ``dest`` names (``engine_model``, ``engine_server``,
 top-level ``llama-desk --model PATH`` (argparse copies a subparser's defaults over the
 parent's values); :func:`engine_from_args` falls back to ``args.model``, then to the model
 remembered by the app. The server's API key comes from ``LLAMA_DESK_API_KEY`` or the keyring
-(see :mod:`assistant.core.remote_engine`) — never from the command line, where other users
+(see :mod:`assistant.core.engines.remote`) — never from the command line, where other users
 of the computer could see it.
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import argparse
 
-from assistant.core.engine import Engine, EngineError, ProgressCallback
+from assistant.core.engines.base import Engine, EngineError, ProgressCallback
 
 
 def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
@@ -52,7 +52,7 @@ def engine_from_args(
     server = getattr(args, "engine_server", None)
     server_model = getattr(args, "engine_server_model", None)
     if server:
-        from assistant.core.remote_engine import RemoteEngine
+        from assistant.core.engines.remote import RemoteEngine
 
         remote = RemoteEngine(server, model=server_model)
         try:
@@ -69,7 +69,7 @@ def engine_from_args(
             "No model given. Pass --model PATH.gguf, or --server URL to use a model server, "
             "or open a model once in the app."
         )
-    from assistant.core.llama_engine import LlamaCppEngine
+    from assistant.core.engines.llama import LlamaCppEngine
 
     local = LlamaCppEngine()
     local.load(path, n_ctx=n_ctx, progress=progress)
