@@ -66,8 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="llama-desk-bench-"))
     os.environ["LLAMA_DESK_DATA_DIR"] = str(work / "data")
     os.environ["HF_HOME"] = str(work / "hf")
-    from assistant.core import download as dl
-    from assistant.core.catalog import parse_catalog
+    from assistant.core.models import download as dl
+    from assistant.core.models.catalog import parse_catalog
 
     sha, size = sha256_of(args.file), args.file.stat().st_size
     repo = "bench/file"
@@ -120,9 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ratio ours/curl: {ours_rate / curl_rate:.2f}  (target >= 0.9); of the medians: {median_ratio:.2f}; "
           f"ours/(curl+sha256sum): {ours_rate / curl_verified_rate:.2f}")
 
-    from assistant.core.catalog import load_catalog
-    from assistant.core.hardware import probe
-    from assistant.core.selector import select_build
+    from assistant.core.models.catalog import load_catalog
+    from assistant.core.models.hardware import probe
+    from assistant.core.models.selector import select_build
 
     real_catalog = load_catalog()
     selection: dict[bool, list[float]] = {}

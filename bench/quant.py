@@ -44,7 +44,7 @@ def measure_build(path: Path, threads: int, n_ctx: int, use_mmap: bool, prompt_t
     """Runs in the child: load, prompt, decode; returns the measurements."""
     import numpy as np
 
-    from assistant.core.benchmark import current_rss_bytes, peak_rss_bytes
+    from assistant.core.models.benchmark import current_rss_bytes, peak_rss_bytes
 
     baseline_rss = current_rss_bytes()
     import llama_cpp
@@ -189,7 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--mmap", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
-    from assistant.core.hardware import physical_cores
+    from assistant.core.models.hardware import physical_cores
 
     threads = args.threads or physical_cores()
     if args.child:

@@ -141,7 +141,7 @@ def machine_lines() -> list[str]:
     import psutil
 
     sys.path.insert(0, str(ROOT))
-    from assistant.core.hardware import physical_cores
+    from assistant.core.models.hardware import physical_cores
 
     return [
         f"- CPU: {cpu_model()} — {physical_cores()} physical cores, {os.cpu_count()} logical",

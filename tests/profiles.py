@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.core.hardware import GpuInfo, HardwareProfile
+from assistant.core.models.hardware import GpuInfo, HardwareProfile
 
 GIB = 1024**3
 X86_OLD = ["avx"]  # Sandy/Ivy Bridge: AVX but no AVX2

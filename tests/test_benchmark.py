@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.core.benchmark import BenchmarkResult, run_benchmark
 from assistant.core.engines.base import EngineError
 from assistant.core.engines.fake import FakeEngine
 from assistant.core.engines.gguf import check_model_file
 from assistant.core.engines.llama import LlamaCppEngine
+from assistant.core.models.benchmark import BenchmarkResult, run_benchmark
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import synthetic

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from hub_server import COMMIT, HubServer, sha256_of
 
 from assistant.cli import main
-from assistant.core.catalog import CatalogError, load_catalog, parse_catalog
+from assistant.core.models.catalog import CatalogError, load_catalog, parse_catalog
 from assistant.core.paths import resource_path
 
 BUILT_IN = json.loads(resource_path("catalog.json").read_text())

@@ -19,9 +19,11 @@ from hub_server import COMMIT, HostedFile, HubServer, sha256_of
 from profiles import PROFILES
 
 from assistant.cli import main
-from assistant.core import download as dl
-from assistant.core.catalog import parse_catalog
 from assistant.core.engines.gguf import check_model_file
+from assistant.core.models import download as dl
+from assistant.core.models.catalog import parse_catalog
+from assistant.core.models.download import fetch, sink
+from assistant.core.paths import models_dir
 
 REPO = "test-org/SmolLM2-GGUF"
 MIRROR = "mirror-org/SmolLM2-GGUF"
@@ -102,9 +104,9 @@ def test_resume_after_restart(hub: HubServer, build) -> None:
     hub.state.drop_after = half
     with pytest.raises(dl.NetworkError, match="resume"):
         dl.download_build(build, max_retries=0)
-    target = dl.models_dir() / FILE
+    target = models_dir() / FILE
     assert not target.exists()
-    assert (dl.models_dir() / (FILE + ".part")).stat().st_size == half
+    assert (models_dir() / (FILE + ".part")).stat().st_size == half
     result = dl.download_build(build)  # a new "session": starts from the part file
     assert result.path == target and hub.state.bytes_sent == build.size
     assert hub.cdn_gets()[-1][2] == f"bytes={half}-"
@@ -130,7 +132,7 @@ def test_cancel_keeps_the_part_and_resumes_later(hub: HubServer, build) -> None:
 
     with pytest.raises(dl.DownloadCancelled):
         dl.download_build(build, progress=stop_after_first_chunk, cancel=cancel)
-    kept = (dl.models_dir() / (FILE + ".part")).stat().st_size
+    kept = (models_dir() / (FILE + ".part")).stat().st_size
     assert 0 < kept < build.size
     dl.download_build(build)
     assert (f"bytes={kept}-", build.size - kept) in hub.state.served  # the resumed request sent only the rest
@@ -140,7 +142,7 @@ def test_wrong_bytes_raise_checksum_error_and_leave_nothing(hub: HubServer, buil
     hub.state.wrong_bytes = True
     with pytest.raises(dl.ChecksumError, match="deleted"):
         dl.download_build(build)
-    assert not list(dl.models_dir().iterdir())
+    assert not list(models_dir().iterdir())
 
 
 @pytest.mark.parametrize("mode", ["gated", 401, 403])
@@ -170,16 +172,16 @@ def test_network_down(build, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_disk_full_before_start(hub: HubServer, build, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(dl, "free_bytes", lambda folder: 10_000_000)
+    monkeypatch.setattr(fetch, "free_bytes", lambda folder: 10_000_000)
     with pytest.raises(dl.DiskFullError, match="Not enough disk space"):
         dl.download_build(build)
     assert hub.state.bytes_sent == 0
-    assert not (dl.models_dir() / FILE).exists()
+    assert not (models_dir() / FILE).exists()
 
 
 def test_disk_filling_up_midway_leaves_nothing_partial(hub: HubServer, build, monkeypatch: pytest.MonkeyPatch) -> None:
     written = {"n": 0}
-    real_write = dl._write_chunk
+    real_write = sink._write_chunk
 
     def filling(handle, data: bytes) -> None:
         written["n"] += len(data)
@@ -187,20 +189,20 @@ def test_disk_filling_up_midway_leaves_nothing_partial(hub: HubServer, build, mo
             raise OSError(errno.ENOSPC, "No space left on device")
         real_write(handle, data)
 
-    monkeypatch.setattr(dl, "_write_chunk", filling)
+    monkeypatch.setattr(sink, "_write_chunk", filling)
     with pytest.raises(dl.DiskFullError, match="disk filled up"):
         dl.download_build(build)
-    assert not list(dl.models_dir().iterdir())
+    assert not list(models_dir().iterdir())
 
 
 def test_an_unexpected_write_failure_ends_the_download_instead_of_stalling_it(hub: HubServer, build, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(fd: int, data) -> None:
         raise ValueError("unexpected")
 
-    monkeypatch.setattr(dl, "_write_chunk", broken)
+    monkeypatch.setattr(sink, "_write_chunk", broken)
     with pytest.raises(dl.DownloadError, match="Could not write .*unexpected"):
         dl.download_build(build)
-    assert not list(dl.models_dir().iterdir())
+    assert not list(models_dir().iterdir())
 
 
 def test_offline_uses_the_cached_file(hub: HubServer, build, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -230,7 +232,7 @@ def test_offline_uses_the_hf_cache(hub: HubServer, smollm_path: Path, smollm_sha
 def test_offline_uses_a_git_kept_file_from_the_hf_cache_only_if_its_git_id_holds(
     content: bytes, hub: HubServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from assistant.core.catalog import Source
+    from assistant.core.models.catalog import Source
 
     original = tmp_path / "vocabulary.txt"
     original.write_bytes(b"hello\nworld\n")
@@ -268,7 +270,7 @@ def test_file_already_elsewhere_is_reused(hub: HubServer, build, smollm_path: Pa
     shutil.copyfile(smollm_path, copy)
     result = dl.download_build(build, search_folders=[tmp_path / "lmstudio"])
     # linked into the models folder: no second copy on disk, and it outlives the other app's copy
-    assert result.path == dl.models_dir() / FILE and result.reused == str(tmp_path / "lmstudio")
+    assert result.path == models_dir() / FILE and result.reused == str(tmp_path / "lmstudio")
     assert os.path.samefile(result.path, copy)
     assert hub.state.requests == []
     copy.unlink()
@@ -283,7 +285,7 @@ def test_pausing_while_a_found_copy_is_checked_stops_at_once(hub: HubServer, bui
     cancel.set()  # the user pressed Pause while Llama Desk was checking it
     with pytest.raises(dl.DownloadCancelled):
         dl.download_build(build, search_folders=[folder], cancel=cancel)
-    assert hub.state.requests == [] and not (dl.models_dir() / FILE).exists()
+    assert hub.state.requests == [] and not (models_dir() / FILE).exists()
 
 
 def test_a_copy_on_another_disk_is_used_where_it_is(hub: HubServer, build, smollm_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -295,10 +297,10 @@ def test_a_copy_on_another_disk_is_used_where_it_is(hub: HubServer, build, smoll
     def cross_device(src, dst) -> None:
         raise OSError(errno.EXDEV, "Invalid cross-device link")
 
-    monkeypatch.setattr(dl.os, "link", cross_device)
+    monkeypatch.setattr(os, "link", cross_device)
     result = dl.download_build(build, search_folders=[folder])
     assert result.path == copy and result.reused == str(folder) and hub.state.requests == []
-    assert not (dl.models_dir() / FILE).exists()
+    assert not (models_dir() / FILE).exists()
 
 
 def test_mirror_is_used_when_the_primary_fails(hub: HubServer, smollm_path: Path, smollm_sha: str) -> None:
@@ -344,11 +346,11 @@ def test_cli_download_shows_progress_and_prints_the_path(hub: HubServer, smollm_
     catalog = _catalog_file(tmp_path, smollm_sha, smollm_path.stat().st_size)
     assert main(["models", "download", "smollm2-test-q4_0", "--catalog", str(catalog)]) == 0
     out, err = capsys.readouterr()
-    assert Path(out.strip()) == dl.models_dir() / FILE
+    assert Path(out.strip()) == models_dir() / FILE
     assert "100.0%" in err and "MB/s" in err and "Test License" in err
     # `models list` now shows it on disk
     assert main(["models", "list", "--json", "--catalog", str(catalog)]) == 0
-    assert json.loads(capsys.readouterr().out)[0]["on_disk"] == str(dl.models_dir() / FILE)
+    assert json.loads(capsys.readouterr().out)[0]["on_disk"] == str(models_dir() / FILE)
 
 
 def test_cli_download_finds_a_copy_in_gpt4alls_folder(hub: HubServer, smollm_sha: str, smollm_path: Path, tmp_path: Path, monkeypatch, capsys) -> None:
@@ -393,7 +395,7 @@ def test_cli_download_unknown_build(tmp_path: Path, capsys) -> None:
 
 
 def test_speech_model_files_are_fetched_and_verified(hub: HubServer, tmp_path: Path) -> None:
-    from assistant.core.catalog import SpeechFile, SpeechModel
+    from assistant.core.models.catalog import SpeechFile, SpeechModel
 
     source = tmp_path / "whisper-src"
     source.mkdir()
@@ -417,7 +419,7 @@ def test_speech_model_files_are_fetched_and_verified(hub: HubServer, tmp_path: P
 def test_small_files_kept_in_git_are_checked_against_their_git_id(hub: HubServer, tmp_path: Path) -> None:
     """vocabulary.txt and config.json of the whisper repositories are not LFS files: the hub
     gives no sha256 for them, only the git blob id as ETag; that is what they are checked against."""
-    from assistant.core.catalog import SpeechFile, SpeechModel
+    from assistant.core.models.catalog import SpeechFile, SpeechModel
 
     source = tmp_path / "whisper-src"
     source.mkdir()
@@ -443,7 +445,7 @@ def test_small_files_kept_in_git_are_checked_against_their_git_id(hub: HubServer
 
 
 def test_a_file_with_neither_hash_is_refused(hub: HubServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from assistant.core.catalog import SpeechFile, SpeechModel
+    from assistant.core.models.catalog import SpeechFile, SpeechModel
 
     (tmp_path / "notes.txt").write_text("x")
     hub.add("Systran/faster-whisper-no-hash", "notes.txt", tmp_path / "notes.txt", lfs=False)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.core import hardware as hw
+from assistant.core.models import hardware as hw
 
 DATA = Path(__file__).parent / "data"
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.core import model_folders
-from assistant.core.model_folders import ModelFolder, app_folders
+from assistant.core.models import folders as model_folders
+from assistant.core.models.folders import ModelFolder, app_folders
 from assistant.core.store import Store
 
 

@@ -14,8 +14,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from profiles import GIB, PROFILES
 
 from assistant.cli import main
-from assistant.core.catalog import load_catalog
-from assistant.core.selector import FITS, TIGHT, WONT_FIT, Preferences, estimate, fit_table, select_build
+from assistant.core.models.catalog import load_catalog
+from assistant.core.models.selector import FITS, TIGHT, WONT_FIT, Preferences, estimate, fit_table, select_build
 
 CATALOG = load_catalog()
 

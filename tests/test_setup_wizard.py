@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.core.catalog import parse_catalog
 from assistant.core.engines.fake import FakeEngine
 from assistant.core.engines.llama import LlamaCppEngine
+from assistant.core.models.catalog import parse_catalog
 from assistant.ui.setup_wizard import LICENSE_SETTING, SetupWizard
 from tests.hub_server import COMMIT, HubServer, sha256_of
 from tests.profiles import PROFILES

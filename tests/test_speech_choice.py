@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.core.catalog import load_catalog
-from assistant.core.speech_choice import MAX_LIVE_RTF, choose_speech_model
+from assistant.core.models.catalog import load_catalog
+from assistant.core.models.speech_choice import MAX_LIVE_RTF, choose_speech_model
 from tests.profiles import PROFILES
 
 

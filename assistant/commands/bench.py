@@ -25,8 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_bench(args: argparse.Namespace) -> int:
     from assistant.commands.ask import resolve_model
-    from assistant.core.benchmark import run_benchmark
     from assistant.core.engines.llama import LlamaCppEngine
+    from assistant.core.models.benchmark import run_benchmark
 
     try:
         path = resolve_model(args.bench_model or args.model)

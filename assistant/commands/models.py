@@ -16,10 +16,10 @@ import threading
 import time
 from pathlib import Path
 
-from assistant.core import download as dl
-from assistant.core.catalog import Catalog, CatalogError, load_catalog
-from assistant.core.hardware import HardwareProfile, ProfileError, describe, probe
-from assistant.core.selector import PRIORITIES, Preferences, fit_table, select_build
+from assistant.core.models import download as dl
+from assistant.core.models.catalog import Catalog, CatalogError, load_catalog
+from assistant.core.models.hardware import HardwareProfile, ProfileError, describe, probe
+from assistant.core.models.selector import PRIORITIES, Preferences, fit_table, select_build
 
 EXIT_CODES: dict[type[Exception], int] = {
     dl.AccessDeniedError: 3,
@@ -191,7 +191,7 @@ def run_download(args: argparse.Namespace) -> int:
     license_name = catalog.license.get("name")
     if license_name:
         print(f"{build.model.name} is provided under the {license_name} ({catalog.license.get('license_url', '')}).", file=sys.stderr)
-    from assistant.core import model_folders
+    from assistant.core.models import folders as model_folders
     from assistant.core.store import Store
 
     known = model_folders.search_folders(Store())  # the user's folders and other apps' (LM Studio, GPT4All, ...)

@@ -55,8 +55,8 @@ def _calendar_page(window: MainWindow) -> QWidget:
 
 def _models_page(window: MainWindow) -> QWidget:
     """The Models tab (catalog builds, fit, disk use), or the reason it cannot be shown."""
-    from assistant.core.catalog import CatalogError, load_catalog
-    from assistant.core.hardware import probe
+    from assistant.core.models.catalog import CatalogError, load_catalog
+    from assistant.core.models.hardware import probe
     from assistant.ui.models_page import ModelsPage
 
     try:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assistant.core.benchmark import BenchmarkResult, benchmark_task
+from assistant.core.models.benchmark import BenchmarkResult, benchmark_task
 from assistant.ui.worker import ModelBridge, Request
 
 INTRO = (
@@ -29,7 +29,7 @@ INTRO = (
 
 
 class BenchmarkDialog(QDialog):
-    """Runs :func:`assistant.core.benchmark.run_benchmark` on the bridge's engine and shows the result."""
+    """Runs :func:`assistant.core.models.benchmark.run_benchmark` on the bridge's engine and shows the result."""
 
     #: Emitted with the result when a run completes (for callers that keep it).
     completed = Signal(object)

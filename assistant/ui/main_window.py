@@ -379,8 +379,8 @@ class MainWindow(QMainWindow):
 
     def open_setup_wizard(self) -> QDialog | None:
         """The wizard that picks, downloads and checks a build for this machine (non-blocking)."""
-        from assistant.core.catalog import CatalogError, load_catalog
-        from assistant.core.hardware import probe
+        from assistant.core.models.catalog import CatalogError, load_catalog
+        from assistant.core.models.hardware import probe
         from assistant.ui.setup_wizard import SetupWizard
 
         try:

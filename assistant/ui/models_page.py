@@ -18,11 +18,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assistant.core.catalog import Catalog
-from assistant.core.download import local_builds
-from assistant.core.hardware import HardwareProfile, describe
+from assistant.core.models.catalog import Catalog
+from assistant.core.models.download import local_builds
+from assistant.core.models.hardware import HardwareProfile, describe
+from assistant.core.models.selector import Preferences, fit_table, gb
 from assistant.core.paths import models_dir
-from assistant.core.selector import Preferences, fit_table, gb
 
 
 class SpeechDownload(QThread):
@@ -37,7 +37,7 @@ class SpeechDownload(QThread):
         self.cancel = threading.Event()
 
     def run(self) -> None:
-        from assistant.core.download import DownloadError, download_speech_model
+        from assistant.core.models.download import DownloadError, download_speech_model
 
         def report(update) -> None:
             self.progressed.emit(f"{update.file}: {gb(update.done_bytes)} of {gb(update.total_bytes or 0)}")
@@ -131,7 +131,7 @@ class ModelsPage(QWidget):
             self._refresh_speech()
 
     def speech_choice(self):
-        from assistant.core.speech_choice import choose_speech_model
+        from assistant.core.models.speech_choice import choose_speech_model
 
         return choose_speech_model(self.profile, self.catalog)
 

@@ -31,12 +31,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assistant.core import model_folders, settings
-from assistant.core.catalog import Build, Catalog
-from assistant.core.download import DownloadCancelled, DownloadError, Progress, download_build
+from assistant.core import settings
 from assistant.core.engines.base import Engine, GenerationParams
-from assistant.core.hardware import HardwareProfile, describe
-from assistant.core.selector import Choice, Estimate, Preferences, fit_table, gb, select_build
+from assistant.core.models import folders as model_folders
+from assistant.core.models.catalog import Build, Catalog
+from assistant.core.models.download import DownloadCancelled, DownloadError, Progress, download_build
+from assistant.core.models.hardware import HardwareProfile, describe
+from assistant.core.models.selector import Choice, Estimate, Preferences, fit_table, gb, select_build
 from assistant.core.store import Store
 from assistant.ui.worker import ModelBridge
 

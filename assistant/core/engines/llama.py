@@ -28,7 +28,7 @@ from assistant.core.engines.base import (
     common_prefix_length,
 )
 from assistant.core.engines.gguf import check_model_file
-from assistant.core.hardware import physical_cores
+from assistant.core.models.hardware import physical_cores
 
 # Used only when a GGUF carries no chat template of its own.
 FALLBACK_TEMPLATE = (

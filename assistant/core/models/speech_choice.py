@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from assistant.core.catalog import Catalog, SpeechModel
-from assistant.core.hardware import HardwareProfile
+from assistant.core.models.catalog import Catalog, SpeechModel
+from assistant.core.models.hardware import HardwareProfile
 
 TINY_RTF_2_CORES = 0.05
 SIZE_FACTOR = {"tiny": 1.0, "base": 2.0, "small": 6.5}

@@ -14,7 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -438,8 +438,3 @@ def describe(profile: HardwareProfile) -> str:
     if nvidia and nvidia.vram_bytes:
         parts.append(f"{nvidia.name} ({nvidia.vram_bytes / GIB:.0f} GB)")
     return ", ".join(parts)
-
-
-def features_from(names: Iterable[str]) -> list[str]:
-    """Sorted, de-duplicated feature names (helper for building test profiles)."""
-    return sorted(set(names))

@@ -23,8 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.core.catalog import Build, Catalog, load_catalog
-from assistant.core.hardware import HardwareProfile
+from assistant.core.models.catalog import Build, Catalog, load_catalog
+from assistant.core.models.hardware import HardwareProfile
 
 GB = 1_000_000_000
 MIB = 1024 * 1024

@@ -1,0 +1,420 @@
+"""Downloading a catalog build safely: pinned revision, resume, SHA-256, clear errors.
+
+huggingface_hub resolves the pinned file (HF_ENDPOINT, token headers, the
+X-Linked-Etag/X-Linked-Size metadata, its error classes). The bytes are then
+streamed here into ``models_dir()/<file>.part`` with Range requests (standard
+library HTTP client, TLS verification on), because huggingface_hub 2.x deletes
+its temporary file on any failure: it cannot resume after a cancel or an app
+restart, and offers no cancel hook. The part file keeps its expected hash in a
+``.part.json`` sidecar, so a restart resumes only when it is the same file.
+
+Nothing is handed back before its SHA-256 matches (the catalog's value, or the
+hub's LFS sha256 for the pinned revision when the catalog has none). A file with
+the right hash already on disk (our models folder, the huggingface_hub cache,
+folders the user added) is used instead of downloading.
+
+Credentials: only the ``token`` passed in is sent (the app reads it from the OS
+keyring); huggingface_hub's plaintext token file and HF_TOKEN are not consulted.
+"""
+
+from __future__ import annotations
+
+import errno
+import http.client
+import json
+import os
+import shutil
+import ssl
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from assistant.core.models.catalog import Build, Source, SpeechModel
+from assistant.core.models.download.errors import (
+    AccessDeniedError,
+    ChecksumError,
+    DiskFullError,
+    DownloadCancelled,
+    DownloadError,
+    NetworkError,
+    NotFoundError,
+    OfflineError,
+)
+from assistant.core.models.download.existing import cached_by_revision, find_existing, link_into
+from assistant.core.models.download.http import HTTPStatus, open_stream
+from assistant.core.models.download.sink import Sink, WriteFailed
+from assistant.core.models.download.verify import (
+    GIT_OID,
+    SHA256,
+    file_sha256,
+    git_blob_oid,
+    matches,
+    remember,
+    remembered,
+)
+from assistant.core.paths import models_dir
+
+DISK_SAFETY_MARGIN = 64 * 1024 * 1024
+_TRUE = {"1", "on", "yes", "true"}
+
+
+# ---- progress --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Progress:
+    done_bytes: int
+    total_bytes: int | None
+    bytes_per_second: float
+    eta_seconds: float | None
+    file: str
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+class _RateMeter:
+    """Transfer rate over the last few seconds (so ETA follows the current speed)."""
+
+    def __init__(self, window: float = 3.0) -> None:
+        self.window = window
+        self.samples: deque[tuple[float, int]] = deque()
+
+    def add(self, done: int) -> float:
+        now = time.monotonic()
+        self.samples.append((now, done))
+        while len(self.samples) > 2 and now - self.samples[0][0] > self.window:
+            self.samples.popleft()
+        first_time, first_done = self.samples[0]
+        elapsed = now - first_time
+        return (done - first_done) / elapsed if elapsed > 0 else 0.0
+
+
+@dataclass
+class DownloadResult:
+    path: Path
+    sha256: str
+    reused: str | None  # None: downloaded now; else where the existing copy was found
+    downloaded_bytes: int
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class FileRequest:
+    """One file to fetch: where from, what it must hash to, where it goes."""
+
+    sources: tuple[Source, ...]
+    path_in_repo: str
+    sha256: str | None
+    size: int | None
+    target: Path
+
+
+# ---- environment --------------------------------------------------------------------------
+
+
+def offline_mode() -> bool:
+    """HF_HUB_OFFLINE (read now, not at import, so the setting can change at run time)."""
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in _TRUE
+
+
+def hub_endpoint(source: Source | None = None) -> str:
+    if source and source.endpoint:
+        return source.endpoint.rstrip("/")
+    return (os.environ.get("HF_ENDPOINT") or "https://huggingface.co").rstrip("/")
+
+
+def free_bytes(folder: Path) -> int:
+    """Free disk space in ``folder`` (a seam: tests simulate a full disk here)."""
+    return shutil.disk_usage(folder).free
+
+
+# ---- the download ------------------------------------------------------------------------------
+
+
+def download_build(
+    build: Build,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+    dest_dir: Path | None = None,
+    search_folders: Sequence[Path] = (),
+    token: str | None = None,
+    max_retries: int = 3,
+) -> DownloadResult:
+    """Make ``build`` available on disk, verified; return where it is."""
+    target = Path(dest_dir or models_dir()) / build.file
+    request = FileRequest(build.sources, build.file, build.sha256, build.size, target)
+    return fetch_file(request, progress=progress, cancel=cancel, search_folders=search_folders, token=token, max_retries=max_retries)
+
+
+def download_speech_model(model: SpeechModel, **kwargs) -> Path:
+    """Fetch every file of a faster-whisper model into ``models_dir()/<id>/``; return the folder."""
+    folder = models_dir() / model.id
+    source = Source(model.repo, model.revision or "main")
+    for item in model.files:
+        fetch_file(FileRequest((source,), item.path, item.sha256, item.size, folder / item.path), **kwargs)
+    return folder
+
+
+def fetch_file(
+    request: FileRequest,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+    search_folders: Sequence[Path] = (),
+    token: str | None = None,
+    max_retries: int = 3,
+) -> DownloadResult:
+    """Reuse a verified copy, or download from the first source that works."""
+    target = request.target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if request.sha256:
+        if target.is_file() and file_sha256(target, cancel) == request.sha256:
+            return DownloadResult(target, request.sha256, "models folder", 0)
+        found = find_existing(request.sha256, request.size, search_folders, name=target.name, cancel=cancel)
+        if found:
+            return DownloadResult(link_into(found[0], target, request.sha256), request.sha256, found[1], 0)
+    if offline_mode():
+        return _offline_copy(request, cancel)
+    failures: list[DownloadError] = []
+    for source in request.sources:
+        try:
+            return _fetch_from(source, request, progress, cancel, search_folders, token, max_retries)
+        except (AccessDeniedError, NotFoundError, NetworkError) as exc:
+            failures.append(exc)
+        except ChecksumError as exc:
+            if source == request.sources[0] and len(request.sources) == 1:
+                raise
+            failures.append(exc)
+    raise failures[0]
+
+
+def _offline_copy(request: FileRequest, cancel: threading.Event | None) -> DownloadResult:
+    for source in request.sources:
+        cached = cached_by_revision(source, request.path_in_repo)
+        if cached and (request.sha256 is None or cached[1] == request.sha256) and file_sha256(cached[0], cancel) == cached[1]:
+            return DownloadResult(cached[0], cached[1], "Hugging Face cache", 0)
+    if request.sha256 is None and request.target.is_file() and remembered(request.target):
+        # a file we verified against the hub when we downloaded it
+        return DownloadResult(request.target, file_sha256(request.target), "models folder", 0)
+    raise OfflineError(
+        f"Offline mode is on (HF_HUB_OFFLINE) and {request.target.name} is not on this computer. "
+        "Connect to the internet and turn offline mode off to download it, or add a folder that already holds it."
+    )
+
+
+def _metadata(source: Source, path_in_repo: str, token: str | None):
+    from huggingface_hub import get_hf_file_metadata, hf_hub_url
+
+    endpoint = hub_endpoint(source)
+    url = hf_hub_url(source.repo, path_in_repo, revision=source.revision, endpoint=endpoint)
+    try:
+        return url, get_hf_file_metadata(url, token=token or False, endpoint=endpoint)
+    except Exception as exc:
+        raise _translate(exc, source, path_in_repo) from exc
+
+
+def _translate(exc: BaseException, source: Source, path_in_repo: str) -> DownloadError:
+    """Our error class, with a plain message, for a hub or transport error."""
+    from huggingface_hub import errors as hub_errors
+
+    name = f"{path_in_repo} from {source.repo}"
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    if isinstance(exc, hub_errors.GatedRepoError) or status in (401, 403):
+        return AccessDeniedError(
+            f"Access to {source.repo} was refused (HTTP {status or 401}): the repository is gated or needs a sign-in. "
+            "Open it on Hugging Face, accept its licence, and sign in with an access token in Settings; "
+            "or pick another build."
+        )
+    if isinstance(exc, (hub_errors.RepositoryNotFoundError, hub_errors.RevisionNotFoundError, hub_errors.EntryNotFoundError)) or status == 404:
+        return NotFoundError(
+            f"{name} (revision {source.revision[:12]}) was not found on the server. It may have been moved or deleted; "
+            "update Llama Desk or use a catalog that points to where the file is now."
+        )
+    if isinstance(exc, DownloadError):
+        return exc
+    if status and status >= 500:
+        return NetworkError(f"The download server had a problem (HTTP {status}) sending {name}. Try again later.")
+    return NetworkError(
+        f"Could not reach the download server for {name} ({type(exc).__name__}). "
+        "Check your internet connection and try again; what was already downloaded is kept."
+    )
+
+
+def _fetch_from(
+    source: Source,
+    request: FileRequest,
+    progress: ProgressCallback | None,
+    cancel: threading.Event | None,
+    search_folders: Sequence[Path],
+    token: str | None,
+    max_retries: int,
+) -> DownloadResult:
+    resolve_url, meta = _metadata(source, request.path_in_repo, token)
+    etag = meta.etag or ""
+    hub_sha = etag if SHA256.match(etag) else None
+    expected = request.sha256 or hub_sha
+    git_oid = etag if expected is None and GIT_OID.match(etag) else None  # a small file kept in git, not LFS
+    if expected is None and git_oid is None:
+        raise ChecksumError(
+            f"{request.target.name} has no published SHA-256, so it cannot be verified; it was not downloaded."
+        )
+    if request.sha256 and hub_sha and hub_sha != request.sha256:
+        raise ChecksumError(
+            f"{source.repo} now offers a different {request.path_in_repo} than the one Llama Desk checked; "
+            "it was not downloaded. Update Llama Desk or choose another build."
+        )
+    size = request.size or meta.size
+    if not request.sha256:
+        if request.target.is_file() and matches(request.target, expected, git_oid, cancel):
+            return DownloadResult(request.target, file_sha256(request.target, cancel), "models folder", 0)
+        found = find_existing(expected, size, search_folders, name=request.target.name, cancel=cancel) if expected else None
+        if found:
+            return DownloadResult(link_into(found[0], request.target, expected), expected, found[1], 0)
+    from huggingface_hub.utils import build_hf_headers
+
+    headers = dict(build_hf_headers(token=token or False))
+    headers["Accept-Encoding"] = "identity"
+    if urlsplit(meta.location)[:2] != urlsplit(resolve_url)[:2]:  # the CDN of another origin gets no token
+        headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
+    sent, actual = _transfer(meta.location, headers, request.target, expected, size, source, progress, cancel, max_retries, git_oid)
+    return DownloadResult(request.target, actual, None, sent, source.repo)
+
+
+def _transfer(
+    url: str,
+    headers: dict[str, str],
+    target: Path,
+    sha256: str | None,
+    size: int | None,
+    source: Source,
+    progress: ProgressCallback | None,
+    cancel: threading.Event | None,
+    max_retries: int,
+    git_oid: str | None = None,
+) -> tuple[int, str]:
+    """Stream ``url`` into ``<target>.part`` (resuming it), verify, then move into place.
+
+    The bytes must hash to ``sha256``, or when there is none, to ``git_oid``. Returns the
+    bytes received and the file's SHA-256.
+    """
+    part = target.with_name(target.name + ".part")
+    state_path = target.with_name(target.name + ".part.json")
+    state = {"sha256": sha256 or git_oid, "size": size}
+    if part.exists():
+        try:
+            same = json.loads(state_path.read_text()) == state
+        except (OSError, ValueError):
+            same = False
+        if not same or (size is not None and part.stat().st_size > size):
+            part.unlink()
+    state_path.write_text(json.dumps(state))
+    done = part.stat().st_size if part.exists() else 0
+    if size is not None:
+        need = size - done
+        free = free_bytes(target.parent)
+        if free < need + DISK_SAFETY_MARGIN:
+            raise DiskFullError(
+                f"Not enough disk space for {target.name}: it needs {need / 1e9:.1f} GB more and only "
+                f"{free / 1e9:.1f} GB is free in {target.parent}. Free some space (empty the trash, remove old "
+                "downloads) and try again."
+            )
+    meter, received, failures, last_report = _RateMeter(), 0, 0, 0.0
+
+    def report(force: bool = False) -> None:
+        nonlocal last_report
+        now = time.monotonic()
+        if progress and (force or now - last_report >= 0.1):
+            last_report = now
+            rate = meter.add(done)
+            eta = (size - done) / rate if size and rate > 0 else None
+            progress(Progress(done, size, rate, eta, target.name))
+
+    sink = Sink(part)
+    try:
+        while size is None or done < size:
+            try:
+                with open_stream(url, headers, done) as response:
+                    if response.status == 416 and size is not None and done >= size:
+                        break
+                    if response.status >= 400:
+                        raise _translate(HTTPStatus(response.status), source, target.name)
+                    if done and response.status == 200:  # the server ignored Range: start over
+                        sink.restart()
+                        done = 0
+                    while True:
+                        if cancel is not None and cancel.is_set():
+                            raise DownloadCancelled(
+                                f"Download of {target.name} paused; {done / 1e6:.0f} MB are kept and it will resume where it stopped."
+                            )
+                        sink.check()
+                        count = sink.receive(response)
+                        if not count:
+                            break
+                        done += count
+                        received += count
+                        failures = 0
+                        report()
+                if size is None:
+                    break
+                if done < size:
+                    raise http.client.IncompleteRead(b"", size - done)
+            except ssl.SSLError as exc:
+                raise NetworkError(
+                    f"The secure connection to the download server could not be verified ({exc.reason or exc}); "
+                    "nothing was downloaded from it. Check the computer's date and any network filter, then try again."
+                ) from exc
+            except (OSError, http.client.HTTPException) as exc:  # the network; disk errors arrive as WriteFailed
+                failures += 1
+                if failures > max_retries:
+                    raise NetworkError(
+                        f"The connection kept dropping while downloading {target.name} ({done / 1e6:.0f} MB of "
+                        f"{(size or 0) / 1e6:.0f} MB kept). Check your internet connection and try again; "
+                        "it will resume where it stopped."
+                    ) from exc
+                time.sleep(min(0.2 * 2**failures, 5.0))
+        actual = sink.finish()
+    except WriteFailed as failed:
+        sink.abandon()
+        _discard(part, state_path)
+        if failed.error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+            raise DiskFullError(
+                f"The disk filled up while downloading {target.name}; the incomplete file was removed. "
+                "Free some space and try again."
+            ) from None
+        raise DownloadError(f"Could not write {target.name}: {failed.error.strerror or failed.error}.") from None
+    except BaseException:
+        sink.abandon()  # keeps what was written: a later call resumes from it
+        raise
+    report(force=True)
+    intact = (size is None or done == size) and (actual == sha256 if sha256 else git_blob_oid(part) == git_oid)
+    if not intact:
+        _discard(part, state_path)
+        raise ChecksumError(
+            f"The downloaded {target.name} is damaged or not the expected file (its SHA-256 does not match); "
+            "it was deleted and will not be used. Try the download again; if it keeps failing, the server may be "
+            "sending a wrong file."
+        )
+    os.replace(part, target)
+    state_path.unlink(missing_ok=True)
+    remember(target, actual)
+    return received, actual
+
+
+def _discard(*paths: Path) -> None:
+    for path in paths:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def local_builds(builds: Iterable[Build], folder: Path | None = None) -> dict[str, Path]:
+    """Builds whose file is already in the models folder (by name; verified at download time)."""
+    base = Path(folder or models_dir())
+    return {build.id: base / build.file for build in builds if (base / build.file).is_file()}
