@@ -32,8 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.core.summarize import LIVE_MAX_LOAD, MeetingContext, RollingSummarizer, Summarizer
-from assistant.core.transcript import load_transcript
+from assistant.core.meetings import LIVE_MAX_LOAD, MeetingContext, RollingSummarizer, Summarizer
+from assistant.core.meetings.transcript import load_transcript
 
 DEFAULT_TRANSCRIPT = ROOT / "tests" / "data" / "transcripts" / "planning_60min.vtt"
 

@@ -42,7 +42,7 @@ def speech(work: Path, repeats: int) -> Path:
 
 
 def measure_rtf(model: Path, audio: Path, threads: int, repeats: int) -> dict:
-    from assistant.core.transcribe import SpeechRecognizer, load_whisper
+    from assistant.core.audio.stt import SpeechRecognizer, load_whisper
 
     started = time.perf_counter()
     load_whisper(model, threads)
@@ -57,10 +57,11 @@ def measure_rtf(model: Path, audio: Path, threads: int, repeats: int) -> dict:
 
 
 def measure_live(model: Path, threads: int) -> dict:
-    from assistant.core.capture import ArraySource
-    from assistant.core.recording import Recorder
-    from assistant.core.transcribe import LiveTranscriber, SpeechRecognizer
-    from assistant.core.wav_writer import read_wav
+    from assistant.core.audio.capture import ArraySource
+    from assistant.core.audio.live_stt import LiveTranscriber
+    from assistant.core.audio.recorder import Recorder
+    from assistant.core.audio.stt import SpeechRecognizer
+    from assistant.core.audio.wav import read_wav
 
     work = Path(tempfile.mkdtemp(prefix="llama-desk-live-"))
     os.environ["LLAMA_DESK_DATA_DIR"] = str(work / "data")
@@ -92,7 +93,7 @@ def measure_live(model: Path, threads: int) -> dict:
 
 
 def find_base_model(explicit: str | None) -> Path | None:
-    from assistant.core.transcribe import downloaded_speech_models, is_model_folder
+    from assistant.core.audio.stt import downloaded_speech_models, is_model_folder
 
     if explicit:
         return Path(explicit) if is_model_folder(Path(explicit)) else None

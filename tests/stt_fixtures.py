@@ -119,7 +119,7 @@ def pad_wav(source: Path, target: Path, before: float = 1.0, after: float = 0.5)
     """A copy of ``source`` with silence around it (playback start-up does not eat the first word)."""
     import numpy as np
 
-    from assistant.core.wav_writer import CrashSafeWavWriter, read_wav
+    from assistant.core.audio.wav import CrashSafeWavWriter, read_wav
 
     samples, rate = read_wav(source)
     with CrashSafeWavWriter(target, rate, 1) as writer:
@@ -198,7 +198,7 @@ def virtual_mic(tmp_path_factory):
     if problem:
         pytest.skip(problem)
     os.environ.update({key: mic.env[key] for key in saved})
-    from assistant.core.capture import refresh_devices
+    from assistant.core.audio.capture import refresh_devices
 
     refresh_devices()  # PortAudio lists only what existed when it started
     try:

@@ -16,16 +16,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.core.capture import (
+from assistant.core.audio.capture import (
     LOST_MESSAGE,
     DeviceLostError,
     NoInputDeviceError,
     Resampler,
     find_input_device,
 )
-from assistant.core.recording import Recorder
-from assistant.core.recordings import MARKER, Recording, find_interrupted_recordings, recover_recording
-from assistant.core.wav_writer import (
+from assistant.core.audio.recorder import Recorder
+from assistant.core.audio.recordings import MARKER, Recording, find_interrupted_recordings, recover_recording
+from assistant.core.audio.wav import (
     CrashSafeWavWriter,
     WavError,
     inspect_wav,
@@ -192,8 +192,8 @@ KILLED_RECORDER = textwrap.dedent(
     import sys, time
     sys.path.insert(0, sys.argv[1])
     import numpy as np
-    from assistant.core.capture import ArraySource
-    from assistant.core.recording import Recorder
+    from assistant.core.audio.capture import ArraySource
+    from assistant.core.audio.recorder import Recorder
 
     rate = 44100  # like a real device, so the resampler runs too
     t = np.arange(rate) / rate

@@ -10,11 +10,12 @@ import sys
 
 import pytest
 
-from assistant.core.capture import MicrophoneSource, list_input_devices
-from assistant.core.recording import Recorder
-from assistant.core.recordings import find_interrupted_recordings
-from assistant.core.transcribe import LiveTranscriber, SpeechRecognizer
-from assistant.core.wav_writer import read_wav
+from assistant.core.audio.capture import MicrophoneSource, list_input_devices
+from assistant.core.audio.live_stt import LiveTranscriber
+from assistant.core.audio.recorder import Recorder
+from assistant.core.audio.recordings import find_interrupted_recordings
+from assistant.core.audio.stt import SpeechRecognizer
+from assistant.core.audio.wav import read_wav
 from tests import stt_fixtures
 from tests.stt_fixtures import MIC_KEY_WORDS, MIC_SCRIPT, word_error_rate, words
 

@@ -263,3 +263,23 @@ def test_any_text_resolves_or_explains(text: str, zone: str) -> None:
         assert round_trip.replace(tzinfo=None) == result.value.replace(tzinfo=None)
     else:
         assert result.value is None and result.reason
+
+
+# --- the computer's zone: one local_zone for calendars and meetings ------------------------------
+
+
+def test_local_zone_reads_tz_with_or_without_the_posix_colon(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.core import calendars, dates
+    from assistant.core.meetings import prompts
+
+    assert calendars.local_zone is dates.local_zone and prompts.local_zone is dates.local_zone
+    for value in ("Europe/Berlin", ":Europe/Berlin"):
+        monkeypatch.setenv("TZ", value)
+        assert dates.local_zone() == ZoneInfo("Europe/Berlin")
+
+
+def test_local_zone_never_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.core import dates
+
+    monkeypatch.setenv("TZ", "Not/A_Zone")
+    assert isinstance(dates.local_zone(), ZoneInfo)  # /etc/localtime, else UTC

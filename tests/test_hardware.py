@@ -108,3 +108,9 @@ def test_profile_with_gpus_round_trips() -> None:
 def test_bad_profiles_are_refused_clearly(text: str, message: str) -> None:
     with pytest.raises(hw.ProfileError, match=message):
         hw.HardwareProfile.from_json(text)
+
+
+def test_speech_to_text_counts_cores_with_the_hardware_probe() -> None:
+    from assistant.core.audio import stt
+
+    assert stt.physical_cores is hw.physical_cores

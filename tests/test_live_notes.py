@@ -7,8 +7,8 @@ import threading
 import time
 
 from assistant.core.engines.fake import FakeEngine
-from assistant.core.live_notes import LiveFeed, live_notes_of, run_live_session
-from assistant.core.notes import MeetingNotes
+from assistant.core.meetings.live import LiveFeed, live_notes_of, run_live_session
+from assistant.core.meetings.notes import MeetingNotes
 
 
 def _notes_reply(messages, params) -> str:

@@ -8,14 +8,14 @@ import sys
 import numpy as np
 import pytest
 
-from assistant.core.capture import (
+from assistant.core.audio.capture import (
     LOST_MESSAGE,
     NO_DEVICE_MESSAGE,
     DeviceLostError,
     InputDevice,
 )
-from assistant.core.recordings import Recording, find_interrupted_recordings
-from assistant.core.wav_writer import CrashSafeWavWriter, read_wav
+from assistant.core.audio.recordings import Recording, find_interrupted_recordings
+from assistant.core.audio.wav import CrashSafeWavWriter, read_wav
 from assistant.ui.recorder import RecorderPanel, offer_recovery
 from tests import stt_fixtures
 from tests.stt_fixtures import MIC_KEY_WORDS, words

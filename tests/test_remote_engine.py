@@ -203,8 +203,8 @@ def test_the_chat_path_of_the_app(remote):
 
 
 def test_meeting_notes_through_the_server(remote):
-    from assistant.core.summarize import MeetingContext, Summarizer
-    from assistant.core.transcript import load_transcript
+    from assistant.core.meetings import MeetingContext, Summarizer
+    from assistant.core.meetings.transcript import load_transcript
 
     transcript = load_transcript(Path(__file__).parent / "data" / "transcripts" / "standup.txt")
     context = MeetingContext.create(datetime(2026, 11, 24, 10, 0), "Europe/Berlin")

@@ -12,17 +12,7 @@ import pytest
 
 from assistant.core.engines.base import GenerationParams
 from assistant.core.engines.fake import FakeEngine
-from assistant.core.notes import (
-    ActionItem,
-    MeetingNotes,
-    NotesLimits,
-    NotesValidationError,
-    ProposedEvent,
-    merge_notes,
-    notes_schema,
-    resolve_dates,
-)
-from assistant.core.summarize import (
+from assistant.core.meetings import (
     FENCE_BEGIN,
     FENCE_END,
     MeetingContext,
@@ -34,7 +24,17 @@ from assistant.core.summarize import (
     fence,
     split_for_live,
 )
-from assistant.core.transcript import load_transcript
+from assistant.core.meetings.notes import (
+    ActionItem,
+    MeetingNotes,
+    NotesLimits,
+    NotesValidationError,
+    ProposedEvent,
+    merge_notes,
+    notes_schema,
+    resolve_dates,
+)
+from assistant.core.meetings.transcript import load_transcript
 
 DATA = Path(__file__).parent / "data" / "transcripts"
 ACTION = re.compile(r"Action item: (\w+) will (.+?) by (.+?)\.")

@@ -12,7 +12,7 @@ import pytest
 from assistant import cli
 from assistant.commands import summarize as command
 from assistant.core.engines.fake import FakeEngine
-from assistant.core.notes import MeetingNotes
+from assistant.core.meetings.notes import MeetingNotes
 
 DATA = Path(__file__).parent / "data" / "transcripts"
 REPLY = json.dumps(

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from assistant.core.engines.base import GenerationParams
-from assistant.core.notes import MeetingNotes, close_truncated_json
-from assistant.core.summarize import MeetingContext, RollingSummarizer, Summarizer
-from assistant.core.transcript import load_transcript
+from assistant.core.meetings import MeetingContext, RollingSummarizer, Summarizer
+from assistant.core.meetings.notes import MeetingNotes, close_truncated_json
+from assistant.core.meetings.transcript import load_transcript
 
 pytestmark = pytest.mark.slow
 

@@ -16,24 +16,20 @@ import numpy as np
 import pytest
 
 from assistant.cli import main as cli_main
-from assistant.core.capture import Resampler
+from assistant.core.audio.capture import Resampler
+from assistant.core.audio.live_stt import LiveTranscriber
+from assistant.core.audio.stt import SpeechRecognizer, TranscribeError, resolve_speech_model
+from assistant.core.audio.vad import EnergyVad
+from assistant.core.audio.wav import read_wav
 from assistant.core.engines.base import GenerationParams
 from assistant.core.engines.fake import FakeEngine
-from assistant.core.summarize import (
+from assistant.core.meetings import (
     FENCE_BEGIN,
     FENCE_END,
     MeetingContext,
     RollingSummarizer,
 )
-from assistant.core.transcribe import (
-    EnergyVad,
-    LiveTranscriber,
-    Segment,
-    SpeechRecognizer,
-    TranscribeError,
-    resolve_speech_model,
-)
-from assistant.core.wav_writer import read_wav
+from assistant.core.meetings.transcript import Segment
 from tests import stt_fixtures
 from tests.stt_fixtures import KEY_WORDS, MEETING_SCRIPT, word_error_rate, words
 
@@ -135,7 +131,7 @@ def test_cli_prints_timestamped_lines_and_json(stt_model_path, meeting_wav, caps
     assert cli_main(["transcribe", str(meeting_wav), "--stt-model", str(stt_model_path), "--threads", "2"]) == 0
     out, err = capsys.readouterr()
     lines = out.strip().splitlines()
-    assert lines[0].startswith("[00:00] ") and all(line.startswith("[00:") for line in lines)
+    assert lines[0].startswith("[00:00:00] ") and all(line.startswith("[00:") for line in lines)
     assert "100%" in err and "real-time factor" in err
     assert cli_main(["transcribe", str(meeting_wav), "--stt-model", str(stt_model_path), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -234,7 +230,7 @@ class SlowRecognizer:
         self.release.wait(60)
         vad = EnergyVad()  # one segment per tone burst heard, as a model gives one per sentence
         bursts = vad.push(samples) + vad.flush()
-        return [Segment(start, start + len(a) / 16000, f"{self.name} {len(self.calls)}") for start, a in bursts]
+        return [Segment(f"{self.name} {len(self.calls)}", start=start, end=start + len(a) / 16000) for start, a in bursts]
 
 
 def speech_bursts(count: int, rate: int = 16000) -> np.ndarray:
@@ -269,7 +265,7 @@ def test_falling_behind_is_reported_and_handled_by_batching_then_a_smaller_model
 
 
 def test_backlog_is_bounded_and_skipped_audio_is_transcribed_from_the_file(tmp_path):
-    from assistant.core.wav_writer import CrashSafeWavWriter
+    from assistant.core.audio.wav import CrashSafeWavWriter
 
     audio = speech_bursts(10)
     wav = tmp_path / "audio.wav"

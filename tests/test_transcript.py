@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant.core.engines.fake import fake_tokens
-from assistant.core.transcript import (
+from assistant.core.meetings.transcript import (
     TranscriptError,
     chunk_text,
     load_transcript,
@@ -192,3 +192,25 @@ def test_chunks_prefer_line_breaks_and_overlap():
 def test_chunk_budget_must_be_positive():
     with pytest.raises(ValueError):
         chunk_text("abc", _word_tokens, 0)
+
+
+# --- one segment type, one timestamp format -------------------------------------------------
+
+
+def test_a_recorded_segment_renders_like_an_imported_one() -> None:
+    from assistant.core.audio import live_stt, stt
+    from assistant.core.meetings.transcript import Segment, parse_transcript
+
+    assert stt.Segment is Segment and live_stt.Segment is Segment  # speech to text makes the meetings' segments
+    imported = parse_transcript("[00:01:05] We ship on Friday.").segments[0]
+    recorded = Segment("We ship on Friday.", start=65.4, end=67.0, latency=0.8)  # as LiveTranscriber makes it
+    assert recorded.render() == imported.render() == "[00:01:05] We ship on Friday."
+    assert recorded.to_dict() == {"start": 65.4, "end": 67.0, "text": "We ship on Friday.", "latency": 0.8}
+
+
+def test_clock_is_the_timestamp_without_empty_hours() -> None:
+    from assistant.core.meetings.transcript import clock, format_timestamp
+
+    assert (clock(83.9), format_timestamp(83.9)) == ("01:23", "00:01:23")
+    assert clock(3723) == format_timestamp(3723) == "01:02:03"
+    assert clock(-5) == "00:00"

@@ -17,13 +17,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from assistant.core.engines.base import Engine, EngineError
 from assistant.core.engines.choice import add_engine_arguments, engine_from_args
-from assistant.core.summarize import (
+from assistant.core.meetings import (
     MeetingContext,
     SummarizeError,
     Summarizer,
     SummaryProgress,
 )
-from assistant.core.transcript import TranscriptError, load_transcript
+from assistant.core.meetings.transcript import TranscriptError, load_transcript
 
 DEFAULT_CONTEXT = 8192
 

@@ -12,12 +12,8 @@ import sys
 import threading
 from collections.abc import Callable
 
-from assistant.core.transcribe import (
-    SpeechRecognizer,
-    TranscribeError,
-    TranscriptionResult,
-    clock,
-)
+from assistant.core.audio.stt import SpeechRecognizer, TranscribeError, TranscriptionResult
+from assistant.core.meetings.transcript import clock
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -57,7 +53,7 @@ def _print(result: TranscriptionResult, as_json: bool) -> None:
         print(result.to_json())
     else:
         for segment in result.segments:
-            print(segment.line)
+            print(segment.render())
 
 
 def run_transcribe(args: argparse.Namespace) -> int:

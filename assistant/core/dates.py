@@ -35,9 +35,11 @@ Rules (documented because every one of them is a decision):
 from __future__ import annotations
 
 import calendar as _calendar
+import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -98,6 +100,22 @@ class DateResolution:
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+
+def local_zone() -> ZoneInfo:
+    """The computer's IANA time zone ($TZ, else /etc/localtime), UTC when it cannot be told."""
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    try:
+        candidates.append(str(Path("/etc/localtime").resolve()).split("zoneinfo/", 1)[-1])
+    except OSError:
+        pass
+    for name in candidates:
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError, OSError):
+                continue
+    return ZoneInfo("UTC")
 
 
 def get_zone(name: str | ZoneInfo | None) -> ZoneInfo:

@@ -87,7 +87,7 @@ def _models_page(window: MainWindow) -> QWidget:
 
 def recover_recordings(window: MainWindow) -> list[str]:
     """Offer recordings an earlier run left unfinished; transcribe and summarize the first one kept."""
-    from assistant.core.recordings import find_interrupted_recordings
+    from assistant.core.audio.recordings import find_interrupted_recordings
 
     if not find_interrupted_recordings():
         return []

@@ -35,11 +35,11 @@ from PySide6.QtWidgets import (
 
 from assistant.core.calendars import EventDraft, TaskDraft, local_zone
 from assistant.core.chat_tools import CALENDAR_SETTING
-from assistant.core.live_notes import LiveFeed, live_notes_of, run_live_session
-from assistant.core.notes import MeetingNotes, notes_to_markdown
+from assistant.core.meetings import MeetingContext, Summarizer, SummaryProgress, SummaryResult
+from assistant.core.meetings.live import LiveFeed, live_notes_of, run_live_session
+from assistant.core.meetings.notes import MeetingNotes, notes_to_markdown
+from assistant.core.meetings.transcript import TranscriptError, load_transcript
 from assistant.core.store import Meeting, Store
-from assistant.core.summarize import MeetingContext, Summarizer, SummaryProgress, SummaryResult
-from assistant.core.transcript import TranscriptError, load_transcript
 from assistant.ui.event_card import EventDialog
 from assistant.ui.worker import ModelBridge, Request
 

@@ -27,29 +27,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assistant.core.capture import (
+from assistant.core.audio.capture import (
     NO_DEVICE_MESSAGE,
     CaptureError,
     InputDevice,
     MicrophoneSource,
     list_input_devices,
 )
-from assistant.core.capture import refresh_devices as rescan_devices
-from assistant.core.recording import Recorder
-from assistant.core.recordings import (
+from assistant.core.audio.capture import refresh_devices as rescan_devices
+from assistant.core.audio.live_stt import LiveStatus, LiveTranscriber
+from assistant.core.audio.recorder import Recorder
+from assistant.core.audio.recordings import (
     InterruptedRecording,
     Recording,
     find_interrupted_recordings,
     recover_recording,
 )
-from assistant.core.transcribe import (
-    LiveStatus,
-    LiveTranscriber,
-    Segment,
-    SpeechRecognizer,
-    TranscribeError,
-    clock,
-)
+from assistant.core.audio.stt import SpeechRecognizer, TranscribeError
+from assistant.core.meetings.transcript import Segment, clock
 
 LEVEL_FLOOR_DB = -60
 
@@ -241,9 +236,6 @@ class RecorderPanel(QWidget):
                 return True
         return False
 
-    def set_stt_model(self, path: str | Path | None) -> None:
-        self.stt_model = path
-
     # -- controls --------------------------------------------------------------------------------
     def _update_controls(self) -> None:
         has_device = self.device_combo.count() > 0
@@ -328,7 +320,7 @@ class RecorderPanel(QWidget):
     def _on_span(self, span: Segment) -> None:
         self.spans.append(span)
         self.spanReady.emit(span)
-        self.transcriptSpan.emit(span.line)
+        self.transcriptSpan.emit(span.render())
 
     @Slot(bool, str)
     def _on_behind(self, behind: bool, message: str) -> None:

@@ -6,8 +6,8 @@ import threading
 
 from PySide6.QtCore import QThread, Signal
 
-from assistant.core.transcribe import SpeechRecognizer, TranscribeError
-from assistant.core.transcript import format_timestamp
+from assistant.core.audio.stt import SpeechRecognizer, TranscribeError
+from assistant.core.meetings.transcript import format_timestamp
 
 
 class TranscribeJob(QThread):

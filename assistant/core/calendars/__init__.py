@@ -39,8 +39,8 @@ from assistant.core.calendars.local import (
     export_event_ics,
     import_ics,
     imported_calendars,
-    local_zone,
 )
+from assistant.core.dates import local_zone  # re-exported: calendars are read in the computer's zone
 
 
 def calendar_names() -> list[str]:

@@ -35,6 +35,7 @@ from assistant.core.calendars.events import (
     CalendarTask,
     new_ical_calendar,
 )
+from assistant.core.dates import local_zone
 from assistant.core.paths import data_dir
 
 LOCAL_NAME = "local"
@@ -50,21 +51,6 @@ def imported_dir() -> Path:
     path = data_dir() / "imported-calendars"
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def local_zone() -> ZoneInfo:
-    """The computer's IANA zone when it can be found, else UTC."""
-    name = os.environ.get("TZ", "")
-    if not name:
-        try:
-            link = os.path.realpath("/etc/localtime")
-            name = link.split("zoneinfo/", 1)[1] if "zoneinfo/" in link else ""
-        except OSError:
-            name = ""
-    try:
-        return ZoneInfo(name) if name else ZoneInfo("UTC")
-    except Exception:
-        return ZoneInfo("UTC")
 
 
 def read_ics(path: Path) -> icalendar.Calendar:

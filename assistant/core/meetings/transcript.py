@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".vtt", ".srt")
 
@@ -24,17 +25,30 @@ class TranscriptError(Exception):
 
 @dataclass
 class Segment:
-    """One utterance: who said what, and when (seconds from the start) when known."""
+    """One utterance: who said what, and when (seconds from the start) when known.
+
+    Imported transcripts and recorded ones (speech to text) are both made of these, and
+    render alike: ``[hh:mm:ss] Speaker: text``.
+    """
 
     text: str
     speaker: str | None = None
     start: float | None = None
     end: float | None = None
+    latency: float | None = None  # live recognition only: seconds from the speech being recorded to this text
 
     def render(self) -> str:
         prefix = f"[{format_timestamp(self.start)}] " if self.start is not None else ""
         who = f"{self.speaker}: " if self.speaker else ""
         return f"{prefix}{who}{self.text}"
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"start": round(self.start or 0.0, 2), "end": round(self.end or 0.0, 2), "text": self.text}
+        if self.speaker:
+            data["speaker"] = self.speaker
+        if self.latency is not None:
+            data["latency"] = round(self.latency, 3)
+        return data
 
 
 @dataclass
@@ -75,8 +89,15 @@ class Transcript:
 
 
 def format_timestamp(seconds: float) -> str:
+    """hh:mm:ss for a place in a transcript (the one timestamp format of segments)."""
     whole = int(seconds)
     return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def clock(seconds: float) -> str:
+    """A length of audio for display: 01:23, or 01:02:03 from an hour on."""
+    stamp = format_timestamp(max(0.0, seconds))
+    return stamp[3:] if stamp.startswith("00:") else stamp
 
 
 # --- parsing -------------------------------------------------------------------------------

@@ -8,14 +8,10 @@ import threading
 from collections.abc import Callable
 
 from assistant.core.engines.base import Engine
-from assistant.core.notes import MeetingNotes
-from assistant.core.summarize import (
-    LIVE_MAX_LOAD,
-    MeetingContext,
-    RollingSummarizer,
-    SummaryProgress,
-    SummaryResult,
-)
+from assistant.core.meetings.notes import MeetingNotes
+from assistant.core.meetings.prompts import MeetingContext
+from assistant.core.meetings.rolling import LIVE_MAX_LOAD, RollingSummarizer
+from assistant.core.meetings.summarizer import SummaryProgress, SummaryResult
 
 
 class LiveFeed:

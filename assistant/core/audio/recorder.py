@@ -1,7 +1,7 @@
 """The recorder thread: reads an audio source into a recording's folder and to live listeners.
 
 The folders themselves (marker, interrupted recordings, repair) are in
-:mod:`assistant.core.recordings`.
+:mod:`assistant.core.audio.recordings`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.core.capture import (
+from assistant.core.audio.capture import (
     TARGET_RATE,
     AudioSource,
     CaptureError,
@@ -20,8 +20,8 @@ from assistant.core.capture import (
     level_dbfs,
     platform_permission_hint,
 )
-from assistant.core.recordings import Recording
-from assistant.core.wav_writer import CrashSafeWavWriter, WavError
+from assistant.core.audio.recordings import Recording
+from assistant.core.audio.wav import CrashSafeWavWriter, WavError
 
 #: After this long of digital silence (exact zeros), the user is told to check permissions.
 SILENCE_HINT_SECONDS = 5.0

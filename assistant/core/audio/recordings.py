@@ -1,6 +1,6 @@
 """Meeting recordings on disk: each one's folder, and finding and repairing those a crash left.
 
-Kept apart from the recorder thread (:mod:`assistant.core.recording`) so the start-up check
+Kept apart from the recorder thread (:mod:`assistant.core.audio.recorder`) so the start-up check
 for interrupted recordings loads no audio stack (numpy, PortAudio).
 
 Each recording lives in ``data_dir()/recordings/<id>/``: ``audio.wav`` (16 kHz mono, written
@@ -20,8 +20,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from assistant.core.audio.wav import RepairResult, WavError, inspect_wav, repair_wav
 from assistant.core.paths import data_dir
-from assistant.core.wav_writer import RepairResult, WavError, inspect_wav, repair_wav
 
 MARKER = "IN_PROGRESS"
 AUDIO_FILE = "audio.wav"
