@@ -188,7 +188,7 @@ class Harness:
 
     # -- P3 -------------------------------------------------------------------
     def p3(self, turns: int = 10, reply_tokens: int = 24) -> dict:
-        from assistant.core.chat import DEFAULT_SYSTEM_PROMPT
+        from assistant.core.chat.prompt import DEFAULT_SYSTEM_PROMPT
         from assistant.core.engines.base import GenerationParams
 
         self.engine._llm.reset()

@@ -30,7 +30,7 @@ from assistant.core.calendars.accounts import (
     save_account,
 )
 from assistant.core.calendars.caldav_backend import CalDAVCalendar
-from assistant.core.tools import ToolCall, run_tool_call
+from assistant.core.chat import ToolCall, run_tool_call
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 27, 11, 25, tzinfo=BERLIN)

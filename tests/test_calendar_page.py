@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from assistant.core.calendars import CalendarEvent, LocalCalendar, local_zone, open_calendar
-from assistant.core.chat_tools import CALENDAR_SETTING
 from assistant.core.engines.fake import FakeEngine
+from assistant.core.settings import CHAT_CALENDAR as CALENDAR_SETTING
 from assistant.core.store import Store
 from assistant.ui.calendar_page import CalendarPage
 from tests.ui_helpers import close_window, open_window, send_and_wait

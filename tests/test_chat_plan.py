@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.core.chat import plan_prompt
+from assistant.core.chat.prompt import plan_prompt
 from assistant.core.engines.base import ContextOverflowError
 from assistant.core.engines.fake import FakeEngine
 

@@ -8,6 +8,7 @@ import pytest
 
 from assistant.core.models import folders as model_folders
 from assistant.core.models.folders import ModelFolder, app_folders
+from assistant.core.settings import MODEL_FOLDERS
 from assistant.core.store import Store
 
 
@@ -43,7 +44,7 @@ def test_search_folders_are_the_added_ones_then_existing_app_folders(tmp_path: P
     model_folders.add_folder(store, mine)  # once only
     found = model_folders.search_folders(store, home)
     assert found == [ModelFolder(mine.resolve()), ModelFolder(home / ".lmstudio" / "models", "LM Studio")]
-    assert Store(tmp_path / "history.db").get_setting(model_folders.SETTING) == [str(mine.resolve())]  # kept
+    assert Store(tmp_path / "history.db").get_setting(MODEL_FOLDERS) == [str(mine.resolve())]  # kept
     assert model_folders.describe_source(str(home / ".lmstudio" / "models"), found) == "LM Studio's models folder"
     assert model_folders.describe_source(str(mine.resolve()), found) == str(mine.resolve())
     assert model_folders.describe_source("Hugging Face cache", found) == "the Hugging Face cache"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from assistant.core.engines.fake import FakeEngine
-from assistant.ui.meetings_page import SPEECH_MODEL_SETTING
+from assistant.core.settings import SPEECH_MODEL as SPEECH_MODEL_SETTING
 from tests import stt_fixtures
 from tests.stt_fixtures import MIC_KEY_WORDS, words
 from tests.ui_helpers import close_window, open_window

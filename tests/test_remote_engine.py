@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from assistant.core.chat import CREATE_TASK, chat_with_tools, parse_tool_calls
 from assistant.core.engines.base import EngineError, GenerationParams
 from assistant.core.engines.choice import add_engine_arguments, engine_from_args
 from assistant.core.engines.remote import (
@@ -32,7 +33,6 @@ from assistant.core.engines.remote import (
     normalize_base_url,
     store_api_key,
 )
-from assistant.core.tools import CREATE_TASK, chat_with_tools, parse_tool_calls
 from tests.misbehaving_server import REPLY_PIECES, MisbehavingServer
 from tests.processes import PROCESS_WAIT, free_port, stop_process
 from tests.tls import self_signed_certificate
@@ -459,8 +459,8 @@ def test_engine_from_args_server_and_model(smollm_path, monkeypatch):
 
 def _window_with_server(qtbot, url: str, model: str = ""):
     from assistant.core.engines.fake import FakeEngine
+    from assistant.core.settings import SERVER_MODEL, SERVER_URL
     from assistant.core.store import Store
-    from assistant.ui.settings_dialog import SERVER_MODEL, SERVER_URL
     from tests.ui_helpers import open_window
 
     store = Store()
@@ -529,8 +529,9 @@ def test_an_unreachable_team_server_is_explained_and_the_local_model_still_works
 
 
 def test_settings_dialog_tests_the_connection_and_keeps_the_key_in_the_keyring(qtbot, llama_server, memory_keyring, monkeypatch):
+    from assistant.core.settings import SERVER_MODEL, SERVER_URL
     from assistant.core.store import Store
-    from assistant.ui.settings_dialog import SERVER_MODEL, SERVER_URL, SettingsDialog
+    from assistant.ui.settings_dialog import SettingsDialog
 
     monkeypatch.delenv(API_KEY_ENV, raising=False)
     store = Store()

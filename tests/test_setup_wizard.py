@@ -9,7 +9,8 @@ import pytest
 from assistant.core.engines.fake import FakeEngine
 from assistant.core.engines.llama import LlamaCppEngine
 from assistant.core.models.catalog import parse_catalog
-from assistant.ui.setup_wizard import LICENSE_SETTING, SetupWizard
+from assistant.core.settings import LICENSE_ACCEPTED as LICENSE_SETTING
+from assistant.ui.setup_wizard import SetupWizard
 from tests.hub_server import COMMIT, HubServer, sha256_of
 from tests.profiles import PROFILES
 from tests.ui_helpers import close_window, open_window

@@ -35,7 +35,7 @@ def test_reply_streaming_at_a_crash_is_kept_as_partial(tmp_path):
     first.update_message(reply.id, content="The first half of an ans")
     # No close(): the process "dies" here; a new process opens the same file.
     second = Store(path)
-    assert second.recovered_partial == 1
+    assert second.recover_interrupted() == 1  # the app's window start runs this step
     [message] = second.messages(conversation.id)
     assert (message.content, message.status) == ("The first half of an ans", PARTIAL)
     first.close()
@@ -110,3 +110,29 @@ def test_a_version_1_database_is_upgraded_keeping_its_conversations(tmp_path):
     assert (conversation.title, conversation.engine) == ("old", "local")
     store.set_conversation_engine(conversation.id, "remote")
     assert store.get_conversation(conversation.id).engine == "remote"
+
+
+def test_a_settings_read_by_the_command_line_leaves_a_streaming_reply_alone(tmp_path, monkeypatch):
+    """The CLI reads settings read-only: the app's streaming reply is not marked cut short."""
+    from assistant.core import settings
+
+    monkeypatch.setenv("LLAMA_DESK_DATA_DIR", str(tmp_path))
+    app = Store()  # the running app
+    app.set_setting(settings.MODEL_PATH, "/models/a.gguf")
+    conversation = app.create_conversation()
+    reply = app.add_message(conversation.id, "assistant", "Half a", status=STREAMING)
+    assert settings.remembered_model() == "/models/a.gguf"
+    assert settings.context_size() == settings.DEFAULT_CONTEXT_SIZE  # the registered default
+    assert settings.read("no_such_key") is None
+    [message] = app.messages(conversation.id)
+    assert (message.id, message.status) == (reply.id, STREAMING)
+    Store().close()  # opening the store does not repair either; only the window start does
+    assert app.messages(conversation.id)[0].status == STREAMING
+
+
+def test_settings_read_without_a_database_gives_the_defaults(tmp_path):
+    from assistant.core import settings
+
+    assert settings.read(settings.CHAT_CALENDAR, tmp_path / "none.sqlite3") == "local"
+    assert settings.read(settings.MODEL_FOLDERS, tmp_path / "none.sqlite3") == []
+    assert Store(tmp_path / "h.sqlite3").get_setting(settings.CHAT_TOOLS) is True

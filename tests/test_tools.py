@@ -10,7 +10,7 @@ import pytest
 
 from assistant.core.calendars import CalendarEvent, LocalCalendar, write_event
 from assistant.core.calendars.drafts import DraftNotReadyError, EventDraft, TaskDraft
-from assistant.core.tools import (
+from assistant.core.chat import (
     TOOLS,
     ToolCall,
     assistant_tool_call_message,
@@ -390,8 +390,8 @@ def test_messages_for_the_model() -> None:
 
 # ------------------------------------------------------------- end to end with FakeEngine
 
+from assistant.core.chat import build_system_prompt, chat_with_tools
 from assistant.core.engines.fake import FakeEngine
-from assistant.core.tools import build_system_prompt, chat_with_tools
 
 
 def _user_turn(text: str) -> list[dict]:
@@ -518,7 +518,7 @@ import keyword
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.core.tools import TOOLS_BY_NAME
+from assistant.core.chat import TOOLS_BY_NAME
 
 _values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=20),

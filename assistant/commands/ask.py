@@ -7,8 +7,7 @@ import sys
 import threading
 import time
 
-from assistant.core import settings
-from assistant.core.chat import DEFAULT_SYSTEM_PROMPT, plan_prompt
+from assistant.core.chat.prompt import DEFAULT_SYSTEM_PROMPT, plan_prompt
 from assistant.core.engines.base import Engine, EngineError, GenerationParams
 from assistant.core.engines.choice import add_engine_arguments, engine_from_args
 
@@ -24,22 +23,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--ctx", type=int, default=None, help="context size in tokens")
     parser.add_argument("--stats", action="store_true", help="print tokens/s and timings to stderr")
     parser.set_defaults(func=run_ask)
-
-
-def resolve_model(path: str | None) -> str:
-    """The model to use: the one given, else the one remembered by the app."""
-    chosen = path or settings.remembered_model()
-    if not chosen:
-        raise EngineError("No model given. Pass --model PATH.gguf, or open a model once in the app.")
-    return chosen
-
-
-def load_engine(path: str, n_ctx: int | None = None) -> Engine:
-    from assistant.core.engines.llama import LlamaCppEngine
-
-    engine = LlamaCppEngine()
-    engine.load(path, n_ctx=n_ctx or settings.DEFAULT_CONTEXT_SIZE)
-    return engine
 
 
 def stream_answer(engine: Engine, question: str, system: str, params: GenerationParams, out=sys.stdout) -> str:
@@ -78,8 +61,7 @@ def run_self_test(model: str | None) -> int:
     """Load the model, write a short reply without a window, print tokens/s; 0 when it works."""
     started = time.perf_counter()
     try:
-        path = resolve_model(model)
-        engine = load_engine(path, 2048)
+        engine = engine_from_args(argparse.Namespace(model=model), 2048)
         print(f"model: {engine.info.model_name} ({engine.info.architecture}), loaded in {engine.info.load_seconds:.2f} s")
         reply = stream_answer(engine, SELF_TEST_PROMPT, DEFAULT_SYSTEM_PROMPT, GenerationParams(max_tokens=48, temperature=0.0))
     except EngineError as exc:

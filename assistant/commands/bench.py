@@ -7,6 +7,7 @@ import json
 import sys
 
 from assistant.core.engines.base import EngineError
+from assistant.core.engines.choice import engine_from_args
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,20 +25,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_bench(args: argparse.Namespace) -> int:
-    from assistant.commands.ask import resolve_model
-    from assistant.core.engines.llama import LlamaCppEngine
     from assistant.core.models.benchmark import run_benchmark
 
     try:
-        path = resolve_model(args.bench_model or args.model)
-        engine = LlamaCppEngine(n_threads=args.threads)
-        info = engine.load(path, n_ctx=max(2048, args.prompt_tokens + args.decode_tokens + 64))
+        n_ctx = max(2048, args.prompt_tokens + args.decode_tokens + 64)  # the benchmark's own size, not the setting
+        engine = engine_from_args(args, n_ctx, model=args.bench_model, threads=args.threads)
+        info = engine.info
         result = run_benchmark(engine, prompt_tokens=args.prompt_tokens, decode_tokens=args.decode_tokens)
     except EngineError as exc:
         print(f"llama-desk: {exc}", file=sys.stderr)
         return 1
-    finally:
-        pass
     data = result.as_dict()
     data["load_seconds"] = info.load_seconds
     data["model_path"] = info.path

@@ -9,14 +9,13 @@ could not be read as structured notes (the plain-text notes are still printed), 
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import sys
 import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from assistant.core.engines.base import Engine, EngineError
-from assistant.core.engines.choice import add_engine_arguments, engine_from_args
+from assistant.core.engines.choice import add_engine_arguments, engine_from_args, load_local
 from assistant.core.meetings import (
     MeetingContext,
     SummarizeError,
@@ -24,8 +23,7 @@ from assistant.core.meetings import (
     SummaryProgress,
 )
 from assistant.core.meetings.transcript import TranscriptError, load_transcript
-
-DEFAULT_CONTEXT = 8192
+from assistant.core.settings import DEFAULT_CONTEXT_SIZE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -46,38 +44,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="when the meeting took place, e.g. 2026-11-24T10:00 (default: now); relative dates are read against it",
     )
     parser.add_argument("--tz", metavar="ZONE", help="your time zone, e.g. Europe/Berlin (default: this computer's)")
-    parser.add_argument("--ctx", type=int, default=None, metavar="N", help=f"context size in tokens (default {DEFAULT_CONTEXT})")
+    parser.add_argument("--ctx", type=int, default=None, metavar="N", help=f"context size in tokens (default: the app's setting, {DEFAULT_CONTEXT_SIZE})")
     parser.add_argument(
         "--max-tokens", type=int, default=None, metavar="N", help="longest answer per part of the transcript, in tokens"
     )
     parser.set_defaults(func=run_summarize)
 
 
-def _remembered_model() -> str | None:
-    try:
-        from assistant.core import settings
-
-        return settings.remembered_model()
-    except (ImportError, OSError, sqlite3.Error):  # no settings store, or it cannot be opened
-        return None
-
-
-def _default_context() -> int:
-    try:
-        from assistant.core import settings
-
-        return int(settings.context_size())
-    except (ImportError, OSError, ValueError, sqlite3.Error):
-        return DEFAULT_CONTEXT
-
-
 def load_engine(path: str, n_ctx: int) -> Engine:
     """The local engine with the model loaded (a seam: tests replace it with a FakeEngine)."""
-    from assistant.core.engines.llama import LlamaCppEngine
-
-    engine = LlamaCppEngine()
-    engine.load(path, n_ctx=n_ctx)
-    return engine
+    return load_local(path, n_ctx)
 
 
 def meeting_context(now: str | None, tz: str | None) -> MeetingContext:
@@ -108,21 +84,11 @@ def run_summarize(args: argparse.Namespace) -> int:
     except (ValueError, TranscriptError) as exc:
         print(f"llama-desk: {exc}", file=sys.stderr)
         return 1
-    server = getattr(args, "engine_server", None)
-    model = getattr(args, "engine_model", None) or getattr(args, "model", None) or _remembered_model()
-    if not model and not server:
-        print(
-            "llama-desk: No model given. Pass --model PATH.gguf, or choose a model once in the app.", file=sys.stderr
-        )
-        return 1
     stop = threading.Event()
     try:
-        if server:
-            engine = engine_from_args(args, args.ctx or _default_context())
-        else:
-            engine = load_engine(model, args.ctx or _default_context())
+        engine = engine_from_args(args, args.ctx, load=load_engine)
         print(
-            f"Summarizing {transcript.word_count:,} words with {engine.info.model_name if engine.info else model} "
+            f"Summarizing {transcript.word_count:,} words with {engine.info.model_name if engine.info else 'the model'} "
             f"(context {engine.context_size:,} tokens)…",
             file=sys.stderr,
             flush=True,

@@ -18,6 +18,8 @@ from typing import Any
 from assistant.core.paths import data_dir
 
 DB_NAME = "history.sqlite3"
+_REGISTERED = object()  # get_setting without a default: the registered one
+
 
 # Message states: a reply being streamed is "streaming"; one cut short (stopped,
 # failed or interrupted by a crash) is "partial".
@@ -111,7 +113,6 @@ class Store:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self._migrate()
-        self.recovered_partial = self._recover_interrupted()
 
     # -- schema ---------------------------------------------------------------
     @property
@@ -131,8 +132,12 @@ class Store:
                 MIGRATIONS[index](self.db)
                 self.db.execute(f"PRAGMA user_version = {index + 1}")
 
-    def _recover_interrupted(self) -> int:
-        """Replies that were streaming when the app died are kept and marked partial."""
+    def recover_interrupted(self) -> int:
+        """Replies that were streaming when the app died are kept and marked partial.
+
+        The app's window start runs this once; opening the store elsewhere (the command line, a
+        second window's page) must not, or it would cut short a reply the running app is streaming.
+        """
         cursor = self.db.execute("UPDATE messages SET status = ? WHERE status = ?", (PARTIAL, STREAMING))
         return cursor.rowcount
 
@@ -264,9 +269,16 @@ class Store:
         self.db.execute("DELETE FROM meetings WHERE id = ?", (meeting_id,))
 
     # -- settings -------------------------------------------------------------
-    def get_setting(self, key: str, default: Any = None) -> Any:
+    def get_setting(self, key: str, default: Any = _REGISTERED) -> Any:
+        """The stored value, else ``default``, else the default in :mod:`assistant.core.settings`."""
         row = self.db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
-        return json.loads(row[0]) if row else default
+        if row:
+            return json.loads(row[0])
+        if default is _REGISTERED:
+            from assistant.core import settings
+
+            return settings.default(key)
+        return default
 
     def set_setting(self, key: str, value: Any) -> None:
         self.db.execute(

@@ -35,7 +35,7 @@ def create_window(store: Store, engine: Engine, model: str | None = None) -> Mai
     path = model or settings.remembered_model(store)
     if path:
         window.open_model(str(Path(path).expanduser()))
-    if store.get_setting("server_url"):
+    if store.get_setting(settings.SERVER_URL):
         window.connect_server()
     return window
 
@@ -81,7 +81,7 @@ def _models_page(window: MainWindow) -> QWidget:
 
     page.downloadRequested.connect(download)
     page.deleted.connect(forget)
-    page.speechModelReady.connect(lambda folder: window.store.set_setting("speech_model", folder))
+    page.speechModelReady.connect(lambda folder: window.store.set_setting(settings.SPEECH_MODEL, folder))
     return page
 
 
@@ -115,6 +115,7 @@ def run_app(model: str | None = None) -> int:
         app.setWindowIcon(QIcon(str(icon)))
     apply_theme(app)
     store = Store()
+    store.recover_interrupted()  # replies cut short when the app last ended are marked partial
     window = create_window(store, default_engine(), model)
     window.show()
     # after the window is up: reading the version loads importlib.metadata

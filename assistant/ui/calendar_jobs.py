@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QThread, Signal
 
 from assistant.core.calendars import CalendarError, open_calendar
-from assistant.core.tools import ToolCall, ToolOutcome, run_tool_call
+from assistant.core.chat import ToolCall, ToolOutcome, run_tool_call
 
 
 class CalendarCall(QThread):

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from assistant.core import settings as app_settings
 from assistant.core.calendars import (
     CalDAVAccount,
     CalendarError,
@@ -39,7 +40,6 @@ from assistant.core.calendars import (
     open_calendar,
 )
 from assistant.core.calendars.accounts import remove_account, save_account
-from assistant.core.chat_tools import CALENDAR_SETTING, TOOLS_SETTING
 from assistant.core.store import Store
 from assistant.ui.calendar_jobs import CalendarCall, CalendarCalls
 
@@ -113,7 +113,7 @@ class CalendarPage(QWidget):
         layout.addLayout(actions)
         settings = QHBoxLayout()
         self.tools_box = QCheckBox("Let the chat read this calendar and propose events (you confirm each one)")
-        self.tools_box.setChecked(bool(store.get_setting(TOOLS_SETTING, True)))
+        self.tools_box.setChecked(bool(store.get_setting(app_settings.CHAT_TOOLS)))
         settings.addWidget(self.tools_box)
         settings.addStretch(1)
         self.use_button = QPushButton("Use for new events")
@@ -125,13 +125,13 @@ class CalendarPage(QWidget):
         self.import_button.clicked.connect(self._import_clicked)
         self.account_button.clicked.connect(self._account_clicked)
         self.remove_button.clicked.connect(self._remove_clicked)
-        self.tools_box.toggled.connect(lambda on: self.store.set_setting(TOOLS_SETTING, bool(on)))
+        self.tools_box.toggled.connect(lambda on: self.store.set_setting(app_settings.CHAT_TOOLS, bool(on)))
         self.use_button.clicked.connect(self._use_clicked)
         self.reload_names()
 
     # -- calendars ------------------------------------------------------------
     def reload_names(self, select: str | None = None) -> None:
-        current = select or self.calendar_box.currentText() or self.store.get_setting(CALENDAR_SETTING, "local")
+        current = select or self.calendar_box.currentText() or self.store.get_setting(app_settings.CHAT_CALENDAR)
         self.calendar_box.blockSignals(True)
         self.calendar_box.clear()
         self.calendar_box.addItems(calendar_names())
@@ -141,14 +141,14 @@ class CalendarPage(QWidget):
         self._calendar_changed(self.calendar_box.currentText())
 
     def _calendar_changed(self, name: str) -> None:
-        chosen = self.store.get_setting(CALENDAR_SETTING, "local")
+        chosen = self.store.get_setting(app_settings.CHAT_CALENDAR)
         self.use_button.setEnabled(name != chosen)
         self.use_button.setText("Used for new events" if name == chosen else "Use for new events")
         self.remove_button.setEnabled(name not in ("local", "") and not name.startswith("imported"))
         self.refresh()
 
     def _use_clicked(self) -> None:
-        self.store.set_setting(CALENDAR_SETTING, self.calendar_box.currentText())
+        self.store.set_setting(app_settings.CHAT_CALENDAR, self.calendar_box.currentText())
         self._calendar_changed(self.calendar_box.currentText())
 
 
@@ -257,8 +257,8 @@ class CalendarPage(QWidget):
         except CalendarError as exc:
             self.status.setText(str(exc))
             return
-        if self.store.get_setting(CALENDAR_SETTING) == name:
-            self.store.set_setting(CALENDAR_SETTING, "local")
+        if self.store.get_setting(app_settings.CHAT_CALENDAR) == name:
+            self.store.set_setting(app_settings.CHAT_CALENDAR, "local")
         self.reload_names(select="local")
 
     # -- closing ----------------------------------------------------------------

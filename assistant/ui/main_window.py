@@ -35,7 +35,8 @@ from PySide6.QtWidgets import (
 
 import assistant
 from assistant.core import settings
-from assistant.core.chat import DEFAULT_SYSTEM_PROMPT, PromptPlan
+from assistant.core.chat.prompt import DEFAULT_SYSTEM_PROMPT, PromptPlan
+from assistant.core.chat.tools import TOOL_NAMES
 from assistant.core.engines.base import GenerationParams, GenerationStats, LoadInfo
 from assistant.core.store import COMPLETE, PARTIAL, STREAMING, Store, StoredMessage
 from assistant.ui.chat_view import ChatView, MessageBubble
@@ -43,13 +44,10 @@ from assistant.ui.worker import ModelBridge, Request
 
 if TYPE_CHECKING:  # the calendar stack is imported when the chat first needs it
     from assistant.core.calendars import EventDraft, TaskDraft
-    from assistant.core.tools import ToolCall
+    from assistant.core.chat import ToolCall, ToolResult, ToolTurn
     from assistant.ui.calendar_jobs import CalendarCalls, ToolCallJob
     from assistant.ui.event_card import EventCard
 
-#: Settings: whether chat offers the calendar tools, and which calendar they use.
-TOOLS_SETTING, CALENDAR_SETTING = "chat_tools", "chat_calendar"
-_TOOL_NAMES = ("create_calendar_event", "create_task", "list_calendar_events", "find_free_slot")
 
 #: A streaming reply is written to the database at most this often (seconds).
 SAVE_INTERVAL = 1.0
@@ -92,7 +90,7 @@ class MainWindow(QMainWindow):
         self.pending_cards: dict[str, EventCard] = {}  # tool call id -> card awaiting the user
         self.tool_job: ToolCallJob | None = None  # the reply's calendar reads, running on their own thread
         self.tool_calls: CalendarCalls | None = None  # made when the chat first uses the calendar
-        self._tool_rounds = 0
+        self._tool_turn: ToolTurn | None = None  # the tool loop of the current turn, made when first needed
         self.error_box: QMessageBox | None = None
         self.wizard: QDialog | None = None
         self._pages: dict[str, QWidget] = {}
@@ -281,17 +279,16 @@ class MainWindow(QMainWindow):
     def connect_server(self) -> bool:
         """(Re)connect to the team server in the settings; the local model stays loaded."""
         from assistant.core.engines.remote import RemoteEngine, RemoteEngineError
-        from assistant.ui.settings_dialog import SERVER_MODEL, SERVER_URL
 
         if self.remote_bridge is not None:
             self.remote_bridge.shutdown()
             self.remote_bridge = None
             self.remote_info = None
-        url = self.store.get_setting(SERVER_URL)
+        url = self.store.get_setting(settings.SERVER_URL)
         if not url:
             self._update_controls()
             return False
-        model = self.store.get_setting(SERVER_MODEL) or ""
+        model = self.store.get_setting(settings.SERVER_MODEL) or ""
         try:
             engine = RemoteEngine(url, model or None)
         except RemoteEngineError as exc:
@@ -519,7 +516,7 @@ class MainWindow(QMainWindow):
             return False
         if self.loading_path and not self.uses_remote:
             return False
-        self._tool_rounds = 0
+        self._begin_turn()
         if self.conversation_id is None:
             self.new_conversation()
         conversation_id = self.conversation_id
@@ -537,7 +534,7 @@ class MainWindow(QMainWindow):
         """Replace the last reply with a new one."""
         if self.request is not None or self.pending_cards or self.active_info is None:
             return False
-        self._tool_rounds = 0
+        self._begin_turn()
         messages = self._messages()
         last_user = max((i for i, m in enumerate(messages) if m.role == "user"), default=None)
         if last_user is None:
@@ -555,8 +552,8 @@ class MainWindow(QMainWindow):
         system, params = conversation.system_prompt, GenerationParams()
         if self.tools_enabled:
             from assistant.core.calendars import local_zone
-            from assistant.core.chat_tools import tools_system_prompt
-            from assistant.core.tools import TOOLS
+            from assistant.core.chat import TOOLS
+            from assistant.core.chat.display import tools_system_prompt
 
             system = tools_system_prompt(system, datetime.now(local_zone()), local_zone().key)
             params = GenerationParams(tools=TOOLS)
@@ -570,7 +567,7 @@ class MainWindow(QMainWindow):
 
     @property
     def tools_enabled(self) -> bool:
-        return bool(self.store.get_setting(TOOLS_SETTING, True))
+        return bool(self.store.get_setting(settings.CHAT_TOOLS))
 
     def stop(self) -> None:
         if self.request is not None:
@@ -578,8 +575,8 @@ class MainWindow(QMainWindow):
         elif self.tool_job is not None:  # the calendar has not answered yet: give up on it
             job, self.tool_job = self.tool_job, None
             self.tool_calls.drop(job)
-            for call in job.calls:
-                self._add_tool_result(call, {"error": "Stopped by the user before the calendar answered."})
+            for done in self.tool_turn.failed(job.calls, "Stopped by the user before the calendar answered."):
+                self._add_tool_result(done)
             self._notice("Stopped before the calendar answered; nothing was written.")
             self.speed_label.setText("")
             self._update_controls()
@@ -623,28 +620,35 @@ class MainWindow(QMainWindow):
         if status == COMPLETE and self.tools_enabled:
             self._after_reply_with_tools(reply)
 
-    # -- calendar tools -------------------------------------------------------
+    # -- calendar tools: Qt work only; the loop itself is core's ToolTurn --------------------------
+    @property
+    def tool_turn(self) -> ToolTurn:
+        if self._tool_turn is None:
+            from assistant.core.chat import ToolTurn
+
+            self._tool_turn = ToolTurn()
+        return self._tool_turn
+
+    def _begin_turn(self) -> None:
+        """The user spoke: the model may call tools again."""
+        if self._tool_turn is not None:
+            self._tool_turn.begin()
+
     def _after_reply_with_tools(self, reply: str) -> None:
         """Run the tool calls in a finished reply: reads at once, proposals as cards."""
         from assistant.core.calendars import local_zone
-        from assistant.core.chat_tools import (
-            MAX_TOOL_ROUNDS,
-            describe_tool_calls,
-            rejected_tool_use,
-            tool_calls_in,
-        )
-        calls = tool_calls_in(reply)
-        if not calls:
-            reason = rejected_tool_use(reply)
-            if reason:
-                self._notice(f"The model's calendar request could not be used, so nothing was done ({reason}).")
+        from assistant.core.chat.display import describe_tool_calls
+
+        step = self.tool_turn.read_reply(reply)
+        if not step.calls:
+            if step.rejected:
+                self._notice(f"The model's calendar request could not be used, so nothing was done ({step.rejected}).")
             return
         if self.chat_view.bubbles:
             last = self.chat_view.bubbles[-1]
             last.display = describe_tool_calls(reply)
             last.set_text(last.text)
-        self._tool_rounds += 1
-        if self._tool_rounds > MAX_TOOL_ROUNDS:
+        if step.too_many:
             self._notice("The model kept calling calendar tools without answering, so Llama Desk stopped it.")
             return
         from assistant.ui.calendar_jobs import CalendarCalls, ToolCallJob
@@ -652,7 +656,7 @@ class MainWindow(QMainWindow):
         if self.tool_calls is None:
             self.tool_calls = CalendarCalls()
         zone = local_zone()
-        job = ToolCallJob(calls, self.store.get_setting(CALENDAR_SETTING, "local"), zone, datetime.now(zone))
+        job = ToolCallJob(step.calls, self.store.get_setting(settings.CHAT_CALENDAR), zone, datetime.now(zone))
         self.tool_job = self.tool_calls.run(job, self._on_tools_ran)
         self.speed_label.setText("Reading the calendar…")
         self._update_controls()
@@ -666,41 +670,37 @@ class MainWindow(QMainWindow):
         self.tool_job = None
         self.speed_label.setText("")
         if error:
-            for call in job.calls:
-                self._add_tool_result(call, {"error": error})
+            for done in self.tool_turn.failed(job.calls, error):
+                self._add_tool_result(done)
             self._start_reply()
             return
-        for result in outcomes:
-            call = result.call
-            if result.draft is None:
-                self._add_tool_result(call, result.result or {})
+        for outcome in outcomes:
+            done = self.tool_turn.take_outcome(outcome)
+            if done is not None:
+                self._add_tool_result(done)
                 continue
-            card = EventCard(result.draft)
-            card.decided.connect(lambda draft, _written, message, call=call, proposal=result.draft: self._on_card_decided(call, proposal, draft, message))
+            call = outcome.call
+            card = EventCard(outcome.draft)
+            card.decided.connect(lambda draft, _written, message, call=call: self._on_card_decided(call, draft, message))
             self.pending_cards[call.id] = card
             self.chat_view.add_widget(card)
         self._update_controls()
-        if not self.pending_cards:
+        if self.tool_turn.ready_for_reply:
             self._start_reply()
 
-    def _on_card_decided(
-        self, call: ToolCall, proposal: EventDraft | TaskDraft, saved: EventDraft | TaskDraft | None, message: str
-    ) -> None:
-        from assistant.core.tools import confirmation_result
-
+    def _on_card_decided(self, call: ToolCall, saved: EventDraft | TaskDraft | None, message: str) -> None:
         self.pending_cards.pop(call.id, None)
-        result = confirmation_result(saved, saved=True) if saved is not None else confirmation_result(proposal, saved=False)
-        self._add_tool_result(call, result)
+        self._add_tool_result(self.tool_turn.decide(call.id, saved))
         self._update_controls()
-        if not self.pending_cards and self.conversation_id is not None:
+        if self.tool_turn.ready_for_reply and self.conversation_id is not None:
             self._start_reply()
 
-    def _add_tool_result(self, call: ToolCall, result: dict) -> None:
+    def _add_tool_result(self, done: ToolResult) -> None:
         if self.conversation_id is None:
             return
-        from assistant.core.chat_tools import describe_tool_result
+        from assistant.core.chat.display import describe_tool_result
 
-        content = json.dumps(result, ensure_ascii=False, default=str)
+        content = json.dumps(done.result, ensure_ascii=False, default=str)
         self.store.add_message(self.conversation_id, "tool", content)
         self.chat_view.add_message("tool", content, display=describe_tool_result(content))
 
@@ -809,9 +809,9 @@ class MainWindow(QMainWindow):
 
 def _display(role: str, content: str) -> str | None:
     """What a stored message shows instead of its raw text (tool calls and results)."""
-    if role == "user" or role == "notice" or (role == "assistant" and not any(name in content for name in _TOOL_NAMES)):
+    if role == "user" or role == "notice" or (role == "assistant" and not any(name in content for name in TOOL_NAMES)):
         return None  # cheap check first: the calendar stack loads only for real tool messages
-    from assistant.core.chat_tools import describe_tool_calls, describe_tool_result
+    from assistant.core.chat.display import describe_tool_calls, describe_tool_result
 
     if role == "tool":
         return describe_tool_result(content)

@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from assistant.core import settings
 from assistant.core.calendars import EventDraft, TaskDraft, local_zone
-from assistant.core.chat_tools import CALENDAR_SETTING
 from assistant.core.meetings import MeetingContext, Summarizer, SummaryProgress, SummaryResult
 from assistant.core.meetings.live import LiveFeed, live_notes_of, run_live_session
 from assistant.core.meetings.notes import MeetingNotes, notes_to_markdown
@@ -44,7 +44,6 @@ from assistant.ui.event_card import EventDialog
 from assistant.ui.worker import ModelBridge, Request
 
 AUDIO_SUFFIXES = {".wav", ".mp3", ".m4a", ".mp4", ".webm", ".ogg", ".flac", ".mkv", ".mov"}
-SPEECH_MODEL_SETTING = "speech_model"  # folder or id of the faster-whisper model (else the first downloaded)
 LIVE_STEP_WORDS = 60  # "Simulate live": words fed per step
 LIVE_STEP_MS = 1000
 
@@ -164,7 +163,7 @@ class MeetingsPage(QWidget):
     def _make_recorder(self) -> QWidget:
         from assistant.ui.recorder import RecorderPanel
 
-        panel = RecorderPanel(stt_model=self.store.get_setting(SPEECH_MODEL_SETTING) or None)
+        panel = RecorderPanel(stt_model=self.store.get_setting(settings.SPEECH_MODEL) or None)
         panel.recordingStarted.connect(self._on_recording_started)
         panel.transcriptSpan.connect(self._on_span)
         panel.finished.connect(self._on_recording_finished)
@@ -318,7 +317,7 @@ class MeetingsPage(QWidget):
         self.transcript_edit.clear()
         self.notes_view.clear()
         self._markdown, self.notes = "", None
-        job = TranscribeJob(path, self, model=self.store.get_setting(SPEECH_MODEL_SETTING) or None)
+        job = TranscribeJob(path, self, model=self.store.get_setting(settings.SPEECH_MODEL) or None)
         job.progressed.connect(self._on_transcribe_progress)
         job.done.connect(self._on_transcribed)
         job.failed.connect(lambda message: self.status.setText(f"<span style='color:#c5221f'>{message}</span>"))
@@ -570,14 +569,14 @@ class MeetingsPage(QWidget):
             arguments["end"] = event.end
         if event.duration_minutes:
             arguments["duration_minutes"] = event.duration_minutes
-        calendar = self.store.get_setting(CALENDAR_SETTING, "local")
+        calendar = self.store.get_setting(settings.CHAT_CALENDAR)
         draft = EventDraft.from_arguments(arguments, now=datetime.now(zone), zone=zone.key, calendar=calendar)
         return self._open_dialog(draft)
 
     def propose_task(self, item) -> EventDialog:
         zone = local_zone()
         title = f"{item.task} ({item.owner})" if item.owner else item.task
-        calendar = self.store.get_setting(CALENDAR_SETTING, "local")
+        calendar = self.store.get_setting(settings.CHAT_CALENDAR)
         draft = TaskDraft.from_arguments({"title": title, "due": item.due or ""}, now=datetime.now(zone), zone=zone.key, calendar=calendar)
         return self._open_dialog(draft)
 

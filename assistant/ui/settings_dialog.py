@@ -20,8 +20,6 @@ from PySide6.QtWidgets import (
 from assistant.core import settings
 from assistant.core.store import Store
 
-SERVER_URL, SERVER_MODEL = "server_url", "server_model"
-
 
 class ConnectionCheck(QThread):
     """Asks the server for its models on a thread of its own (it may be slow or unreachable)."""
@@ -61,12 +59,12 @@ class SettingsDialog(QDialog):
 
         server = QGroupBox("Team server (optional)")
         form = QFormLayout(server)
-        self.url_edit = QLineEdit(store.get_setting(SERVER_URL, "") or "")
+        self.url_edit = QLineEdit(store.get_setting(settings.SERVER_URL, "") or "")
         self.url_edit.setPlaceholderText("https://llm.example.com/v1  or  http://127.0.0.1:8080/v1")
         form.addRow("Address", self.url_edit)
         self.model_box = QComboBox()
         self.model_box.setEditable(True)
-        self.model_box.setCurrentText(store.get_setting(SERVER_MODEL, "") or "")
+        self.model_box.setCurrentText(store.get_setting(settings.SERVER_MODEL, "") or "")
         form.addRow("Model", self.model_box)
         self.key_edit = QLineEdit()
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
@@ -131,8 +129,8 @@ class SettingsDialog(QDialog):
             except RemoteEngineError as exc:
                 self.server_status.setText(f"<span style='color:#c5221f'>{exc}</span>")
                 return
-        self.store.set_setting(SERVER_URL, url or None)
-        self.store.set_setting(SERVER_MODEL, self.model_box.currentText().strip() or None)
+        self.store.set_setting(settings.SERVER_URL, url or None)
+        self.store.set_setting(settings.SERVER_MODEL, self.model_box.currentText().strip() or None)
         self.store.set_setting(settings.CONTEXT_SIZE, self.context_box.value())
         self.accept()
 

@@ -41,7 +41,6 @@ from assistant.core.models.selector import Choice, Estimate, Preferences, fit_ta
 from assistant.core.store import Store
 from assistant.ui.worker import ModelBridge
 
-LICENSE_SETTING = "llama32_license_accepted"
 SLOW_TOKENS_PER_SECOND = 5.0
 SPEED_CHECK_SECONDS = 10.0
 LICENSE_HTML = """
@@ -259,7 +258,7 @@ class SetupWizard(QDialog):
             self.choose_next.setEnabled(True)
 
     def _choose_done(self) -> None:
-        if self.store.get_setting(LICENSE_SETTING):
+        if self.store.get_setting(settings.LICENSE_ACCEPTED):
             self.start_download()
         else:
             self.pages.setCurrentIndex(1)
@@ -288,7 +287,7 @@ class SetupWizard(QDialog):
         self.pages.addWidget(page)
 
     def _license_accepted(self) -> None:
-        self.store.set_setting(LICENSE_SETTING, datetime.now(UTC).isoformat(timespec="seconds"))
+        self.store.set_setting(settings.LICENSE_ACCEPTED, datetime.now(UTC).isoformat(timespec="seconds"))
         self.start_download()
 
     # -- page 3: download -----------------------------------------------------

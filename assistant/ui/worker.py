@@ -18,7 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from assistant.core.chat import plan_prompt
+from assistant.core.chat.prompt import plan_prompt
 from assistant.core.engines.base import Engine, EngineError, GenerationParams, Message
 
 #: Request ids are unique across every bridge (a window may talk to a local and a remote model).

@@ -15,6 +15,7 @@ of the computer could see it.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 from assistant.core.engines.base import Engine, EngineError, ProgressCallback
 
@@ -38,17 +39,35 @@ def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def load_local(path: str, n_ctx: int, *, threads: int | None = None, progress: ProgressCallback | None = None) -> Engine:
+    """A GGUF file loaded with llama-cpp-python (``threads``: CPU threads, default physical cores - 1)."""
+    from assistant.core.engines.llama import LlamaCppEngine
+
+    engine = LlamaCppEngine(n_threads=threads)
+    engine.load(path, n_ctx=n_ctx, progress=progress)
+    return engine
+
+
 def engine_from_args(
-    args: argparse.Namespace, n_ctx: int | None = None, *, progress: ProgressCallback | None = None
+    args: argparse.Namespace,
+    n_ctx: int | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+    model: str | None = None,
+    threads: int | None = None,
+    load: Callable[..., Engine] | None = None,
 ) -> Engine:
     """A ready engine for these options: connected to ``--server`` or loaded from ``--model``.
 
-    ``n_ctx``: context size (default: the app's default); a server that reports its own
-    context size overrides it. Raises :class:`EngineError` with a message for the user.
+    The one way ``ask``, ``summarize`` and ``bench`` build their engine. ``n_ctx``: context size
+    (default: the app's context-size setting, read without opening the app's store; a server that
+    reports its own context size overrides it). ``model``: the command's own model option, before
+    ``--model`` and the remembered model. ``load(path, n_ctx)`` loads a local file (default
+    :func:`load_local`; the commands' test seam). Raises :class:`EngineError` with a message for the user.
     """
     from assistant.core import settings
 
-    n_ctx = n_ctx or settings.DEFAULT_CONTEXT_SIZE
+    n_ctx = n_ctx or settings.context_size()
     server = getattr(args, "engine_server", None)
     server_model = getattr(args, "engine_server_model", None)
     if server:
@@ -63,14 +82,12 @@ def engine_from_args(
         return remote
     if server_model:
         raise EngineError("--server-model needs --server URL (the address of the model server).")
-    path = getattr(args, "engine_model", None) or getattr(args, "model", None) or settings.remembered_model()
+    path = model or getattr(args, "engine_model", None) or getattr(args, "model", None) or settings.remembered_model()
     if not path:
         raise EngineError(
             "No model given. Pass --model PATH.gguf, or --server URL to use a model server, "
             "or open a model once in the app."
         )
-    from assistant.core.engines.llama import LlamaCppEngine
-
-    local = LlamaCppEngine()
-    local.load(path, n_ctx=n_ctx, progress=progress)
-    return local
+    if load is not None:
+        return load(path, n_ctx)
+    return load_local(path, n_ctx, threads=threads, progress=progress)

@@ -12,9 +12,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.core.settings import MODEL_FOLDERS
 from assistant.core.store import Store
-
-SETTING = "model_search_folders"
 
 
 @dataclass(frozen=True)
@@ -55,19 +54,19 @@ def app_folders(home: Path | None = None, platform: str | None = None, environ: 
 
 def added_folders(store: Store) -> list[Path]:
     """Folders the user added, in the order added."""
-    return [Path(p) for p in store.get_setting(SETTING, []) or []]
+    return [Path(p) for p in store.get_setting(MODEL_FOLDERS) or []]
 
 
 def add_folder(store: Store, folder: Path) -> None:
     folder = Path(folder).expanduser().resolve()
     current = added_folders(store)
     if folder not in current:
-        store.set_setting(SETTING, [str(p) for p in [*current, folder]])
+        store.set_setting(MODEL_FOLDERS, [str(p) for p in [*current, folder]])
 
 
 def remove_folder(store: Store, folder: Path) -> None:
     folder = Path(folder)
-    store.set_setting(SETTING, [str(p) for p in added_folders(store) if p != folder])
+    store.set_setting(MODEL_FOLDERS, [str(p) for p in added_folders(store) if p != folder])
 
 
 def search_folders(store: Store, home: Path | None = None) -> list[ModelFolder]:

@@ -13,7 +13,7 @@ Everything goes through the chat completions API with ``httpx`` (TLS verificatio
   vLLM and Ollama send one token per chunk) and an estimated prompt size.
 * **Tool calls** the server returns as structured ``tool_calls`` are turned into the same
   text the local model writes, ``{"name": ..., "parameters": {...}}`` (one call per line),
-  yielded as the last piece — so :func:`assistant.core.tools.parse_model_output` handles both
+  yielded as the last piece — so :func:`assistant.core.chat.parse_model_output` handles both
   paths alike. The structured calls are also kept in :attr:`RemoteEngine.last_tool_calls`.
   Servers that leave tool calls as text (llama-cpp-python without ``tool_choice``) stream the
   model's own text, parsed the same way.

@@ -10,13 +10,9 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from assistant.core.chat import DEFAULT_SYSTEM_PROMPT
-from assistant.core.tools import TOOLS, ToolCall, build_system_prompt, parse_model_output
-
-TOOL_NAMES = {tool["function"]["name"] for tool in TOOLS}
-#: Settings: whether chat offers the calendar tools, and which calendar they use (same keys as the window's).
-TOOLS_SETTING, CALENDAR_SETTING = "chat_tools", "chat_calendar"
-MAX_TOOL_ROUNDS = 4  # model calls in a row without the user speaking
+from assistant.core.chat.parse import ToolCall, parse_model_output
+from assistant.core.chat.prompt import DEFAULT_SYSTEM_PROMPT
+from assistant.core.chat.turn import build_system_prompt
 
 _ACTIONS = {
     "create_calendar_event": "Proposes an event",
@@ -35,14 +31,6 @@ def tools_system_prompt(conversation_prompt: str, now: datetime, zone: str) -> s
 def tool_calls_in(reply: str) -> list[ToolCall]:
     """Calls in a model reply (empty for plain text or anything malformed)."""
     return parse_model_output(reply).calls
-
-
-def rejected_tool_use(reply: str) -> str:
-    """Why a reply that names a tool was not run ("" when it is plain text or valid calls)."""
-    parsed = parse_model_output(reply)
-    if parsed.calls or not parsed.rejected:
-        return ""
-    return parsed.rejected if any(name in reply for name in TOOL_NAMES) else ""
 
 
 def describe_tool_calls(reply: str) -> str | None:
