@@ -2,7 +2,7 @@
 
     python bench/download.py [--file PATH] [--rounds 7] [--small] [--json OUT]
 
-Starts the test hub server (tests/hub_server.py) on 127.0.0.1 in its own process
+Starts the test hub server (tests/support/hub_server.py) on 127.0.0.1 in its own process
 (so it does not share a GIL with the downloader under test), serves the file
 (default: the synthetic Llama-3.2-1B Q4_K_M from bench/synthetic.py, 804 MB, the
 size of the real build; ``--small``: the tests' 98 MB SmolLM2 GGUF), and alternates curl and our
@@ -35,7 +35,7 @@ SERVE = """
 import sys, time
 sys.path.insert(0, sys.argv[1])
 from pathlib import Path
-from hub_server import HubServer
+from tests.support.hub_server import HubServer
 with HubServer() as hub:
     hub.add(sys.argv[2], Path(sys.argv[3]).name, Path(sys.argv[3]), sys.argv[4])
     print(hub.endpoint, flush=True)
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, metavar="OUT", help="write the result for bench/run.py")
     args = parser.parse_args(argv)
 
-    from hub_server import COMMIT, sha256_of
+    from tests.support.hub_server import COMMIT, sha256_of
 
     if args.file is None and args.small:
         from conftest import smollm_gguf
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     build = catalog.builds[0]
     ours_times, curl_times, curl_verified_times = [], [], []
     server = subprocess.Popen(
-        [sys.executable, "-c", SERVE, str(ROOT / "tests"), repo, str(args.file), sha],
+        [sys.executable, "-c", SERVE, str(ROOT), repo, str(args.file), sha],
         stdout=subprocess.PIPE, text=True,
     )
     try:

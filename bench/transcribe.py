@@ -36,7 +36,7 @@ GOAL_LATENCY = 5.0
 
 
 def speech(work: Path, repeats: int) -> Path:
-    from tests.stt_fixtures import MEETING_SCRIPT, espeak_wav
+    from tests.support.stt_fixtures import MEETING_SCRIPT, espeak_wav
 
     return espeak_wav(" ".join([MEETING_SCRIPT] * repeats), work / f"meeting-x{repeats}.wav")
 
@@ -115,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.model:
         model = Path(args.model)
     else:
-        from tests.stt_fixtures import tiny_en_model
+        from tests.support.stt_fixtures import tiny_en_model
 
         model = tiny_en_model()
     base = find_base_model(args.base_model)

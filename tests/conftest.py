@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.memory_keyring import memory_keyring  # noqa: F401 - the in-memory keyring fixture, for every test
-from tests.radicale_server import radicale  # noqa: F401 - the real CalDAV server fixture
+from tests.support.memory_keyring import memory_keyring  # noqa: F401 - the in-memory keyring fixture, for every test
+from tests.support.radicale_server import radicale  # noqa: F401 - the real CalDAV server fixture
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -64,3 +64,19 @@ def isolated_data_dir(tmp_path, monkeypatch) -> Path:
     data = tmp_path / "userdata"
     monkeypatch.setenv("LLAMA_DESK_DATA_DIR", str(data))
     return data
+
+
+# -- markers: tests are marked by the fixtures they use, so `-m "not real_model"` is a fast inner loop --
+_MARKED_BY_FIXTURE = {
+    "real_model": {"smollm_path", "stt_model_path", "smollm_engine", "smollm_sha", "llama_server", "recognizer"},
+    "server": {"radicale", "llama_server", "hub"},
+    "audio": {"virtual_mic", "mic_wav", "meeting_wav", "meeting_16k"},
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        for marker, fixtures in _MARKED_BY_FIXTURE.items():
+            if used & fixtures:
+                item.add_marker(marker)
