@@ -116,13 +116,6 @@ def save_account(account: CalDAVAccount, password: str) -> None:
     _write_accounts(accounts)
 
 
-def get_account(name: str) -> CalDAVAccount:
-    accounts = load_accounts()
-    if name not in accounts:
-        raise CalendarNotFoundError(f"There is no calendar account called '{name}'.")
-    return accounts[name]
-
-
 def remove_account(name: str) -> None:
     accounts = load_accounts()
     account = accounts.pop(name, None)
