@@ -1,7 +1,7 @@
 """`llama-desk calendar ...`: list, add, import .ics files, set up CalDAV accounts.
 
     llama-desk calendar list [--calendar NAME] [--from ISO] [--to ISO] [--json]
-    llama-desk calendar add --title T --start ISO [--end ISO] [--calendar NAME]
+    llama-desk calendar add --title T --start ISO [--end ISO] [--all-day] [--calendar NAME]
     llama-desk calendar import FILE.ics [--name NAME]
     llama-desk calendar account add NAME URL --user U [--password-stdin] [--calendar CAL]
     llama-desk calendar account list | remove NAME
@@ -12,9 +12,11 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import getpass
 import json
 import sys
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -23,12 +25,30 @@ from assistant.core.calendars import (
     CalDAVAccount,
     CalendarError,
     EventDraft,
+    conflict_calendars,
     import_ics,
     local_zone,
     open_calendar,
     write_event,
 )
+from assistant.core.calendars.base import disk_error
+from assistant.core.calendars.events import span_text
 from assistant.core.dates import format_when, resolve_datetime
+
+Action = Callable[[argparse.Namespace], int]
+
+
+def _guarded(action: Action) -> Action:
+    """Disk and permission errors (data folder read-only, full, or a file) become one plain line."""
+
+    @functools.wraps(action)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return action(args)
+        except OSError as exc:
+            return _fail(str(disk_error(exc, "use the data folder")))
+
+    return run
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,7 +61,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing.add_argument("--from", dest="start", metavar="ISO", help="start of the range (default: now)")
     listing.add_argument("--to", dest="end", metavar="ISO", help="end of the range (default: 7 days after --from)")
     listing.add_argument("--json", action="store_true", help="print JSON instead of text")
-    listing.set_defaults(func=_list)
+    listing.set_defaults(func=_guarded(_list))
 
     add = actions.add_parser("add", help="add an event (typing this command is your confirmation)")
     add.add_argument("--title", required=True)
@@ -51,12 +71,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--location", default="")
     add.add_argument("--timezone", default="", metavar="ZONE", help="IANA zone, default: this computer's")
     add.add_argument("--allow-duplicate", action="store_true", help="add even if the same event already exists")
-    add.set_defaults(func=_add)
+    add.add_argument(
+        "--all-day", action="store_true", help="an all-day event: --start and --end are dates (--end is the last day)"
+    )
+    add.set_defaults(func=_guarded(_add))
 
     importing = actions.add_parser("import", help="import an .ics file (read-only, used for conflict checks)")
     importing.add_argument("file", metavar="FILE.ics", type=Path)
     importing.add_argument("--name", help="calendar name (default: from the file name)")
-    importing.set_defaults(func=_import)
+    importing.set_defaults(func=_guarded(_import))
 
     account = actions.add_parser("account", help="CalDAV accounts")
     account_actions = account.add_subparsers(dest="account_command", metavar="ACTION")
@@ -70,12 +93,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--calendar", default="", metavar="CAL", help="which calendar of the account (default: the first)"
     )
     account_add.add_argument("--no-check", action="store_true", help="save without connecting to the server")
-    account_add.set_defaults(func=_account_add)
+    account_add.set_defaults(func=_guarded(_account_add))
     account_list = account_actions.add_parser("list", help="show the saved accounts (never the passwords)")
-    account_list.set_defaults(func=_account_list)
+    account_list.set_defaults(func=_guarded(_account_list))
     account_remove = account_actions.add_parser("remove", help="forget an account and its saved password")
     account_remove.add_argument("name", metavar="NAME")
-    account_remove.set_defaults(func=_account_remove)
+    account_remove.set_defaults(func=_guarded(_account_remove))
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
@@ -97,6 +120,11 @@ def _when(text: str | None, default: datetime, zone_name: str) -> datetime:
     return result.value
 
 
+def _print_notices(notices: list[str]) -> None:
+    for notice in notices:
+        print(f"Note: {notice}", file=sys.stderr)
+
+
 def _list(args: argparse.Namespace) -> int:
     zone = local_zone()
     now = datetime.now(zone)
@@ -108,14 +136,18 @@ def _list(args: argparse.Namespace) -> int:
         events = open_calendar(args.calendar, zone=zone).list_events(start, end)
     except CalendarError as exc:
         return _fail(str(exc))
+    notices = list(getattr(events, "notices", []))
+    _print_notices(notices)
     if args.json:
         print(
             json.dumps(
                 {
                     "calendar": args.calendar,
+                    "timezone": zone.key,
                     "from": start.isoformat(),
                     "to": end.isoformat(),
                     "events": [e.to_dict() for e in events],
+                    "notices": notices,
                 },
                 indent=2,
             )
@@ -125,21 +157,25 @@ def _list(args: argparse.Namespace) -> int:
         print(f"No events in '{args.calendar}' from {format_when(start)} to {format_when(end)}.")
         return 0
     for event in events:
-        when = event.start.strftime("%a %d %b %Y") + (
-            " (all day)" if event.all_day else f" {event.start:%H:%M}-{event.end:%H:%M}"
-        )
+        when = event.start.astimezone(zone).strftime("%a %d %b %Y") + f" ({span_text(event, zone)})"
         print(f"{when}  {event.title}" + (f"  @ {event.location}" if event.location else ""))
     return 0
 
 
 def _add(args: argparse.Namespace) -> int:
     zone = args.timezone or local_zone().key
-    arguments = {"title": args.title, "start": args.start, "end": args.end or "", "location": args.location}
+    arguments = {
+        "title": args.title,
+        "start": args.start,
+        "end": args.end or "",
+        "location": args.location,
+        "all_day": args.all_day,
+    }
     try:
         calendar = open_calendar(args.calendar)
         draft = EventDraft.from_arguments(arguments, now=datetime.now(local_zone()), zone=zone, calendar=calendar.name)
         if draft.ready:
-            draft.check_calendar(calendar)
+            draft.check_calendar(calendar, others=conflict_calendars(calendar, local_zone()))
     except CalendarError as exc:
         return _fail(str(exc))
     if not draft.ready:
@@ -148,8 +184,7 @@ def _add(args: argparse.Namespace) -> int:
         return _fail(
             f"'{draft.title}' at {format_when(draft.start)} is already in '{calendar.name}'. Use --allow-duplicate to add it anyway."
         )
-    for conflict in draft.conflicts:
-        print(f"Note: overlaps '{conflict.title}' ({conflict.start:%H:%M}-{conflict.end:%H:%M}).", file=sys.stderr)
+    _print_notices(draft.warnings)
     try:
         event = write_event(calendar, draft.confirm())
     except CalendarError as exc:
@@ -165,6 +200,7 @@ def _import(args: argparse.Namespace) -> int:
         upcoming = imported.list_events(now, now + timedelta(days=30))
     except CalendarError as exc:
         return _fail(str(exc))
+    _print_notices(upcoming.notices)
     print(
         f"Imported {args.file.name} as the read-only calendar '{imported.name}' ({len(upcoming)} events in the next 30 days)."
     )
@@ -173,15 +209,17 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _account_add(args: argparse.Namespace) -> int:
-    from assistant.core.calendars.accounts import save_account
+    from assistant.core.calendars.accounts import check_account, save_account
     from assistant.core.calendars.caldav_backend import CalDAVCalendar
 
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = getpass.getpass(f"Password for {args.user} (an app password for iCloud/Fastmail): ")
     account = CalDAVAccount(name=args.name, url=args.url, username=args.user, calendar=args.calendar)
     try:
+        check_account(account)  # before the password is asked for or sent anywhere
+        if args.password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = getpass.getpass(f"Password for {args.user} (an app password for iCloud/Fastmail): ")
+        check_account(account, password)
         if not args.no_check:
             remote = CalDAVCalendar(account, password)
             found = remote.discover()

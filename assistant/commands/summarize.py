@@ -2,6 +2,8 @@
 
 Markdown goes to stdout (or the validated JSON object with ``--json``); progress and
 notices go to stderr, so the output can be redirected into a file as it is.
+A transcript of more than 20,000 words is only summarized with ``--yes``: without it the
+time estimate is printed and nothing runs (exit 1).
 Exit codes: 0 notes written, 1 could not run (file, model, options), 2 the model's answers
 could not be read as structured notes (the plain-text notes are still printed), 130 stopped.
 """
@@ -22,8 +24,11 @@ from assistant.core.meetings import (
     Summarizer,
     SummaryProgress,
 )
-from assistant.core.meetings.transcript import TranscriptError, load_transcript
+from assistant.core.meetings.transcript import TranscriptError, load_transcript, long_transcript_notice
 from assistant.core.settings import DEFAULT_CONTEXT_SIZE
+
+#: The smallest context that holds the instructions and a part of a transcript.
+MIN_CONTEXT = 1024
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -47,6 +52,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--ctx", type=int, default=None, metavar="N", help=f"context size in tokens (default: the app's setting, {DEFAULT_CONTEXT_SIZE})")
     parser.add_argument(
         "--max-tokens", type=int, default=None, metavar="N", help="longest answer per part of the transcript, in tokens"
+    )
+    parser.add_argument(
+        "--yes", action="store_true", help="summarize a long transcript (over 20,000 words) without asking"
     )
     parser.set_defaults(func=run_summarize)
 
@@ -77,13 +85,30 @@ def _print_progress(update: SummaryProgress) -> None:
     print(f"[{update.done}/{update.total}] {update.message}", file=sys.stderr, flush=True)
 
 
+def check_sizes(ctx: int | None, max_tokens: int | None) -> None:
+    """--ctx and --max-tokens are checked before any model is loaded (ValueError with a plain message)."""
+    if ctx is not None and ctx < MIN_CONTEXT:
+        raise ValueError(f"--ctx {ctx} is too small: use at least {MIN_CONTEXT} tokens (default {DEFAULT_CONTEXT_SIZE}).")
+    if max_tokens is not None and max_tokens < 1:
+        raise ValueError(f"--max-tokens {max_tokens} must be a positive number of tokens.")
+
+
 def run_summarize(args: argparse.Namespace) -> int:
     try:
+        check_sizes(args.ctx, args.max_tokens)
         context = meeting_context(args.now, args.tz)
         transcript = load_transcript(args.file)
     except (ValueError, TranscriptError) as exc:
         print(f"llama-desk: {exc}", file=sys.stderr)
         return 1
+    for warning in transcript.warnings:
+        print(f"Note: {warning}", file=sys.stderr)
+    notice = long_transcript_notice(transcript.word_count)
+    if notice:
+        print(f"llama-desk: {notice}", file=sys.stderr)
+        if not args.yes:
+            print("llama-desk: nothing was started. Run again with --yes to summarize it anyway.", file=sys.stderr)
+            return 1
     stop = threading.Event()
     try:
         engine = engine_from_args(args, args.ctx, load=load_engine)

@@ -11,6 +11,7 @@ import argparse
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 from assistant.core.audio.stt import SpeechRecognizer, TranscribeError, TranscriptionResult
 from assistant.core.meetings.transcript import clock
@@ -58,6 +59,11 @@ def _print(result: TranscriptionResult, as_json: bool) -> None:
 
 def run_transcribe(args: argparse.Namespace) -> int:
     cancel = threading.Event()
+    audio = Path(args.audio)
+    if not audio.is_file():  # before the speech model: a missing file is the more likely mistake
+        what = "is a folder, not an audio file" if audio.is_dir() else "does not exist. Check the name and folder"
+        print(f"llama-desk: The file '{audio}' {what}.", file=sys.stderr)
+        return 1
     try:
         recognizer = SpeechRecognizer(args.stt_model, threads=args.threads, beam_size=5)
         print(f"Transcribing {args.audio} with {recognizer.path.name} ({recognizer.threads} threads)…", file=sys.stderr)

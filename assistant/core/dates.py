@@ -30,6 +30,8 @@ Rules (documented because every one of them is a decision):
   ambiguous. Two-digit hours with a leading zero (``07:00``) are 24-hour times.
 * A local time that does not exist (skipped by a spring-forward DST change) is
   impossible; one that happens twice (fall-back) is ambiguous.
+* Dates must fall in the years :data:`FIRST_YEAR` to :data:`LAST_YEAR` (1900-2199); others
+  are impossible. This keeps every range, end and repeat far from Python's year 1 and 9999.
 """
 
 from __future__ import annotations
@@ -220,8 +222,22 @@ class _Parse:
         return [w for w in words if w not in _FILLER]
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+_OUT_OF_RANGE = f"Dates must be between the years {FIRST_YEAR} and {LAST_YEAR}."
+
+
 def resolve_datetime(text: str, now: datetime, zone: str | ZoneInfo | None = None) -> DateResolution:
-    """Resolve ``text`` against ``now`` in ``zone`` (defaults to ``now``'s zone, else UTC)."""
+    """Resolve ``text`` against ``now`` in ``zone``; dates outside 1900-2199 are impossible."""
+    try:
+        result = _resolve(text, now, zone)
+    except OverflowError:
+        return DateResolution("impossible", reason=f"'{text}' is too far away. {_OUT_OF_RANGE}", text=text)
+    if result.value is not None and not FIRST_YEAR <= result.value.year <= LAST_YEAR:
+        return DateResolution("impossible", reason=f"'{text}' is too far away. {_OUT_OF_RANGE}", text=text)
+    return result
+
+
+def _resolve(text: str, now: datetime, zone: str | ZoneInfo | None) -> DateResolution:
     try:
         tz = get_zone(zone if zone is not None else getattr(now.tzinfo, "key", None))
     except DateError as exc:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QThread, Signal
 
-from assistant.core.calendars import CalendarError, open_calendar
+from assistant.core.calendars import CalendarError, conflict_calendars, open_calendar
 from assistant.core.chat import ToolCall, ToolOutcome, run_tool_call
 
 
@@ -94,7 +94,8 @@ class CalendarCalls:
 
 def _run_calls(calls: list[ToolCall], calendar_name: str, zone: ZoneInfo, now: datetime) -> list[ToolOutcome]:
     calendar = open_calendar(calendar_name, zone=zone)
-    return [run_tool_call(call, calendar, now=now, zone=zone.key) for call in calls]
+    others = conflict_calendars(calendar, zone)
+    return [run_tool_call(call, calendar, now=now, zone=zone.key, others=others) for call in calls]
 
 
 class ToolCallJob(CalendarCall):

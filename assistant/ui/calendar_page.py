@@ -192,7 +192,9 @@ class CalendarPage(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, event.uid)
             self.agenda.addItem(item)
         days = self.days_box.value()
-        self.agenda_status.setText(f"{len(events)} event{'s' if len(events) != 1 else ''} in the next {days} days." if events else "Nothing planned.")
+        status = f"{len(events)} event{'s' if len(events) != 1 else ''} in the next {days} days." if events else "Nothing planned."
+        notices = " ".join(getattr(events, "notices", []))  # skipped events, repeats cut short
+        self.agenda_status.setText(f"{status} {notices}".strip())
         self.agendaShown.emit(len(events))
 
     def _refresh_clicked(self) -> None:

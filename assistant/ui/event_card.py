@@ -32,6 +32,7 @@ from assistant.core.calendars import (
     EventDraft,
     TaskDraft,
     calendar_names,
+    conflict_calendars,
     export_event_ics,
     open_calendar,
     write_event,
@@ -41,6 +42,7 @@ from assistant.ui.calendar_jobs import CalendarCall, CalendarCalls
 
 Draft = EventDraft | TaskDraft
 CalendarOpener = Callable[[str], Calendar]
+OthersFinder = Callable[[str], list[Calendar]]
 
 
 class EventCard(QFrame):
@@ -54,6 +56,7 @@ class EventCard(QFrame):
         draft: Draft,
         *,
         open_calendar_named: CalendarOpener = open_calendar,
+        conflict_calendars_for: OthersFinder = conflict_calendars,
         names: list[str] | None = None,
         parent: QWidget | None = None,
     ) -> None:
@@ -61,6 +64,7 @@ class EventCard(QFrame):
         self.setObjectName("eventCard")
         self.draft = draft
         self.open_calendar_named = open_calendar_named
+        self.conflict_calendars_for = conflict_calendars_for  # imported calendars, also checked for overlaps
         self.done = False
         self.written = None
         self.saving = False  # a write is on its way
@@ -132,10 +136,10 @@ class EventCard(QFrame):
     def _recheck(self, draft: Draft) -> Draft:
         """Return ``draft`` at once; its calendar check (overlaps, duplicates, read-only) follows from a thread."""
         if isinstance(draft, EventDraft) and draft.ready:
-            name, opener = self.calendar_box.currentText(), self.open_calendar_named
+            name, opener, others = self.calendar_box.currentText(), self.open_calendar_named, self.conflict_calendars_for
             checked = replace(draft)  # checked on the thread; shown only if the user has not edited again
             self._check_call = self.calls.start(
-                lambda: checked.check_calendar(opener(name)),
+                lambda: checked.check_calendar(opener(name), others=others(name)),
                 lambda call, _result, error: self._on_checked(call, draft, checked, error),
             )
             self.status_label.setText("Checking the calendar…")

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMenu,
+    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -38,7 +39,7 @@ from assistant.core.calendars import EventDraft, TaskDraft, local_zone
 from assistant.core.meetings import MeetingContext, Summarizer, SummaryProgress, SummaryResult
 from assistant.core.meetings.live import LiveFeed, live_notes_of, run_live_session
 from assistant.core.meetings.notes import MeetingNotes, notes_to_markdown
-from assistant.core.meetings.transcript import TranscriptError, load_transcript
+from assistant.core.meetings.transcript import TranscriptError, load_transcript, long_transcript_notice
 from assistant.core.store import Meeting, Store
 from assistant.ui.event_card import EventDialog
 from assistant.ui.worker import ModelBridge, Request
@@ -365,7 +366,11 @@ class MeetingsPage(QWidget):
         self.notes = None
         self._ensure_meeting()
         speakers = ", ".join(transcript.speakers[:6])
-        self.status.setText(f"{transcript.word_count:,} words" + (f", speakers: {speakers}" if speakers else ""))
+        self.status.setText(
+            f"{transcript.word_count:,} words"
+            + (f", speakers: {speakers}" if speakers else "")
+            + "".join(f". {warning}" for warning in transcript.warnings)
+        )
         self._update_controls()
         return True
 
@@ -396,6 +401,10 @@ class MeetingsPage(QWidget):
             if not text.strip():
                 self.status.setText("There is no text to summarize. Paste or open a transcript first.")
             return False
+        notice = long_transcript_notice(len(text.split()))
+        if notice and not self.ask_long(notice):
+            self.status.setText("Not started: the transcript is long. Shorten it or start again to go ahead.")
+            return False
         self._ensure_meeting()
         if self.live_box.isChecked():
             self.start_live(text)
@@ -410,6 +419,16 @@ class MeetingsPage(QWidget):
         self.request = self.bridge.run_task(task)
         self._update_controls()
         return True
+
+    def ask_long(self, notice: str) -> bool:
+        """Before a long summary starts: the user sees the estimate and chooses (tests replace this)."""
+        answer = QMessageBox.question(
+            self,
+            "Long transcript",
+            f"{notice}\n\nStart summarizing now?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def _summarize_clicked(self) -> None:
         self.summarize()

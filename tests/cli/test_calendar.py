@@ -77,7 +77,7 @@ def test_duplicates_are_refused_unless_asked(capsys: pytest.CaptureFixture[str])
 def test_overlap_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
     run(capsys, "add", "--title", "A", "--start", "2030-05-06T09:00", "--end", "2030-05-06T10:00")
     code, _, err = run(capsys, "add", "--title", "B", "--start", "2030-05-06T09:30")
-    assert code == 0 and "overlaps 'A'" in err
+    assert code == 0 and "Overlaps 'A' (09:00-10:00" in err
 
 
 @pytest.mark.parametrize(

@@ -48,6 +48,12 @@ def calendar_names() -> list[str]:
     return [LOCAL_NAME, *load_accounts(), *(c.name for c in imported_calendars())]
 
 
+def conflict_calendars(target: Calendar | str, zone: ZoneInfo | None = None) -> list[Calendar]:
+    """The imported calendars other than ``target``: every conflict check looks at them too."""
+    name = target if isinstance(target, str) else target.name
+    return [c for c in imported_calendars(zone) if c.name != name]
+
+
 def open_calendar(name: str = LOCAL_NAME, *, zone: ZoneInfo | None = None) -> Calendar:
     """The calendar called ``name``; raises CalendarNotFoundError listing the known names."""
     if name == LOCAL_NAME:
@@ -83,6 +89,7 @@ __all__ = [
     "Problem",
     "TaskDraft",
     "calendar_names",
+    "conflict_calendars",
     "export_event_ics",
     "find_conflicts",
     "find_duplicates",

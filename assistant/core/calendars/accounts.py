@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -21,12 +20,13 @@ from assistant.core.calendars.base import (
     CalendarAuthError,
     CalendarError,
     CalendarNotFoundError,
+    check_calendar_name,
+    disk_error,
 )
 from assistant.core.net import is_loopback
 from assistant.core.paths import data_dir
 
 KEYRING_SERVICE = "llama-desk"
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 
 
 @dataclass
@@ -88,22 +88,39 @@ def load_accounts() -> dict[str, CalDAVAccount]:
 
 
 def _write_accounts(accounts: dict[str, CalDAVAccount]) -> None:
-    path = accounts_path()
+    """Replace the settings file atomically; disk errors become a CalendarError and leave no temp file."""
     payload = json.dumps({"accounts": [asdict(a) for a in accounts.values()]}, indent=2)
-    handle, temp = tempfile.mkstemp(prefix=".accounts.", dir=path.parent)
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        stream.write(payload)
-    os.replace(temp, path)
+    temp = ""
+    try:
+        path = accounts_path()
+        handle, temp = tempfile.mkstemp(prefix=".accounts.", dir=path.parent)
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(payload)
+        os.replace(temp, path)
+    except OSError as exc:
+        raise disk_error(exc, "save the calendar accounts") from exc
+    finally:
+        if temp:
+            Path(temp).unlink(missing_ok=True)
+
+
+def check_account(account: CalDAVAccount, password: str | None = None) -> None:
+    """The checks that need no server: name, address and (when given) a non-empty password."""
+    check_calendar_name(account.name, "Account")
+    check_server_url(account.url)
+    if password is not None and not password:
+        raise CalendarError("The password is empty.")
 
 
 def save_account(account: CalDAVAccount, password: str) -> None:
-    """Validate and store the account; the password goes to the keyring only."""
-    if not _NAME.match(account.name) or account.name == "local":
-        raise CalendarError("Account names use letters, digits, '-', '_' or '.', and 'local' is taken.")
-    check_server_url(account.url)
-    if not password:
-        raise CalendarError("The password is empty.")
+    """Validate and store the account; the password goes to the keyring only.
+
+    When the settings file cannot be written, the keyring is put back as it was, so no
+    password is left behind for an account that does not exist.
+    """
+    check_account(account, password)
     try:
+        previous = keyring.get_password(KEYRING_SERVICE, account.keyring_user)
         keyring.set_password(KEYRING_SERVICE, account.keyring_user, password)
     except keyring.errors.KeyringError as exc:
         raise CalendarError(
@@ -111,9 +128,25 @@ def save_account(account: CalDAVAccount, password: str) -> None:
             "Make sure a keyring is available and unlocked (Windows Credential Manager, macOS Keychain, "
             f"GNOME Keyring or KWallet on Linux). Details: {exc}"
         ) from exc
-    accounts = load_accounts()
-    accounts[account.name] = account
-    _write_accounts(accounts)
+    try:
+        accounts = load_accounts()
+        accounts[account.name] = account
+        _write_accounts(accounts)
+    except (CalendarError, OSError) as exc:
+        _restore_password(account, previous)
+        if isinstance(exc, OSError):
+            raise disk_error(exc, "save the calendar accounts") from exc
+        raise
+
+
+def _restore_password(account: CalDAVAccount, previous: str | None) -> None:
+    try:
+        if previous is None:
+            keyring.delete_password(KEYRING_SERVICE, account.keyring_user)
+        else:
+            keyring.set_password(KEYRING_SERVICE, account.keyring_user, previous)
+    except keyring.errors.KeyringError:
+        pass
 
 
 def remove_account(name: str) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from datetime import datetime
+from pathlib import Path
 
 from assistant.core.calendars.events import CalendarEvent, CalendarTask
 
@@ -26,6 +28,25 @@ class CalendarReadOnlyError(CalendarError):
 
 class CalendarNotFoundError(CalendarError):
     """No calendar or account with that name."""
+
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+
+
+def check_calendar_name(name: str, what: str = "Calendar") -> None:
+    """Names become file names: 1-40 letters, digits, '-', '_' or '.', starting with a letter or digit."""
+    if not _NAME.match(name) or name == "local":
+        raise CalendarError(
+            f"{what} names use 1 to 40 letters, digits, '-', '_' or '.', starting with a letter or digit, "
+            f"and 'local' is taken ('{name[:60]}' is not allowed)."
+        )
+
+
+def disk_error(exc: OSError, action: str, path: Path | str | None = None) -> CalendarError:
+    """A CalendarError saying in words what the disk refused (full, read-only, not a folder)."""
+    where = path or exc.filename or ""
+    reason = exc.strerror or str(exc)
+    return CalendarError(f"Could not {action}{f' ({where})' if where else ''}: {reason}. Nothing was changed.")
 
 
 class Calendar(ABC):

@@ -145,8 +145,8 @@ class CalDAVCalendar(Calendar):
                 self._calendar = candidate
                 return candidate
         available = ", ".join(_display_name(c) for c in calendars) or "none"
-        what = f"a calendar called '{wanted}'" if wanted else "any calendar"
-        raise CalendarNotFoundError(f"The account '{self.name}' has no {what}. Calendars found: {available}.")
+        what = f"no calendar called '{wanted}'" if wanted else "no calendars"
+        raise CalendarNotFoundError(f"The account '{self.name}' has {what}. Calendars found: {available}.")
 
     def selected_calendar(self) -> str:
         """Display name of the calendar this object reads and writes."""

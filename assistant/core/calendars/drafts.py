@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -22,6 +22,7 @@ from assistant.core.calendars.events import (
     find_conflicts,
     find_duplicates,
     optional_event_fields,
+    span_text,
 )
 from assistant.core.dates import (
     DateError,
@@ -65,6 +66,7 @@ class EventDraft:
     description: str = ""
     reminder_minutes: int | None = None
     calendar: str = "local"
+    all_day: bool = False  # start_text and end_text are dates; end_text is the last day
     now: datetime | None = None
     user_timezone: str = ""  # the user's own zone, to warn when the event uses another one
     # Filled in by resolve():
@@ -73,6 +75,7 @@ class EventDraft:
     problems: list[Problem] = field(default_factory=list)
     conflicts: list[CalendarEvent] = field(default_factory=list)
     duplicates: list[CalendarEvent] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # events skipped or limits hit while checking
     confirmed: bool = False
     written_uid: str = ""
 
@@ -93,6 +96,7 @@ class EventDraft:
             description=str(arguments.get("description", "") or ""),
             reminder_minutes=arguments.get("reminder_minutes"),
             calendar=calendar,
+            all_day=bool(arguments.get("all_day", False)),
             now=now,
             user_timezone=zone,
         )
@@ -114,12 +118,16 @@ class EventDraft:
     @property
     def warnings(self) -> list[str]:
         """Things the user should see before confirming but that do not block saving."""
-        notes = [f"Overlaps '{e.title}' ({e.start:%H:%M}-{e.end:%H:%M})." for e in self.conflicts]
+        try:
+            zone = get_zone(self.user_timezone or self.timezone or None)
+        except DateError:
+            zone = ZoneInfo("UTC")
+        notes = [f"Overlaps '{e.title}' ({span_text(e, zone)})." for e in self.conflicts]
         if self.duplicates:
             notes.append("The same event (same title and start) is already in this calendar.")
         if self.user_timezone and self.timezone and self.timezone != self.user_timezone:
             notes.append(f"The time is in {self.timezone}, not in your time zone {self.user_timezone}.")
-        return notes
+        return notes + self.notices
 
     def edited(self, **changes: Any) -> EventDraft:
         """A re-resolved copy with fields changed by the user (clears confirmation)."""
@@ -131,6 +139,7 @@ class EventDraft:
             problems=[],
             conflicts=[],
             duplicates=[],
+            notices=[],
             confirmed=False,
             written_uid="",
         )
@@ -153,6 +162,8 @@ class EventDraft:
         if not self.start_text:
             self.problems.append(Problem("start", "When should the event start?", "ask"))
             return self
+        if self.all_day:
+            return self._resolve_days(now, zone)
         start = self._resolve_point("start", self.start_text, now, zone)
         if start is None:
             return self
@@ -180,6 +191,25 @@ class EventDraft:
         for attendee in self.attendees:
             if "@" in attendee and not _EMAIL.fullmatch(attendee.strip().removeprefix("mailto:")):
                 self.problems.append(Problem("attendees", f"'{attendee}' is not a valid e-mail address."))
+        return self
+
+    def _resolve_days(self, now: datetime, zone: ZoneInfo) -> EventDraft:
+        """An all-day event: midnight of the first day to midnight after the last (inclusive) day."""
+        days = []
+        for name, text in (("start", self.start_text), ("end", self.end_text or self.start_text)):
+            result = resolve_datetime(text, now, zone)
+            if not result.ok or result.value is None:
+                kind: ProblemKind = "invalid" if result.status == "impossible" else "ask"
+                self.problems.append(Problem(name, result.reason, kind))
+                return self
+            days.append(result.value.astimezone(zone).date())
+        if days[1] < days[0]:
+            self.problems.append(Problem("end", f"The last day ({days[1]:%d %b %Y}) is before the first ({days[0]:%d %b %Y})."))
+            return self
+        self.start = datetime.combine(days[0], time(0), zone)
+        self.end = datetime.combine(days[1] + timedelta(days=1), time(0), zone)
+        if days[0] < now.astimezone(zone).date():
+            self.problems.append(Problem("start", f"{days[0]:%A %d %B %Y} is in the past. Is that the right date?", "ask"))
         return self
 
     def _resolve_point(self, name: str, text: str, now: datetime, zone: ZoneInfo) -> datetime | None:
@@ -231,8 +261,10 @@ class EventDraft:
         if self.start is None or self.end is None:
             return self
         seen: set[tuple[str, datetime]] = set()
+        self.notices = []
         for source in [calendar, *(others or [])]:
             events = source.list_events(self.start - timedelta(days=1), self.end + timedelta(days=1))
+            self.notices.extend(getattr(events, "notices", []))
             if source is calendar:
                 self.duplicates = find_duplicates(events, self.title, self.start)
             for event in find_conflicts(events, self.start, self.end):
@@ -259,6 +291,7 @@ class EventDraft:
             description=self._description_with_names(),
             attendees=[a.strip().removeprefix("mailto:") for a in self.attendees if "@" in a],
             reminder_minutes=self.reminder_minutes,
+            all_day=self.all_day,
             calendar=self.calendar,
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -11,6 +12,24 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 PRODID = "-//Llama Desk//llama-desk//EN"
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def clean_text(value: str) -> str:
+    """Text without control characters, which RFC 5545 forbids (tab and line breaks are kept)."""
+    return _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def span_text(event: CalendarEvent, zone: ZoneInfo) -> str:
+    """'10:00-11:00', or with dates when it spans days; times in ``zone``, labelled with it."""
+    if event.all_day:
+        return "all day"
+    start, end = event.start.astimezone(zone), event.end.astimezone(zone)
+    if start.date() == end.date() or (end - start <= timedelta(days=1) and end.time() == time(0)):
+        return f"{start:%H:%M}-{end:%H:%M} {zone.key}"
+    return f"{start:%a %d %b %H:%M} - {end:%a %d %b %Y %H:%M} {zone.key}"
 
 
 def new_uid() -> str:
@@ -76,7 +95,7 @@ class CalendarEvent:
         event = icalendar.Event()
         event.add("uid", self.uid)
         event.add("dtstamp", datetime.now(UTC))
-        event.add("summary", self.title)
+        event.add("summary", clean_text(self.title))
         if self.all_day:
             event.add("dtstart", self.start.date())
             event.add("dtend", self.end.date())
@@ -84,10 +103,10 @@ class CalendarEvent:
             event.add("dtstart", self.start)
             event.add("dtend", self.end)
         if self.location:
-            event.add("location", self.location)
+            event.add("location", clean_text(self.location))
         if self.description:
-            event.add("description", self.description)
-        for attendee in self.attendees:
+            event.add("description", clean_text(self.description))
+        for attendee in map(clean_text, self.attendees):
             address = attendee if attendee.lower().startswith("mailto:") else f"mailto:{attendee}"
             event.add("attendee", address)
         if not self.busy:
@@ -95,7 +114,7 @@ class CalendarEvent:
         if self.reminder_minutes is not None:
             alarm = icalendar.Alarm()
             alarm.add("action", "DISPLAY")
-            alarm.add("description", self.title)
+            alarm.add("description", clean_text(self.title))
             alarm.add("trigger", timedelta(minutes=-self.reminder_minutes))
             event.add_component(alarm)
         return event
@@ -159,12 +178,12 @@ class CalendarTask:
         todo = icalendar.Todo()
         todo.add("uid", self.uid)
         todo.add("dtstamp", datetime.now(UTC))
-        todo.add("summary", self.title)
+        todo.add("summary", clean_text(self.title))
         todo.add("status", "NEEDS-ACTION")
         if self.due:
             todo.add("due", self.due)
         if self.description:
-            todo.add("description", self.description)
+            todo.add("description", clean_text(self.description))
         return todo
 
     @classmethod

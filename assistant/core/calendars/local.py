@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
 import tempfile
 import threading
 import time
@@ -22,25 +21,31 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import icalendar
-import recurring_ical_events
 
 from assistant.core.calendars.base import (
     Calendar,
     CalendarError,
     CalendarNotFoundError,
     CalendarReadOnlyError,
+    check_calendar_name,
+    disk_error,
 )
 from assistant.core.calendars.events import (
     CalendarEvent,
     CalendarTask,
     new_ical_calendar,
 )
+from assistant.core.calendars.expansion import EventList, events_in, expand_events, import_problem
 from assistant.core.dates import local_zone
 from assistant.core.paths import data_dir
+from assistant.core.text_files import NotTextError, decode_text
 
 LOCAL_NAME = "local"
 #: Seconds a write waits for another process to finish with the calendar.
 LOCK_TIMEOUT = 10.0
+#: The most events and bytes an imported file may hold (parsing 50,000 events takes half a minute).
+MAX_IMPORT_EVENTS = 10_000
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 
 def local_calendar_path() -> Path:
@@ -54,46 +59,62 @@ def imported_dir() -> Path:
 
 
 def read_ics(path: Path) -> icalendar.Calendar:
-    """Parse an .ics file; raises CalendarError with a readable message."""
+    """Parse an .ics file; raises CalendarError with a readable message (never the raw bytes)."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         raise CalendarNotFoundError(f"The calendar file {path} does not exist.") from None
     except OSError as exc:
         raise CalendarError(f"Could not read {path}: {exc.strerror or exc}.") from exc
+    return parse_ics(data, path.name)
+
+
+def parse_ics(data: bytes, name: str) -> icalendar.Calendar:
+    """Parse .ics bytes (UTF-8, or UTF-16 with a byte-order mark); CalendarError when it is not a calendar."""
     try:
-        return icalendar.Calendar.from_ical(data)
+        text = decode_text(data)
+    except NotTextError as exc:
+        raise CalendarError(f"{name} is not a calendar (.ics) file: {exc}.") from None
+    if not text.lstrip().upper().startswith("BEGIN:VCALENDAR"):
+        raise CalendarError(f"{name} is not a calendar (.ics) file: it does not start with BEGIN:VCALENDAR.")
+    try:
+        return icalendar.Calendar.from_ical(text)
     except ValueError as exc:
-        raise CalendarError(f"{path.name} is not a valid calendar (.ics) file: {exc}") from exc
+        detail = "".join(char if char.isprintable() else "?" for char in str(exc)[:160])
+        raise CalendarError(f"{name} is not a valid calendar (.ics) file: {detail}") from exc
+
+
+def _new_file_mode(path: Path) -> int:
+    """Keep the mode of the file being replaced; a new file gets the usual umask default."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def write_ics_atomically(cal: icalendar.Calendar, path: Path) -> None:
-    """Write via a temp file + fsync + os.replace so the old file survives any crash."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write via a temp file + fsync + os.replace so the old file survives any crash.
+
+    Disk errors (full, read-only, not a folder) become a CalendarError and leave no temp file.
+    """
     payload = cal.to_ical()
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    temp_name = ""
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(handle, "wb") as stream:
             stream.write(payload)
             stream.flush()
             os.fsync(stream.fileno())
+        os.chmod(temp_name, _new_file_mode(path))
         os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-
-
-def expand_events(
-    cal: icalendar.Calendar, start: datetime, end: datetime, zone: ZoneInfo, calendar: str
-) -> list[CalendarEvent]:
-    """Events of ``cal`` overlapping [start, end), recurring series expanded."""
-    try:
-        occurrences = recurring_ical_events.of(cal, skip_bad_series=True).between(start, end)
-    except Exception as exc:
-        raise CalendarError(f"The calendar '{calendar}' contains events that could not be read: {exc}") from exc
-    events = [CalendarEvent.from_component(component, zone, calendar) for component in occurrences]
-    events = [e for e in events if e.overlaps(start, end) or (e.start == e.end and start <= e.start < end)]
-    return sorted(events, key=lambda e: (e.start, e.title))
+    except OSError as exc:
+        raise disk_error(exc, f"save {path.name}", path.parent) from exc
+    finally:
+        if temp_name:
+            Path(temp_name).unlink(missing_ok=True)
 
 
 _LOCKS: dict[Path, threading.Lock] = {}
@@ -135,8 +156,12 @@ def _unlock(handle) -> None:
 def _exclusive(path: Path) -> Iterator[None]:
     """Hold ``path`` for one read-modify-write, against other threads and other processes."""
     with _lock_for(path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path.with_name(f".{path.name}.lock"), "a+b") as handle:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(path.with_name(f".{path.name}.lock"), "a+b")  # closed by the with below
+        except OSError as exc:
+            raise disk_error(exc, f"change {path.name}", path.parent) from exc
+        with handle:
             deadline = time.monotonic() + LOCK_TIMEOUT
             while True:
                 try:
@@ -169,11 +194,15 @@ class IcsFileCalendar(Calendar):
             return new_ical_calendar()
         return read_ics(self.path)
 
-    def list_events(self, start: datetime, end: datetime) -> list[CalendarEvent]:
+    def list_events(self, start: datetime, end: datetime) -> EventList:
         return expand_events(self._load(), start, end, self.zone, self.name)
 
     def list_tasks(self) -> list[CalendarTask]:
-        return [CalendarTask.from_component(c, self.zone, self.name) for c in self._load().walk("VTODO")]
+        tasks = []
+        for component in self._load().walk("VTODO"):
+            with contextlib.suppress(Exception):  # an unreadable to-do is left out, like a bad event
+                tasks.append(CalendarTask.from_component(component, self.zone, self.name))
+        return tasks
 
     def _save_component(self, component: icalendar.cal.Component) -> None:
         self._refuse_if_read_only()
@@ -221,23 +250,53 @@ class ImportedCalendar(IcsFileCalendar):
 
 def calendar_name_for(path: Path) -> str:
     """A simple name for an imported file: 'Work Calendar.ics' -> 'work-calendar'."""
-    name = re.sub(r"[^a-z0-9]+", "-", Path(path).stem.lower()).strip("-")
+    name = re.sub(r"[^a-z0-9]+", "-", Path(path).stem.lower()).strip("-")[:40].strip("-")
     return name or "imported"
 
 
 def import_ics(source: Path, name: str | None = None, *, zone: ZoneInfo | None = None) -> ImportedCalendar:
-    """Check and copy an .ics file into the data folder; it then shows up as a read-only calendar."""
+    """Check and copy an .ics file into the data folder; it then shows up as a read-only calendar.
+
+    All or nothing: a file with one unusable event (no start, unreadable, repeating too
+    often) is refused with a message naming that event, and nothing is installed.
+    """
     source = Path(source)
-    cal = read_ics(source)
-    if not any(True for _ in cal.walk("VEVENT")):
+    try:
+        size = source.stat().st_size
+        if size > MAX_IMPORT_BYTES:
+            raise CalendarError(
+                f"{source.name} is {size / 1e6:.0f} MB; calendars of up to {MAX_IMPORT_BYTES // 2**20} MB can be imported."
+            )
+        data = source.read_bytes()
+    except FileNotFoundError:
+        raise CalendarNotFoundError(f"The calendar file {source} does not exist.") from None
+    except OSError as exc:
+        raise CalendarError(f"Could not read {source}: {exc.strerror or exc}.") from exc
+    if data.upper().count(b"BEGIN:VEVENT") > MAX_IMPORT_EVENTS:  # counted before the slow parse
+        raise CalendarError(
+            f"{source.name} holds more than {MAX_IMPORT_EVENTS:,} events; split it (for example by year) and import the parts."
+        )
+    if name is None:
+        name = calendar_name_for(source)
+    check_calendar_name(name, "Imported calendar")
+    cal = parse_ics(data, source.name)
+    if not events_in(cal):
         raise CalendarError(f"{source.name} contains no events.")
-    name = name or calendar_name_for(source)
-    if name == LOCAL_NAME:
-        raise CalendarError("'local' is the built-in calendar; give the imported calendar another name.")
-    target = imported_dir() / f"{name}.ics"
-    temp = target.with_suffix(".ics.tmp")
-    shutil.copyfile(source, temp)
-    os.replace(temp, target)
+    problem = import_problem(cal)
+    if problem:
+        raise CalendarError(f"Nothing was imported from {source.name}: {problem}. Fix or remove that event and try again.")
+    try:
+        folder = imported_dir()
+        target = folder / f"{name}.ics"
+        handle, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+            os.replace(temp, target)
+        finally:
+            Path(temp).unlink(missing_ok=True)
+    except OSError as exc:
+        raise disk_error(exc, f"import {source.name}") from exc
     return ImportedCalendar(target, name, zone=zone)
 
 

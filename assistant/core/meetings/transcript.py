@@ -16,7 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.core.text_files import NotTextError, decode_text
+
 SUPPORTED_SUFFIXES = (".txt", ".md", ".vtt", ".srt")
+#: Above this many words a transcript is "long": the user is told the time it takes and chooses.
+LONG_TRANSCRIPT_WORDS = 20_000
+#: Summarizing speed used for the estimate (a laptop CPU; the outside test's 5 MB took 16 hours).
+WORDS_PER_MINUTE = 1_000
 
 
 class TranscriptError(Exception):
@@ -57,6 +63,7 @@ class Transcript:
 
     segments: list[Segment] = field(default_factory=list)
     source_format: str = "txt"
+    warnings: list[str] = field(default_factory=list)  # what was read with less certainty, for the user
 
     def render(self) -> str:
         """The text given to the model: one segment per line, timestamps and speakers kept."""
@@ -150,12 +157,32 @@ def _clean_cue_text(lines: list[str]) -> tuple[str | None, str]:
     return speaker, text
 
 
-def _parse_cues(text: str) -> list[Segment]:
-    """Cues of WebVTT or SRT: a timing line, then text lines up to a blank line."""
+_BROKEN_TIME = re.compile(r"-->|->|\d{1,2}:\d{2}")
+_NOT_CUES = ("WEBVTT", "NOTE", "STYLE", "REGION")
+
+
+def _parse_cues(text: str) -> tuple[list[Segment], int]:
+    """Cues of WebVTT or SRT: a timing line, then text lines up to a blank line.
+
+    A cue whose timing line cannot be read keeps its text (without a time): losing what
+    was said is worse than losing when. Returns the segments and the number of such cues.
+    """
     segments: list[Segment] = []
+    untimed = 0
     blocks = re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n"))
     for block in blocks:
         lines = [line for line in block.split("\n") if line.strip()]
+        if not lines or lines[0].lstrip().startswith(_NOT_CUES):
+            continue
+        if not any(_CUE_TIME.match(line) for line in lines):
+            body = lines[1:] if lines[0].strip().isdigit() else lines  # an SRT/VTT cue number
+            if body and _BROKEN_TIME.search(body[0]):
+                body = body[1:]  # the unreadable timing line itself
+            speaker, said = _clean_cue_text(body)
+            if said:
+                segments.append(Segment(text=said, speaker=speaker))
+                untimed += 1
+            continue
         for index, line in enumerate(lines):
             match = _CUE_TIME.match(line)
             if match:
@@ -170,7 +197,7 @@ def _parse_cues(text: str) -> list[Segment]:
                         )
                     )
                 break
-    return _merge_same_speaker(segments)
+    return _merge_same_speaker(segments), untimed
 
 
 def _merge_same_speaker(segments: list[Segment]) -> list[Segment]:
@@ -225,27 +252,39 @@ def parse_transcript(text: str, fmt: str | None = None) -> Transcript:
     """Parse transcript text; ``fmt`` is ``txt``, ``md``, ``vtt`` or ``srt`` (guessed when None)."""
     fmt = (fmt or sniff_format(text)).lower().lstrip(".")
     text = text.lstrip("\ufeff")
+    warnings: list[str] = []
     if fmt in ("vtt", "srt"):
-        segments = _parse_cues(text)
+        segments, untimed = _parse_cues(text)
         body = re.sub(r"^WEBVTT[^\n]*\n?", "", text.lstrip())
-        if not segments and body.strip():  # not really cues: keep the words anyway
+        if untimed == len(segments) and body.strip():  # not really cues: keep the words anyway
             segments, fmt = _parse_plain(body), "txt"
+        elif untimed:
+            warnings.append(
+                f"{untimed} of {len(segments)} cues had a timing line that could not be read; "
+                "their text is kept without a time."
+            )
     elif fmt in ("txt", "md"):
         segments = _parse_plain(text, markdown=fmt == "md")
     else:
         raise TranscriptError(f"Unsupported transcript format '{fmt}'. Use .txt, .md, .vtt or .srt.")
-    return Transcript(segments=segments, source_format=fmt)
+    return Transcript(segments=segments, source_format=fmt, warnings=warnings)
 
 
 def read_text_file(path: Path) -> str:
-    """File content as text: UTF-8 (with or without BOM), else UTF-16 with BOM, else Latin-1."""
-    data = path.read_bytes()
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+    """File content as text (UTF-8, UTF-16/32 with BOM, else Windows-1252); NotTextError for binary data."""
+    return decode_text(path.read_bytes())
+
+
+def long_transcript_notice(words: int) -> str:
+    """"" for an ordinary transcript; for a long one, how long summarizing it will take."""
+    if words <= LONG_TRANSCRIPT_WORDS:
+        return ""
+    minutes = words / WORDS_PER_MINUTE
+    took = f"{minutes / 60:.1f} hours" if minutes >= 90 else f"{minutes:.0f} minutes"
+    return (
+        f"This transcript has {words:,} words: summarizing it will take about {took} on a laptop CPU "
+        "(less with a fast GPU or a team server)."
+    )
 
 
 def load_transcript(path: str | Path) -> Transcript:
@@ -262,6 +301,8 @@ def load_transcript(path: str | Path) -> Transcript:
         raise TranscriptError(f"The file '{path}' does not exist. Check the name and folder.") from None
     except OSError as exc:
         raise TranscriptError(f"Could not read '{path}': {exc.strerror or exc}.") from None
+    except NotTextError as exc:
+        raise TranscriptError(f"'{path.name}' is not a text transcript ({exc}); nothing was summarized.") from None
     transcript = parse_transcript(text, suffix.lstrip("."))
     if not transcript.segments:
         raise TranscriptError(f"'{path.name}' contains no text to summarize.")

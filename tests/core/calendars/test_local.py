@@ -105,7 +105,7 @@ def test_write_is_atomic_and_leaves_no_temp_files(tmp_path: Path, monkeypatch: p
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", failing_replace)
-    with pytest.raises(OSError):
+    with pytest.raises(CalendarError, match="No space left on device. Nothing was changed"):
         calendar.add_event(CalendarEvent("Lost", berlin(2026, 12, 2, 9), berlin(2026, 12, 2, 10)))
     monkeypatch.undo()
     assert path.read_bytes() == before
@@ -292,7 +292,7 @@ def test_draft_warnings_for_the_card(tmp_path: Path) -> None:
     same_zone = EventDraft.from_arguments({**args, "timezone": ""}, now=berlin(2026, 11, 27, 11), zone="Europe/Berlin")
     same_zone.check_calendar(calendar)
     assert same_zone.warnings == [
-        "Overlaps 'Standup' (09:00-09:30).",
+        "Overlaps 'Standup' (09:00-09:30 Europe/Berlin).",
         "The same event (same title and start) is already in this calendar.",
     ]
     assert same_zone.summary()["warnings"] == same_zone.warnings
