@@ -6,28 +6,51 @@ the user's IANA time zone, or says clearly why it cannot (so the app asks the us
 
 Rules (documented because every one of them is a decision):
 
+* Phrases in German, French, Spanish, Italian and Portuguese are first rewritten into the
+  English grammar by :mod:`assistant.core.date_words` ("bis Freitag" -> "by friday",
+  "mardi prochain à 10 h" -> "next tuesday at 10 o'clock"); the rules below then apply to
+  every language alike. The grammar itself is :mod:`assistant.core.date_grammar`.
 * ISO strings (``2026-12-01T15:00``, ``2026-12-01 15:00``, with ``Z`` or an offset) are
   taken literally; with an offset they are converted into the user's zone.
 * ``today``, ``tomorrow``, ``day after tomorrow``, ``yesterday``.
-* A weekday (``Tuesday``, ``on Tuesday``, ``this Tuesday``, ``next Tuesday``) is the
-  first such day *after* today (1-7 days ahead). ``Tuesday next week`` is the
-  Tuesday of the next Monday-started week. ``next week`` with no day is ambiguous.
+* A weekday (``Tuesday``, ``on Tuesday``, ``this Tuesday``) is the first such day *after*
+  today (1-7 days ahead); ``this Friday`` said on a Friday is today. ``Tuesday next week``,
+  ``next week Tuesday`` is the Tuesday of the next Monday-started week.
+* ``next Tuesday`` (``mardi prochain``, ``nächsten Dienstag``, ``el próximo martes``,
+  ``martedì prossimo``, ``próxima terça``) is the coming Tuesday when that falls in next week,
+  where both readings ("the next one", "the one of next week") agree. When the coming Tuesday
+  is still in this week, or is tomorrow, speakers mean either that one or the one a week later,
+  so it is ambiguous and the user is asked. French usage is no exception: "mardi prochain"
+  said on a Monday is as split as the English.
 * ``in N minutes/hours`` is exact (absolute time, DST-safe); ``in N days/weeks/months``
-  moves the calendar date and keeps no time of day (date only).
+  moves the calendar date and keeps no time of day (date only). ``a week from Friday``
+  counts from that day. ``same time`` is the reference time's hour and minute.
 * Month names: ``December 3``, ``3 Dec``, ``Dec 3rd 2027``; without a year the next
   occurrence (today included). ``February 30`` is impossible. Numeric ``03/04`` is
   ambiguous (day/month order differs by country) unless one number is above 12; dotted
   ``3.12.`` / ``03.04.2027`` is day.month (the only convention that writes dots).
-  ``the 5th``: that day this month if not past, else next month. A weekday that does not
-  match the date (``Wednesday, December 1`` in 2026) is ambiguous.
-* ``next week``, ``next month`` without a day are ambiguous.
-* Times: ``15:30``, ``3pm``, ``3:30 pm``, ``noon``/``midday``, ``3 o'clock``. Parts of the
-  day stand for a time: morning 09:00, afternoon 14:00, evening 18:00, tonight 20:00.
-  ``midnight`` is ambiguous (which night?), so the user is asked.
+  ``the 5th``: that day this month if not past, else next month; said on the 5th with a time
+  that has passed, it is ambiguous (today, or next month?). A weekday that does not match the
+  date (``Wednesday, December 1`` in 2026) is ambiguous.
+* Deadlines: ``by``/``before``/``until`` only mark a due date (``by Friday`` is Friday).
+  ``end of the week`` is this week's Friday (ambiguous on a weekend), ``end of next week``
+  next week's Friday, ``end of the month`` its last day, ``end of day Monday`` Monday (date
+  only). ``after the meeting`` is today, date only.
+* ``next week``, ``next month``, ``this week`` without a day are ambiguous as a point in time
+  (``resolve_period`` reads them as ranges).
+* Times: ``15:30``, ``3pm``, ``3:30 pm``, ``noon``/``midday``, ``3 o'clock``, number words
+  (``at ten``, ``half past two``, ``quarter to nine``, ``ten to nine``). Parts of the day stand
+  for a time: morning 09:00, afternoon 14:00, evening 18:00, tonight 20:00; ``that evening``
+  is the evening of the date said in the phrase. ``midnight`` is ambiguous (which night?).
 * A bare hour 1-12 without am/pm (``at 3``): if a part of the day is given it decides;
   otherwise the reading inside 08:00-18:59 wins (``at 3`` -> 15:00, ``at 9`` -> 09:00,
   ``at 12`` -> noon). When neither or both readings are inside (``at 7``), it is
   ambiguous. Two-digit hours with a leading zero (``07:00``) are 24-hour times.
+* Spans (:func:`resolve_span`): ``from 6 to 8``, ``from 4 to 5 pm``, ``10 to 11:30``,
+  ``14:00-16:00``, ``between 2 and 4``. The start follows the rules above (a bare start takes
+  the end's am/pm when that keeps it first); a bare end is the first reading after the start
+  (``from 1 to 3`` -> 13:00-15:00). ``from 9`` alone is a start without an end. A span over
+  midnight (``10 pm to 2 am``) ends the next day.
 * A local time that does not exist (skipped by a spring-forward DST change) is
   impossible; one that happens twice (fall-back) is ambiguous.
 * Dates must fall in the years :data:`FIRST_YEAR` to :data:`LAST_YEAR` (1900-2199); others
@@ -36,48 +59,19 @@ Rules (documented because every one of them is a decision):
 
 from __future__ import annotations
 
-import calendar as _calendar
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-Status = Literal["ok", "ambiguous", "impossible", "unrecognized"]
+from assistant.core.date_grammar import PhraseError, read, read_period
+from assistant.core.date_words import normalize
 
-WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-_WEEKDAY_ABBR = {name[:3]: i for i, name in enumerate(WEEKDAYS)} | {"tues": 1, "thur": 3, "thurs": 3}
-MONTHS = [m.lower() for m in _calendar.month_name[1:]]
-_MONTH_LOOKUP = {m: i + 1 for i, m in enumerate(MONTHS)} | {m[:3]: i + 1 for i, m in enumerate(MONTHS)} | {"sept": 9}
-NUMBER_WORDS = {
-    "a": 1,
-    "an": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "fifteen": 15,
-    "twenty": 20,
-    "thirty": 30,
-    "forty-five": 45,
-    "forty five": 45,
-    "ninety": 90,
-    "couple of": 2,
-    "a couple of": 2,
-}
-PART_OF_DAY = {"morning": time(9), "afternoon": time(14), "evening": time(18), "tonight": time(20), "night": time(20)}
-PLAUSIBLE_HOURS = range(8, 19)  # a bare "at 3" is read inside 08:00-18:59
-_FILLER = {"at", "on", "the", "of", "this", "from", "by", "for", "around", "about", "starting", "in", "a", "an"}
+Status = Literal["ok", "ambiguous", "impossible", "unrecognized"]
 
 
 class DateError(ValueError):
@@ -171,321 +165,139 @@ def _parse_iso(text: str, zone: ZoneInfo) -> DateResolution | None:
     return DateResolution(result.status, result.value, reason=result.reason, text=text)
 
 
-def _number(word: str) -> int | None:
-    word = word.strip()
-    if word.isdigit():
-        return int(word)
-    return NUMBER_WORDS.get(word)
+
+def _zone_and_now(now: datetime, zone: str | ZoneInfo | None) -> tuple[ZoneInfo, datetime]:
+    tz = get_zone(zone if zone is not None else getattr(now.tzinfo, "key", None))
+    return tz, (now.astimezone(tz) if now.tzinfo else now.replace(tzinfo=tz))
 
 
-_NUM = r"(\d+|a couple of|couple of|forty[- ]five|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|ninety)"
-_RELATIVE = re.compile(rf"\bin\s+{_NUM}\s+(minute|min|hour|hr|day|week|month|year)s?\b")
-_TIME_AMPM = re.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s*(a\.?m\.?|p\.?m\.?)(?=\s|$|[,.;])")
-_TIME_24 = re.compile(r"\b(\d{1,2})[:h](\d{2})\b|(?<=\bat )(\d{1,2})\.(\d{2})\b(?!\.)")
-_TIME_OCLOCK = re.compile(r"\b(\d{1,2})\s*o'?clock\b")
-_TIME_BARE = re.compile(r"\b(?:at|around|about|@)\s+(\d{1,2})\b(?![:/.\d])")
-_MONTH_DAY = re.compile(r"\b([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?\b")
-_DAY_MONTH = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?([a-z]{3,9})\.?(?:,?\s+(\d{4}))?\b")
-_NUMERIC_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?\b")
-_DOTTED_DATE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})?(?!\d)")  # day.month.[year], as in Germany
-_ORDINAL_DAY = re.compile(r"\b(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)\b")
-_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+@dataclass(frozen=True)
+class SpanResolution:
+    """A start and, when one was said ("from 6 to 8", "14:00-16:00"), an end.
+
+    ``end`` is None when the phrase gives no end ("ab 8 Uhr", "Thursday at ten").
+    """
+
+    start: DateResolution
+    end: DateResolution | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.start.ok and (self.end is None or self.end.ok)
+
+    @property
+    def status(self) -> Status:
+        return self.start.status if not self.start.ok or self.end is None else self.end.status
+
+    @property
+    def reason(self) -> str:
+        return self.start.reason or (self.end.reason if self.end else "")
 
 
-def _add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, _calendar.monthrange(year, month)[1]))
+def _failed(status: Status, reason: str, text: str) -> SpanResolution:
+    return SpanResolution(DateResolution(status, reason=reason, text=text))
 
 
-class _Parse:
-    """Mutable state while consuming the pieces of one expression."""
+def resolve_span(text: str, now: datetime, zone: str | ZoneInfo | None = None) -> SpanResolution:
+    """Resolve ``text`` (in any of the six languages) to a start and an optional end.
 
-    def __init__(self, text: str) -> None:
-        self.rest = " " + text + " "
-
-    def take(self, pattern: re.Pattern[str]) -> re.Match[str] | None:
-        match = pattern.search(self.rest)
-        if match:
-            self.rest = self.rest[: match.start()] + " " + self.rest[match.end() :]
-        return match
-
-    def take_word(self, *words: str) -> str | None:
-        for word in words:
-            pattern = re.compile(rf"\b{re.escape(word)}\b")
-            if self.take(pattern):
-                return word
-        return None
-
-    def leftovers(self) -> list[str]:
-        words = re.findall(r"[a-z0-9']+", self.rest)
-        return [w for w in words if w not in _FILLER]
+    Dates outside the years 1900-2199 are impossible (see :data:`FIRST_YEAR`).
+    """
+    return _in_range(text, lambda: _span(text, now, zone))
 
 
 FIRST_YEAR, LAST_YEAR = 1900, 2199
 _OUT_OF_RANGE = f"Dates must be between the years {FIRST_YEAR} and {LAST_YEAR}."
 
 
-def resolve_datetime(text: str, now: datetime, zone: str | ZoneInfo | None = None) -> DateResolution:
-    """Resolve ``text`` against ``now`` in ``zone``; dates outside 1900-2199 are impossible."""
+def _in_range(text: str, resolve: Callable[[], SpanResolution]) -> SpanResolution:
+    """``resolve()``, refusing dates outside FIRST_YEAR-LAST_YEAR (and Python's own date limits)."""
+    too_far = _failed("impossible", f"'{text}' is too far away. {_OUT_OF_RANGE}", text)
     try:
-        result = _resolve(text, now, zone)
+        span = resolve()
     except OverflowError:
-        return DateResolution("impossible", reason=f"'{text}' is too far away. {_OUT_OF_RANGE}", text=text)
-    if result.value is not None and not FIRST_YEAR <= result.value.year <= LAST_YEAR:
-        return DateResolution("impossible", reason=f"'{text}' is too far away. {_OUT_OF_RANGE}", text=text)
-    return result
+        return too_far
+    for part in (span.start, span.end):
+        if part is not None and part.value is not None and not FIRST_YEAR <= part.value.year <= LAST_YEAR:
+            return too_far
+    return span
 
 
-def _resolve(text: str, now: datetime, zone: str | ZoneInfo | None) -> DateResolution:
+def _span(text: str, now: datetime, zone: str | ZoneInfo | None) -> SpanResolution:
     try:
-        tz = get_zone(zone if zone is not None else getattr(now.tzinfo, "key", None))
+        tz, now_local = _zone_and_now(now, zone)
     except DateError as exc:
-        return DateResolution("unrecognized", reason=str(exc), text=text)
-    now_local = now.astimezone(tz) if now.tzinfo else now.replace(tzinfo=tz)
-    original = text
-    lowered = " ".join(text.lower().replace(",", " ").split()).strip()
-    if not lowered:
-        return DateResolution("unrecognized", reason="No date or time was given.", text=original)
+        return _failed("unrecognized", str(exc), text)
+    if not " ".join(text.split()):
+        return _failed("unrecognized", "No date or time was given.", text)
     iso = _parse_iso(text, tz)
     if iso is not None:
-        return iso
+        return SpanResolution(iso)
     try:
-        result = _resolve_words(lowered, now_local, tz)
+        reading = read(normalize(text), now_local.replace(tzinfo=None))
+    except PhraseError as exc:
+        return _failed(exc.status, str(exc), text)  # type: ignore[arg-type]
+    if reading.offset is not None:  # exact: absolute time, DST-safe
+        value = (now_local.astimezone(UTC) + reading.offset).astimezone(tz)
+        return SpanResolution(DateResolution("ok", value=value, text=text))
+    assert reading.day is not None
+    if reading.clock is None:
+        return SpanResolution(DateResolution("ok", datetime.combine(reading.day, time(0), tz), True, text=text))
+    start = _with_text(localize(datetime.combine(reading.day, reading.clock), tz), text)
+    if reading.end_clock is None:
+        return SpanResolution(start)
+    end_day = reading.day + timedelta(days=int(reading.end_next_day))
+    return SpanResolution(start, _with_text(localize(datetime.combine(end_day, reading.end_clock), tz), text))
+
+
+def resolve_datetime(text: str, now: datetime, zone: str | ZoneInfo | None = None) -> DateResolution:
+    """Resolve ``text`` against ``now`` in ``zone`` (defaults to ``now``'s zone, else UTC).
+
+    For a span ("tomorrow from 1 to 3") this is its start; see :func:`resolve_span`.
+    """
+    return resolve_span(text, now, zone).start
+
+
+def resolve_period(text: str, now: datetime, zone: str | ZoneInfo | None = None) -> SpanResolution:
+    """The range a phrase covers, to list events or find free time ("next week", "this afternoon").
+
+    See :func:`assistant.core.date_grammar.read_period` for the rules. ``end`` is None when
+    the phrase is a point in time ("tomorrow at 3"): the caller picks the length.
+    """
+    return _in_range(text, lambda: _period(text, now, zone))
+
+
+def _period(text: str, now: datetime, zone: str | ZoneInfo | None) -> SpanResolution:
+    try:
+        tz, now_local = _zone_and_now(now, zone)
     except DateError as exc:
-        return DateResolution(_status_of(exc), reason=str(exc), text=original)
-    return DateResolution(result.status, result.value, result.date_only, result.reason, original)
-
-
-class _Impossible(DateError):
-    pass
-
-
-class _Ambiguous(DateError):
-    pass
-
-
-def _status_of(exc: DateError) -> Status:
-    if isinstance(exc, _Impossible):
-        return "impossible"
-    if isinstance(exc, _Ambiguous):
-        return "ambiguous"
-    return "unrecognized"
-
-
-def _make_date(year: int, month: int, day: int, label: str) -> date:
+        return _failed("unrecognized", str(exc), text)
+    iso = _parse_iso(text, tz) if " ".join(text.split()) else None
+    if iso is not None and not iso.date_only:
+        return SpanResolution(iso)
     try:
-        return date(year, month, day)
-    except ValueError:
-        raise _Impossible(
-            f"{label} is not a real date ({_calendar.month_name[month] if 1 <= month <= 12 else 'that month'} has no day {day})."
-        ) from None
+        english = normalize(text)
+        if not english:
+            return _failed("unrecognized", "No date or time was given.", text)
+        if _is_offset(english, now_local):
+            return resolve_span(text, now, zone)
+        start, end = read_period(english, now_local.replace(tzinfo=None))
+    except PhraseError as exc:
+        return _failed(exc.status, str(exc), text)  # type: ignore[arg-type]
+    first = _with_text(localize(start, tz), text) if start != now_local.replace(tzinfo=None) else None
+    first = first or DateResolution("ok", value=now_local, text=text)
+    return SpanResolution(first, _with_text(localize(end, tz), text) if end is not None else None)
 
 
-def _resolve_words(text: str, now: datetime, tz: ZoneInfo) -> DateResolution:
-    parse = _Parse(text)
-    today = now.date()
-
-    # Exact offsets ("in 2 hours") are absolute and need nothing else.
-    relative = parse.take(_RELATIVE)
-    if relative and relative.group(2) in ("minute", "min", "hour", "hr"):
-        amount = _number(relative.group(1)) or 0
-        delta = timedelta(minutes=amount) if relative.group(2).startswith("min") else timedelta(hours=amount)
-        if parse.leftovers():
-            raise DateError(f"I could not read '{text}' as a date and time.")
-        value = (now.astimezone(UTC) + delta).astimezone(tz)
-        return DateResolution("ok", value=value)
-
-    day: date | None = None
-    if relative:
-        amount = _number(relative.group(1)) or 0
-        unit = relative.group(2)
-        if unit == "day":
-            day = today + timedelta(days=amount)
-        elif unit == "week":
-            day = today + timedelta(weeks=amount)
-        elif unit == "month":
-            day = _add_months(today, amount)
-        else:
-            day = _add_months(today, 12 * amount)
-
-    # Times first, so that "3pm" is not read as a day of the month.
-    clock: time | None = None
-    part = None
-    if parse.take_word("midnight"):
-        raise _Ambiguous(
-            "'Midnight' could mean the start or the end of the day. Say the date and time, e.g. 23:59 or 00:00 on a given day."
-        )
-    if parse.take_word("noon", "midday"):
-        clock = time(12)
-    ampm = parse.take(_TIME_AMPM)
-    if ampm and clock is None:
-        hour, minute = int(ampm.group(1)), int(ampm.group(2) or 0)
-        if not 1 <= hour <= 12 or minute > 59:
-            raise _Impossible(f"'{ampm.group(0).strip()}' is not a real time.")
-        pm = ampm.group(3).startswith("p")
-        clock = time((hour % 12) + (12 if pm else 0), minute)
-    part_word = parse.take_word(
-        "this morning", "this afternoon", "this evening", "tonight", "morning", "afternoon", "evening", "night"
-    )
-    if part_word:
-        part = part_word.replace("this ", "")
-        if part_word.startswith("this ") or part_word == "tonight":
-            day = day or today
-    h24 = parse.take(_TIME_24) if clock is None else None
-    if h24:
-        hour_text = h24.group(1) or h24.group(3)
-        hour, minute = int(hour_text), int(h24.group(2) or h24.group(4))
-        if hour > 23 or minute > 59:
-            raise _Impossible(f"'{h24.group(0)}' is not a real time.")
-        if hour <= 12 and not hour_text.startswith("0") and hour != 0:
-            clock = _bare_hour(hour, minute, part, h24.group(0))
-        else:
-            clock = time(hour, minute)
-    if clock is None:
-        bare = parse.take(_TIME_OCLOCK) or parse.take(_TIME_BARE)
-        if bare:
-            hour = int(bare.group(1))
-            if hour > 23:
-                raise _Impossible(f"'{bare.group(0).strip()}' is not a real time.")
-            clock = (
-                time(hour)
-                if hour == 0 or hour > 12 or bare.group(1).startswith("0")
-                else _bare_hour(hour, 0, part, bare.group(0).strip())
-            )
-    if clock is None and part:
-        clock = PART_OF_DAY[part]
-
-    # Dates.
-    if day is None:
-        day = _take_date(parse, today, text)
-    said_weekday = _take_weekday(parse) if day is not None else None
-    if said_weekday is not None and day is not None and said_weekday != day.weekday():
-        raise _Ambiguous(
-            f"{day.strftime('%d %B %Y').lstrip('0')} is a {WEEKDAYS[day.weekday()].title()}, "
-            f"not a {WEEKDAYS[said_weekday].title()}. Which date did you mean?"
-        )
-    if parse.leftovers():
-        raise DateError(
-            f"I could not read '{text}' as a date and time. Try e.g. 'next Tuesday at 3pm' or '2026-12-01 15:00'."
-        )
-    if day is None and clock is None:
-        raise DateError(f"I could not find a date or time in '{text}'.")
-    if day is None:
-        day = today
-    if clock is None:
-        return DateResolution("ok", value=datetime.combine(day, time(0), tz), date_only=True)
-    return localize(datetime.combine(day, clock), tz)
+def _is_offset(english: str, now_local: datetime) -> bool:
+    try:
+        return read(english, now_local.replace(tzinfo=None)).offset is not None
+    except PhraseError:
+        return False
 
 
-def _bare_hour(hour: int, minute: int, part: str | None, said: str) -> time:
-    """Read an hour without am/pm, using the part of the day or the plausible-hours rule."""
-    if part in ("afternoon", "evening", "tonight", "night"):
-        return time(hour % 12 + 12, minute)
-    if part == "morning":
-        return time(hour % 12, minute)
-    if hour == 12:
-        return time(12, minute)
-    readings = [h for h in (hour, hour + 12) if h in PLAUSIBLE_HOURS]
-    if len(readings) != 1:
-        raise _Ambiguous(f"'{said}' could be {hour}:{minute:02d} in the morning or in the evening. Say am or pm.")
-    return time(readings[0], minute)
-
-
-def _take_date(parse: _Parse, today: date, text: str) -> date | None:
-    if parse.take_word("day after tomorrow"):
-        return today + timedelta(days=2)
-    if parse.take_word("tomorrow", "tmrw"):
-        return today + timedelta(days=1)
-    if parse.take_word("today"):
-        return today
-    if parse.take_word("yesterday"):
-        return today - timedelta(days=1)
-    iso = parse.take(_ISO_DATE)
-    if iso:
-        return _make_date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)), iso.group(0))
-    dotted = parse.take(_DOTTED_DATE)
-    if dotted:
-        year = _full_year(dotted.group(3)) if dotted.group(3) else None
-        return _month_day(today, int(dotted.group(2)), int(dotted.group(1)), year, dotted.group(0))
-    numeric = parse.take(_NUMERIC_DATE)
-    if numeric:
-        first, second = int(numeric.group(1)), int(numeric.group(2))
-        if first > 12 and second <= 12 or second > 12 and first <= 12:
-            day_num, month = (first, second) if first > 12 else (second, first)
-            year = _full_year(numeric.group(3)) if numeric.group(3) else None
-            return _month_day(today, month, day_num, year, numeric.group(0))
-        raise _Ambiguous(
-            f"'{numeric.group(0)}' could be read as day/month or month/day. Write the month as a word, e.g. '3 April'."
-        )
-    for pattern, month_group, day_group in ((_MONTH_DAY, 1, 2), (_DAY_MONTH, 2, 1)):
-        match = next(
-            (m for m in pattern.finditer(parse.rest) if m.group(month_group).rstrip(".") in _MONTH_LOOKUP), None
-        )
-        if match:
-            parse.rest = parse.rest[: match.start()] + " " + parse.rest[match.end() :]
-            month = _MONTH_LOOKUP[match.group(month_group).rstrip(".")]
-            year = int(match.group(3)) if match.group(3) else None
-            return _month_day(today, month, int(match.group(day_group)), year, match.group(0).strip().title())
-    ordinal = parse.take(_ORDINAL_DAY)
-    if ordinal:
-        return _next_day_of_month(today, int(ordinal.group(1)), ordinal.group(0).strip())
-    weekday = _take_weekday(parse)
-    next_week = parse.take_word("next week")
-    if weekday is not None:
-        if next_week:
-            monday = today - timedelta(days=today.weekday()) + timedelta(weeks=1)
-            return monday + timedelta(days=weekday)
-        return today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
-    if next_week:
-        raise _Ambiguous("'Next week' does not say which day. Which day next week?")
-    if parse.take_word("next month", "this week", "this month"):
-        raise _Ambiguous("That does not say which day. Which date do you mean?")
-    return None
-
-
-def _next_day_of_month(today: date, day: int, label: str) -> date:
-    """'The 5th': that day this month if not past, else in the next month that has it."""
-    if not 1 <= day <= 31:
-        raise _Impossible(f"'{label}' is not a real day of the month.")
-    month_start = today.replace(day=1)
-    for offset in range(0, 3):
-        first = _add_months(month_start, offset)
-        if day <= _calendar.monthrange(first.year, first.month)[1]:
-            candidate = first.replace(day=day)
-            if candidate >= today:
-                return candidate
-    raise _Impossible(f"'{label}' is not a real day of the month.")
-
-
-def _full_year(text: str) -> int:
-    year = int(text)
-    return year + 2000 if year < 100 else year
-
-
-def _month_day(today: date, month: int, day: int, year: int | None, label: str) -> date:
-    if year is not None:
-        return _make_date(year, month, day, label)
-    if day > 31 or day > max(_calendar.monthrange(y, month)[1] for y in (today.year, today.year + 1, 2028)):
-        raise _Impossible(f"{label} is not a real date ({_calendar.month_name[month]} has no day {day}).")
-    for candidate_year in range(today.year, today.year + 9):
-        try:
-            candidate = date(candidate_year, month, day)
-        except ValueError:  # February 29 outside a leap year
-            continue
-        if candidate >= today:
-            return candidate
-    raise _Impossible(f"{label} is not a real date.")
-
-
-def _take_weekday(parse: _Parse) -> int | None:
-    names = sorted(list(WEEKDAYS) + list(_WEEKDAY_ABBR), key=len, reverse=True)
-    pattern = re.compile(r"\b(?:next\s+|this\s+|on\s+)?(" + "|".join(names) + r")\.?\b")
-    match = parse.take(pattern)
-    if not match:
-        return None
-    word = match.group(1)
-    return WEEKDAYS.index(word) if word in WEEKDAYS else _WEEKDAY_ABBR[word]
+def _with_text(result: DateResolution, text: str) -> DateResolution:
+    return DateResolution(result.status, result.value, result.date_only, result.reason, text)
 
 
 def parse_duration(value: str | int | float) -> timedelta:

@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
         self.tool_job: ToolCallJob | None = None  # the reply's calendar reads, running on their own thread
         self.tool_calls: CalendarCalls | None = None  # made when the chat first uses the calendar
         self._tool_turn: ToolTurn | None = None  # the tool loop of the current turn, made when first needed
+        self._routing: tuple[str, list[dict]] = ("", [])  # system prompt and history of the message being routed
         self.error_box: QMessageBox | None = None
         self.wizard: QDialog | None = None
         self._pages: dict[str, QWidget] = {}
@@ -106,6 +107,7 @@ class MainWindow(QMainWindow):
         bridge.worker.tokens.connect(self._on_tokens)
         bridge.worker.finished.connect(self._on_finished)
         bridge.worker.failed.connect(self._on_failed)
+        bridge.worker.taskFinished.connect(self._on_routed)
         self.refresh_conversations()
         conversations = store.list_conversations()
         if conversations:
@@ -553,11 +555,54 @@ class MainWindow(QMainWindow):
         if self.tools_enabled:
             from assistant.core.calendars import local_zone
             from assistant.core.chat import TOOLS
+            from assistant.core.chat.actions import routed_system_prompt, uses_routing
             from assistant.core.chat.display import tools_system_prompt
 
-            system = tools_system_prompt(system, datetime.now(local_zone()), local_zone().key)
-            params = GenerationParams(tools=TOOLS)
-        self.reply_message = self.store.add_message(conversation.id, "assistant", "", status=STREAMING)
+            zone = local_zone()
+            if uses_routing(self.active_bridge.engine):
+                # Constrained path: decide first (the user just spoke), then reply in prose.
+                extra = "" if system.strip() == DEFAULT_SYSTEM_PROMPT else system.strip()
+                system = routed_system_prompt(datetime.now(zone), zone.key, extra)
+                if history and history[-1]["role"] == "user":
+                    self._route(system, history)
+                    return
+            else:
+                system = tools_system_prompt(system, datetime.now(zone), zone.key)
+                params = GenerationParams(tools=TOOLS)
+        self._stream_reply(system, history, params)
+
+    def _route(self, system: str, history: list[dict]) -> None:
+        """Ask the model what to do with the user's message (a reply or a calendar action), off the GUI thread."""
+        from assistant.core.chat.route import route_task
+
+        self._routing = (system, history)
+        self.speed_label.setText("thinking…")
+        self.request = self.active_bridge.run_task(lambda engine, stop, _progress: route_task(engine, system, history, stop))
+        self._update_controls()
+
+    def _on_routed(self, request_id: int, decided: object) -> None:
+        if self.request is None or request_id != self.request.id:
+            return
+        request, self.request = self.request, None
+        system, history = self._routing
+        self.speed_label.setText("")
+        if request.stop_event.is_set() or self.conversation_id is None:
+            self._update_controls()
+            return
+        if not decided.calls:
+            self._stream_reply(system, history, GenerationParams())
+            return
+        from assistant.core.chat.display import describe_tool_calls
+
+        text = "\n".join(json.dumps({"name": c.name, "parameters": c.arguments}, ensure_ascii=False) for c in decided.calls)
+        self.store.add_message(self.conversation_id, "assistant", text)
+        self.chat_view.add_message("assistant", text, display=describe_tool_calls(text))
+        self._run_tool_calls(decided.calls)
+
+    def _stream_reply(self, system: str, history: list[dict], params: GenerationParams) -> None:
+        conversation_id = self.conversation_id
+        assert conversation_id is not None
+        self.reply_message = self.store.add_message(conversation_id, "assistant", "", status=STREAMING)
         self.reply_bubble = self.chat_view.add_message("assistant", "", STREAMING)
         self.reply_text = ""
         self._last_save = time.monotonic()
@@ -618,7 +663,10 @@ class MainWindow(QMainWindow):
         )
         self._set_context(stats.prompt_tokens + stats.completion_tokens)
         if status == COMPLETE and self.tools_enabled:
-            self._after_reply_with_tools(reply)
+            from assistant.core.chat.actions import uses_routing
+
+            if not uses_routing(self.active_bridge.engine):  # the routed path decided before the reply
+                self._after_reply_with_tools(reply)
 
     # -- calendar tools: Qt work only; the loop itself is core's ToolTurn --------------------------
     @property
@@ -636,7 +684,6 @@ class MainWindow(QMainWindow):
 
     def _after_reply_with_tools(self, reply: str) -> None:
         """Run the tool calls in a finished reply: reads at once, proposals as cards."""
-        from assistant.core.calendars import local_zone
         from assistant.core.chat.display import describe_tool_calls
 
         step = self.tool_turn.read_reply(reply)
@@ -651,12 +698,17 @@ class MainWindow(QMainWindow):
         if step.too_many:
             self._notice("The model kept calling calendar tools without answering, so Llama Desk stopped it.")
             return
+        self._run_tool_calls(step.calls)
+
+    def _run_tool_calls(self, calls: list[ToolCall]) -> None:
+        """Reads run on a calendar thread; proposals come back as cards."""
+        from assistant.core.calendars import local_zone
         from assistant.ui.calendar_jobs import CalendarCalls, ToolCallJob
 
         if self.tool_calls is None:
             self.tool_calls = CalendarCalls()
         zone = local_zone()
-        job = ToolCallJob(step.calls, self.store.get_setting(settings.CHAT_CALENDAR), zone, datetime.now(zone))
+        job = ToolCallJob(calls, self.store.get_setting(settings.CHAT_CALENDAR), zone, datetime.now(zone))
         self.tool_job = self.tool_calls.run(job, self._on_tools_ran)
         self.speed_label.setText("Reading the calendar…")
         self._update_controls()

@@ -13,22 +13,16 @@ from assistant.commands import summarize as command
 from assistant.core.engines.fake import FakeEngine
 from assistant.core.meetings.notes import MeetingNotes
 from tests.support import TEST_DATA
+from tests.support.notes import extraction_json
 
 DATA = TEST_DATA / "transcripts"
-REPLY = json.dumps(
-    {
-        "title": "Platform stand-up",
-        "summary": ["Retry logic done", "Login bug on Windows"],
-        "decisions": ["Go/no-go decided tomorrow"],
-        "action_items": [
-            {"task": "Write the release notes draft", "owner": "Maya", "due": "Thursday"},
-            {"task": "Pair on the login bug", "owner": "Jonas", "due": ""},
-        ],
-        "open_questions": ["Postpone the release?"],
-        "proposed_events": [
-            {"title": "Go/no-go", "start": "tomorrow at 10:00", "end": "", "duration_minutes": 15, "attendees": ["Maya", "Jonas", "Aisha"]}
-        ],
-    }
+REPLY = extraction_json(
+    title="Platform stand-up",
+    summary=["Retry logic done", "Login bug on Windows"],
+    decisions=["Go/no-go decided tomorrow"],
+    commitments=[("Maya", "Write the release notes draft", "by Thursday"), ("Jonas", "Pair on the login bug", "")],
+    questions=["Postpone the release?"],
+    sessions=[("Go/no-go", "tomorrow at 10:00")],
 )
 
 
@@ -79,19 +73,21 @@ def test_json_output_is_the_validated_object(fake_model, capsys):
     data = json.loads(captured.out)
     assert list(data) == ["title", "summary", "decisions", "action_items", "open_questions", "proposed_events"]
     assert MeetingNotes.from_dict(data).title == "Platform stand-up"
-    assert data["action_items"][0]["due"] == "2026-11-26"  # "Thursday" after Tuesday 24 Nov
+    assert data["action_items"][0]["due"] == "2026-11-26"  # "by Thursday" after Tuesday 24 Nov, resolved by code
+    assert data["action_items"][0]["due_said"] == "by Thursday"  # the words kept beside it
     assert data["action_items"][1]["due"] is None
     assert data["proposed_events"][0]["start"] == "2026-11-25T10:00+01:00"
+    assert data["proposed_events"][0]["start_said"] == "tomorrow at 10:00"
     assert "[1/1]" in captured.err and "Summarizing" in captured.err
 
 
 def test_markdown_output_and_global_model_option(fake_model, capsys):
     loads, _ = fake_model
-    code = cli.main(["--model", "global.gguf", "summarize", str(DATA / "small.srt"), "--now", "2026-11-24T10:00"])
+    code = cli.main(["--model", "global.gguf", "summarize", str(DATA / "standup.txt"), "--now", "2026-11-24T10:00"])
     out = capsys.readouterr().out
     assert code == 0 and loads[0][0] == "global.gguf"
     assert out.startswith("# Platform stand-up\n")
-    assert "- [ ] Write the release notes draft (Maya, due 2026-11-26)" in out
+    assert "- [ ] Write the release notes draft (Maya, due 2026-11-26 — “by Thursday”)" in out
 
 
 def test_plain_text_fallback_exit_code_and_notice(fake_model, capsys):

@@ -13,7 +13,7 @@ from assistant.core.engines.fake import FakeEngine
 from tests.support.ui_helpers import close_window, open_window, send_and_wait
 
 CALL = json.dumps(
-    {"name": "create_calendar_event", "parameters": {"title": "Follow-up with Dana", "start": "next Tuesday at 3pm", "duration_minutes": 30}}
+    {"name": "create_calendar_event", "parameters": {"title": "Follow-up with Dana", "start": "Tuesday next week at 3pm", "duration_minutes": 30}}
 )
 
 
@@ -33,7 +33,7 @@ def _events() -> list:
 def test_confirming_the_card_writes_exactly_one_event_and_the_model_hears_back(qtbot, fake_model):
     engine = FakeEngine([CALL, "Done — it is in your calendar."])
     window = open_window(qtbot, engine, fake_model)
-    send_and_wait(qtbot, window, "Schedule a follow-up with Dana next Tuesday at 3")
+    send_and_wait(qtbot, window, "Schedule a follow-up with Dana on Tuesday next week at 3")
     assert len(window.pending_cards) == 1 and _events() == []
     assert not window.send_button.isEnabled()  # decide on the card first
     [card] = window.pending_cards.values()
@@ -54,7 +54,7 @@ def test_confirming_the_card_writes_exactly_one_event_and_the_model_hears_back(q
 def test_cancelling_writes_nothing(qtbot, fake_model):
     engine = FakeEngine([CALL, "Okay, I did not add it."])
     window = open_window(qtbot, engine, fake_model)
-    send_and_wait(qtbot, window, "Schedule a follow-up with Dana next Tuesday at 3")
+    send_and_wait(qtbot, window, "Schedule a follow-up with Dana on Tuesday next week at 3")
     [card] = window.pending_cards.values()
     card.cancel_button.click()
     qtbot.waitUntil(lambda: window.request is None and not window.pending_cards, timeout=60_000)
@@ -71,7 +71,7 @@ def test_edits_on_the_card_are_what_gets_saved(qtbot, fake_model):
     card.fields["start_text"].setText("February 30 at 10am")
     card.fields["start_text"].editingFinished.emit()
     assert not card.add_button.isEnabled() and card.problems_label.text()  # impossible date: asks, never guesses
-    card.fields["start_text"].setText("next Wednesday at 10am")
+    card.fields["start_text"].setText("Wednesday next week at 10am")
     card.fields["start_text"].editingFinished.emit()
     assert card.add_button.isEnabled()
     card.add_button.click()

@@ -10,17 +10,20 @@ from assistant.core.calendars import LocalCalendar, local_zone
 from assistant.core.engines.fake import FakeEngine
 from assistant.core.store import Store
 from tests.support import TEST_DATA
+from tests.support.notes import extraction_json
 from tests.support.ui_helpers import close_window, open_window
 
 DATA = TEST_DATA / "transcripts"
-NOTES = {
-    "title": "Launch stand-up",
-    "summary": ["The beta ships Friday."],
-    "decisions": ["Ship the beta on Friday"],
-    "action_items": [{"task": "Write the release notes", "owner": "Dana", "due": "2026-12-04"}],
-    "open_questions": ["Who tells support?"],
-    "proposed_events": [{"title": "Launch review", "start": "2026-12-08T15:00:00+00:00", "end": None, "duration_minutes": 30, "attendees": ["Dana"]}],
-}
+NOTES = json.loads(
+    extraction_json(
+        title="Launch stand-up",
+        summary=["The beta ships Friday."],
+        decisions=["Ship the beta on Friday"],
+        commitments=[("Dana", "Write the release notes", "by next Friday")],
+        questions=["Who tells support?"],
+        sessions=[("Launch review", "2026-12-08T15:00")],
+    )
+)
 
 
 @pytest.fixture
@@ -80,7 +83,7 @@ def test_open_vtt_keeps_speakers_and_timestamps(qtbot, fake_model):
 
 def test_proposed_event_needs_the_dialog_click(qtbot, fake_model):
     window, page = _page(qtbot, FakeEngine([json.dumps(NOTES)], n_ctx=4096), fake_model)
-    page.transcript_edit.setPlainText("Dana: let's review the launch on December 8 at 3pm.")
+    page.transcript_edit.setPlainText("Dana: let's review the launch on 2026-12-08T15:00.")
     page.summarize()
     qtbot.waitUntil(lambda: page.request is None, timeout=60_000)
     assert page.proposals.count() == 2  # one event, one task
@@ -106,7 +109,7 @@ def test_live_mode_updates_notes_while_text_arrives(qtbot, fake_model):
 
     def reply(messages, params):
         calls.append(messages[-1]["content"])
-        notes = dict(NOTES, action_items=[{"task": f"Task {len(calls)}", "owner": None, "due": None}], proposed_events=[])
+        notes = dict(NOTES, commitments=[{"owner": "", "task": f"Task {len(calls)}", "due": ""}], sessions=[])
         return json.dumps(notes)
 
     window, page = _page(qtbot, FakeEngine(reply, n_ctx=4096), fake_model)

@@ -14,11 +14,17 @@ class _Emitter(QObject):
     ping = Signal(str)
 
 
+EMITS = 2000
+
+
 def test_emitting_signals_keeps_reference_counts_of_booleans(qapp):
     emitter = _Emitter()
     gc.collect()
     before = (sys.getrefcount(True), sys.getrefcount(False))
-    for _ in range(50):
+    for _ in range(EMITS):
         emitter.ping.emit("x")
     gc.collect()
-    assert (sys.getrefcount(True), sys.getrefcount(False)) == before
+    after = (sys.getrefcount(True), sys.getrefcount(False))
+    # The bad binding loses one reference per emit (2000 here). Threads left by earlier tests
+    # may still let go of a few booleans meanwhile, so only a loss in the order of the emits counts.
+    assert all(abs(b - a) < EMITS // 10 for a, b in zip(before, after, strict=True)), (before, after)

@@ -103,6 +103,10 @@ class Engine(ABC):
 
     #: Short name of the implementation, shown in the UI ("local", "remote", "fake").
     kind: str = "engine"
+    #: Whether ``GenerationParams.json_schema`` is enforced token by token (a grammar), so a
+    #: reply always parses. Chat then takes the constrained path for calendar requests
+    #: (:mod:`assistant.core.chat.route`) instead of free-form tool calls.
+    constrained_output: bool = False
 
     def __init__(self) -> None:
         self.last_stats = GenerationStats()

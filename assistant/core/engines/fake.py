@@ -49,8 +49,10 @@ class FakeEngine(Engine):
         token_delay: float = 0.0,
         validate_files: bool = False,
         per_message_overhead: int = 4,
+        constrained_output: bool = False,
     ) -> None:
         super().__init__()
+        self.constrained_output = constrained_output  # scripts then answer the routed path's questions
         self._replies = replies
         self._reply_index = 0
         self._n_ctx = n_ctx

@@ -47,6 +47,7 @@ class LlamaCppEngine(Engine):
     """
 
     kind = "local"
+    constrained_output = True  # json_schema becomes a llama.cpp grammar
 
     def __init__(
         self,

@@ -24,7 +24,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "load_transcript",
             "parse_transcript",
         ],
-        "notes": ["MeetingNotes", "NotesValidationError", "merge_notes", "notes_schema", "notes_to_markdown"],
+        "notes": ["MeetingNotes", "NotesValidationError", "merge_notes", "notes_to_markdown"],
         "language": ["LANGUAGE_NAMES", "detect_language"],
         "prompts": ["FENCE_BEGIN", "FENCE_END", "MeetingContext", "fence"],
         "summarizer": ["Budget", "SummarizeError", "Summarizer", "SummaryProgress", "SummaryResult"],

@@ -12,11 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
-
-from assistant.core.dates import resolve_datetime
 
 NOTE_KEYS = ("title", "summary", "decisions", "action_items", "open_questions", "proposed_events")
 
@@ -45,7 +41,9 @@ UNLIMITED = NotesLimits(10_000, 100_000, 10_000, 10_000, 1_000_000, 1_000_000, 1
 class ActionItem:
     task: str
     owner: str = ""
-    due: str = ""  # ISO date (YYYY-MM-DD) when resolved, else the words used, "" when not said
+    due: str = ""  # ISO date (YYYY-MM-DD) when resolved, else "" (older notes may hold the words used)
+    due_said: str = ""  # the due date as it was said ("by Friday"), "" when not said
+    check: str = ""  # why the user should check the date ("" when it was resolved or not said)
 
 
 @dataclass
@@ -57,6 +55,8 @@ class ProposedEvent:
     end: str = ""
     duration_minutes: int = 0  # 0: not said
     attendees: list[str] = field(default_factory=list)
+    start_said: str = ""  # the time as it was said ("Thursday at ten"), "" when not said
+    check: str = ""  # why the user should check the time ("" when it was resolved)
 
 
 @dataclass
@@ -86,7 +86,14 @@ class MeetingNotes:
             "summary": list(self.summary),
             "decisions": list(self.decisions),
             "action_items": [
-                {"task": a.task, "owner": a.owner or None, "due": a.due or None} for a in self.action_items
+                {
+                    "task": a.task,
+                    "owner": a.owner or None,
+                    "due": a.due or None,
+                    "due_said": a.due_said or None,
+                    "check": a.check or None,
+                }
+                for a in self.action_items
             ],
             "open_questions": list(self.open_questions),
             "proposed_events": [
@@ -96,6 +103,8 @@ class MeetingNotes:
                     "end": e.end or None,
                     "duration_minutes": e.duration_minutes or None,
                     "attendees": list(e.attendees),
+                    "start_said": e.start_said or None,
+                    "check": e.check or None,
                 }
                 for e in self.proposed_events
             ],
@@ -259,15 +268,17 @@ class _Validator:
         return value
 
     def action(self, value: Any, where: str) -> ActionItem:
-        data = self.fields(value, where, {"task", "owner", "due"}, {"task"})
+        data = self.fields(value, where, {"task", "owner", "due", "due_said", "check"}, {"task"})
         return ActionItem(
             task=self.text(data.get("task", ""), f"{where}.task", self.limits.item_chars),
             owner=self.text(data.get("owner"), f"{where}.owner", self.limits.name_chars, optional=True),
             due=self.text(data.get("due"), f"{where}.due", self.limits.date_chars, optional=True),
+            due_said=self.text(data.get("due_said"), f"{where}.due_said", self.limits.date_chars, optional=True),
+            check=self.text(data.get("check"), f"{where}.check", self.limits.item_chars, optional=True),
         )
 
     def event(self, value: Any, where: str) -> ProposedEvent:
-        allowed = {"title", "start", "end", "duration_minutes", "attendees"}
+        allowed = {"title", "start", "end", "duration_minutes", "attendees", "start_said", "check"}
         data = self.fields(value, where, allowed, {"title"})
         duration = data.get("duration_minutes")
         if duration is None:
@@ -287,6 +298,8 @@ class _Validator:
             ]
             if attendees is not None
             else [],
+            start_said=self.text(data.get("start_said"), f"{where}.start_said", self.limits.date_chars, optional=True),
+            check=self.text(data.get("check"), f"{where}.check", self.limits.item_chars, optional=True),
         )
 
 
@@ -305,59 +318,6 @@ def _kind(value: Any) -> str:
 
 
 # --- schema ---------------------------------------------------------------------------------
-
-
-def notes_schema(limits: NotesLimits = DEFAULT_LIMITS) -> dict[str, Any]:
-    """JSON schema of the model's reply; llama.cpp turns it into a grammar.
-
-    Unknown owners, dates and times are empty strings and a missing duration is 0, which keeps
-    the grammar simple for small models; :meth:`MeetingNotes.to_dict` shows them as null.
-    Lists have ``maxItems``; strings carry no ``maxLength`` because llama.cpp expands it into
-    nested rules that made sampling over 10x slower (45 -> 3 tokens/s with SmolLM2 here);
-    validation clips over-long text instead, and the token limit bounds the reply.
-    """
-
-    def text(max_chars: int) -> dict[str, Any]:
-        return {"type": "string"}
-
-    def texts(max_items: int, max_chars: int = limits.item_chars) -> dict[str, Any]:
-        return {"type": "array", "items": text(max_chars), "maxItems": max_items}
-
-    action = {
-        "type": "object",
-        "properties": {
-            "task": text(limits.item_chars),
-            "owner": text(limits.name_chars),
-            "due": text(limits.date_chars),
-        },
-        "required": ["task", "owner", "due"],
-        "additionalProperties": False,
-    }
-    event = {
-        "type": "object",
-        "properties": {
-            "title": text(limits.item_chars),
-            "start": text(limits.date_chars),
-            "end": text(limits.date_chars),
-            "duration_minutes": {"type": "integer", "minimum": 0, "maximum": 1440},
-            "attendees": texts(limits.attendees, limits.name_chars),
-        },
-        "required": ["title", "start", "end", "duration_minutes", "attendees"],
-        "additionalProperties": False,
-    }
-    return {
-        "type": "object",
-        "properties": {
-            "title": text(limits.title_chars),
-            "summary": texts(limits.summary_items),
-            "decisions": texts(limits.list_items),
-            "action_items": {"type": "array", "items": action, "maxItems": limits.list_items},
-            "open_questions": texts(limits.list_items),
-            "proposed_events": {"type": "array", "items": event, "maxItems": limits.events},
-        },
-        "required": list(NOTE_KEYS),
-        "additionalProperties": False,
-    }
 
 
 def summary_schema(limits: NotesLimits = DEFAULT_LIMITS) -> dict[str, Any]:
@@ -406,7 +366,7 @@ def merge_notes(parts: list[MeetingNotes], title: str | None = None) -> MeetingN
             if known is None:
                 actions[key] = replace(item)
             elif not known.due and item.due:
-                known.due = item.due
+                known.due, known.due_said, known.check = item.due, item.due_said, item.check
     events: dict[tuple[str, str], ProposedEvent] = {}
     for part in parts:
         for event in part.proposed_events:
@@ -444,55 +404,27 @@ def notes_to_markdown(notes: MeetingNotes) -> str:
     if notes.action_items:
         lines.extend(["## Action items", ""])
         for item in notes.action_items:
-            details = [part for part in (item.owner, f"due {item.due}" if item.due else "") if part]
+            due = f"due {item.due}" if item.due else ""
+            if item.due_said and item.due_said != item.due:
+                due = f"{due} — “{item.due_said}”" if due else f"“{item.due_said}”"
+            details = [part for part in (item.owner, due) if part]
             suffix = f" ({', '.join(details)})" if details else ""
-            lines.append(f"- [ ] {item.task}{suffix}")
+            check = f" ⚠ {item.check}" if item.check else ""
+            lines.append(f"- [ ] {item.task}{suffix}{check}")
         lines.append("")
     section("Open questions", notes.open_questions)
     if notes.proposed_events:
         lines.extend(["## Proposed follow-up events", ""])
         for event in notes.proposed_events:
             when = event.start or "time not set"
+            if event.start_said and event.start_said != event.start:
+                when = f"{event.start} — “{event.start_said}”" if event.start else f"“{event.start_said}”"
             if event.end:
                 when += f" – {event.end}"
             elif event.duration_minutes:
                 when += f", {event.duration_minutes} min"
             who = f"; with {', '.join(event.attendees)}" if event.attendees else ""
-            lines.append(f"- {event.title} ({when}{who})")
+            check = f" ⚠ {event.check}" if event.check else ""
+            lines.append(f"- {event.title} ({when}{who}){check}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
-
-
-# --- relative dates -------------------------------------------------------------------------
-
-
-def _resolve_value(value: str, meeting: datetime, zone: ZoneInfo, date_only: bool) -> str:
-    """ISO form of a date phrase ("next Tuesday at 3pm"), or the words unchanged if unclear."""
-    if not value:
-        return value
-    result = resolve_datetime(value, meeting, zone)
-    if not result.ok or result.value is None:
-        return value
-    if date_only or result.date_only:
-        return result.value.date().isoformat()
-    return result.value.isoformat(timespec="minutes")
-
-
-def resolve_dates(notes: MeetingNotes, meeting: datetime, zone: ZoneInfo) -> MeetingNotes:
-    """A copy of ``notes`` where due dates and event times become ISO values when understood.
-
-    Phrases are read by :func:`assistant.core.dates.resolve_datetime` against the meeting's
-    date and the user's zone (the same rules as the calendar feature); naive ISO times are
-    taken as local to ``zone``. Anything not understood (or ambiguous) keeps the model's words,
-    so the calendar feature can ask the user.
-    """
-    actions = [replace(a, due=_resolve_value(a.due, meeting, zone, date_only=True)) for a in notes.action_items]
-    events = []
-    for event in notes.proposed_events:
-        start = _resolve_value(event.start, meeting, zone, date_only=False)
-        end = event.end
-        if end and "T" in start and re.fullmatch(r"\d{1,2}:\d{2}|\d{1,2}(?::\d{2})?\s*[ap]m", end.strip(), re.IGNORECASE):
-            end = f"{start[:10]} {end}"  # "14:30" alone means that time on the start day
-        end = _resolve_value(end, meeting, zone, date_only=False)
-        events.append(replace(event, start=start, end=end, attendees=list(event.attendees)))
-    return replace(notes, action_items=actions, proposed_events=events)

@@ -1,8 +1,9 @@
 """Meeting notes from a transcript of any length, one-shot or live, through the Engine seam.
 
 One-shot (:class:`Summarizer`): the transcript is cut into overlapping chunks that fit the
-model's context (map); each chunk becomes JSON notes constrained by the notes schema; the
-parts are merged in Python, so no action item, decision or proposed event from an early chunk
+model's context (map); from each chunk the model extracts commitments, sessions, decisions
+and a summary as said, under a grammar (:mod:`assistant.core.meetings.extract`), and the code
+resolves dates and checks owners; the parts are merged in Python, so no action item, decision or proposed event from an early chunk
 can be lost (reduce); only when the merged summary is too long does the model condense the
 summary bullets (and give the whole meeting a title).
 
@@ -30,6 +31,7 @@ from assistant.core.engines.base import (
     GenerationParams,
     Message,
 )
+from assistant.core.meetings.extract import extraction_schema, map_messages, notes_from_extraction, system_prompt
 from assistant.core.meetings.language import detect_language
 from assistant.core.meetings.notes import (
     DEFAULT_LIMITS,
@@ -40,19 +42,15 @@ from assistant.core.meetings.notes import (
     close_truncated_json,
     decode_json_object,
     merge_notes,
-    notes_schema,
     notes_to_markdown,
-    resolve_dates,
     summary_schema,
 )
 from assistant.core.meetings.prompts import (
     RETRY_PLACEHOLDER,
     MeetingContext,
     condense_user_prompt,
-    map_user_prompt,
     plain_user_prompt,
     retry_note,
-    system_prompt,
 )
 from assistant.core.meetings.transcript import Chunk, Transcript, chunk_text
 
@@ -193,12 +191,10 @@ class ModelCaller:
         messages: list[Message],
         max_tokens: int,
         stop: threading.Event | None,
-        schema: dict[str, Any] | None = None,
-        parse: Callable[[Any], MeetingNotes] | None = None,
+        schema: dict[str, Any],
+        parse: Callable[[Any], MeetingNotes],
     ) -> _Reply:
-        """JSON notes for ``messages``; on an invalid reply, one retry that names the problems."""
-        schema = schema or notes_schema(self.limits)
-        parse = parse or (lambda data: MeetingNotes.from_dict(data, self.limits))
+        """JSON for ``messages`` under ``schema``, read by ``parse``; on an invalid reply, one retry naming the problems."""
         attempt_messages = messages
         problems: list[str] = []
         raw = ""
@@ -263,7 +259,7 @@ class Summarizer:
         if n_ctx <= 0:
             raise SummarizeError("No model is loaded. Choose a model first, then summarize again.")
         output = self.max_output_tokens or max(128, min(1024, n_ctx // 4))
-        worst = _map_messages(self.context, "", 999, 999, live)
+        worst = map_messages(self.context, "", 999, 999, live)
         worst[-1]["content"] += retry_note(RETRY_PLACEHOLDER)
         overhead = self.engine.count_prompt_tokens(worst)
         margin = 16 + n_ctx // 100  # the chunk may tokenize a little differently inside the prompt
@@ -319,13 +315,6 @@ class Summarizer:
         return state.result(result, caller, started)
 
 
-def _map_messages(context: MeetingContext, chunk: str, part: int, parts: int, live: bool) -> list[Message]:
-    return [
-        {"role": "system", "content": system_prompt(context)},
-        {"role": "user", "content": map_user_prompt(chunk, part, parts, live)},
-    ]
-
-
 class FoldState:
     """Notes of the parts read so far, merged in Python, plus plain-text fallbacks and notices."""
 
@@ -340,8 +329,7 @@ class FoldState:
 
     def notes(self) -> MeetingNotes:
         if self._merged is None:
-            merged = merge_notes(self.parts, title=self.title)
-            self._merged = resolve_dates(merged, self.context.meeting_time, self.context.zone)
+            self._merged = merge_notes(self.parts, title=self.title)
         return self._merged
 
     def summary_bullets(self) -> list[str]:
@@ -364,7 +352,13 @@ class FoldState:
     ) -> bool:
         """Read one span of transcript into the notes; returns True when cancelled."""
         label = f"part {part} of {parts}" if parts > 1 and not live else ""
-        reply = caller.notes_reply(_map_messages(self.context, text, part, parts, live), output, stop)
+        reply = caller.notes_reply(
+            map_messages(self.context, text, part, parts, live),
+            output,
+            stop,
+            schema=extraction_schema(self.limits),
+            parse=lambda data: notes_from_extraction(data, self.context, text, self.limits),
+        )
         if reply.cancelled:
             return True
         if reply.notes is not None:

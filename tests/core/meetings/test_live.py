@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 
 from assistant.core.engines.fake import FakeEngine
 from assistant.core.meetings.live import LiveFeed, live_notes_of, run_live_session
 from assistant.core.meetings.notes import MeetingNotes
+from tests.support.notes import extraction_json
 
 
 def _notes_reply(messages, params) -> str:
     span = messages[-1]["content"]
-    items = [{"task": f"item {word}", "owner": None, "due": None} for word in span.split() if word.startswith("ACTION")]
-    return json.dumps({"title": "Live", "summary": ["talked"], "decisions": [], "action_items": items, "open_questions": [], "proposed_events": []})
+    items = [("", f"item {word}", "") for word in span.split() if word.startswith("ACTION")]
+    return extraction_json(title="Live", summary=["talked"], commitments=items)
 
 
 def test_spans_fed_in_order_reach_the_notes_and_closing_gives_final_notes():

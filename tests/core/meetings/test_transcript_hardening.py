@@ -11,16 +11,10 @@ from assistant import cli
 from assistant.commands import summarize as command
 from assistant.core.engines.fake import FakeEngine
 from assistant.core.meetings.transcript import LONG_TRANSCRIPT_WORDS, TranscriptError, load_transcript
+from tests.support.notes import extraction_json
 from tests.support.ui_helpers import open_window
 
-NOTES = {
-    "title": "Release",
-    "summary": ["Ship Friday."],
-    "decisions": [],
-    "action_items": [],
-    "open_questions": [],
-    "proposed_events": [],
-}
+NOTES = json.loads(extraction_json(title="Release", summary=["Ship Friday."]))
 BROKEN_VTT = """WEBVTT
 
 1

@@ -1,0 +1,145 @@
+"""The model extracts, the code decides: dates resolved against the meeting, owners checked, copies dropped."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+
+from assistant.core.engines.base import GenerationParams
+from assistant.core.engines.fake import FakeEngine
+from assistant.core.meetings import MeetingContext, Summarizer
+from assistant.core.meetings.extract import (
+    EXAMPLE_REPLY,
+    Evidence,
+    extraction_schema,
+    map_messages,
+    notes_from_extraction,
+)
+from assistant.core.meetings.notes import DEFAULT_LIMITS, MeetingNotes, NotesValidationError
+
+STANDUP = """[00:00:01] Ruth: Morning, everyone. Tom, you first.
+[00:00:21] Tom: On Friday I finished the checkout copy. I still can't get into the analytics workspace.
+[00:01:02] Ruth: Sorry about that. I'll grant you access today.
+[00:01:24] Tom: Then I'll review the pricing page by Wednesday evening.
+[00:02:22] Ines: I'll send a note to support by Friday so they aren't surprised.
+[00:03:15] Ruth: Reminder, the dry run is Thursday at 10am.
+[00:04:18] Ruth: And let's go through the numbers together next Tuesday at 11."""
+
+
+@pytest.fixture
+def context() -> MeetingContext:
+    return MeetingContext.create(datetime(2026, 11, 30, 9, 30), "Europe/Berlin")  # a Monday
+
+
+def extraction(**parts) -> dict:
+    base = {"commitments": [], "sessions": [], "decisions": [], "open_questions": [], "summary": [], "title": ""}
+    return {**base, **parts}
+
+
+def test_due_dates_are_resolved_by_code_and_the_words_kept(context):
+    data = extraction(
+        commitments=[
+            {"owner": "Ruth", "task": "grant Tom access", "due": "today"},
+            {"owner": "Tom", "task": "review the pricing page", "due": "by Wednesday evening"},
+            {"owner": "Ines", "task": "send a note to support", "due": "by Friday"},
+        ]
+    )
+    notes = notes_from_extraction(data, context, STANDUP, DEFAULT_LIMITS)
+    assert [(a.owner, a.due, a.due_said, a.check) for a in notes.action_items] == [
+        ("Ruth", "2026-11-30", "today", ""),
+        ("Tom", "2026-12-02", "by Wednesday evening", ""),
+        ("Ines", "2026-12-04", "by Friday", ""),
+    ]
+
+
+def test_an_ambiguous_date_is_not_guessed_and_asks_to_check(context):
+    data = extraction(sessions=[{"title": "Numbers review", "when": "next Tuesday at 11"}])
+    [event] = notes_from_extraction(data, context, STANDUP, DEFAULT_LIMITS).proposed_events
+    assert event.start == "" and event.start_said == "next Tuesday at 11"
+    assert "check the date" in event.check.lower()
+
+
+def test_a_session_time_is_resolved_to_the_minute(context):
+    data = extraction(sessions=[{"title": "Dry run", "when": "Thursday at 10am"}])
+    [event] = notes_from_extraction(data, context, STANDUP, DEFAULT_LIMITS).proposed_events
+    assert event.start == "2026-12-03T10:00+01:00" and event.check == ""
+
+
+def test_a_date_phrase_nobody_said_is_not_trusted(context):
+    data = extraction(commitments=[{"owner": "Tom", "task": "review the pricing page", "due": "by next Monday"}])
+    [item] = notes_from_extraction(data, context, STANDUP, DEFAULT_LIMITS).action_items
+    assert item.due == "" and "not what was said" in item.check
+
+
+def test_an_owner_who_is_not_in_the_meeting_is_left_empty(context):
+    data = extraction(
+        commitments=[
+            {"owner": "Carla", "task": "check the logs", "due": ""},
+            {"owner": "tom", "task": "review the pricing page", "due": ""},
+        ]
+    )
+    owners = [a.owner for a in notes_from_extraction(data, context, STANDUP, DEFAULT_LIMITS).action_items]
+    assert owners == ["", "tom"]
+
+
+def test_summary_lines_copied_from_the_transcript_are_dropped(context):
+    data = extraction(
+        summary=[
+            "Then I'll review the pricing page by Wednesday evening.",
+            "Tom will review the pricing page before the launch.",
+        ]
+    )
+    assert notes_from_extraction(data, context, STANDUP, DEFAULT_LIMITS).summary == [
+        "Tom will review the pricing page before the launch."
+    ]
+
+
+def test_a_reply_of_the_wrong_shape_is_a_validation_error(context):
+    with pytest.raises(NotesValidationError) as caught:
+        notes_from_extraction({**extraction(), "commitments": "Tom does it", "title": 3}, context, STANDUP, DEFAULT_LIMITS)
+    assert caught.value.problems == ["commitments must be a list", "title must be text"]
+    with pytest.raises(NotesValidationError, match="missing key 'summary'"):
+        notes_from_extraction({"title": "only a title"}, context, STANDUP, DEFAULT_LIMITS)
+
+
+def test_evidence_knows_speakers_and_copies():
+    evidence = Evidence(STANDUP)
+    assert {"ruth", "tom", "ines"} <= evidence.speakers
+    assert evidence.copied("I'll send a note to support by Friday so they")
+    assert not evidence.copied("Ines will warn support")  # too short to count, and reworded
+
+
+def test_the_example_obeys_the_schema_and_every_call_shares_the_prefix(context):
+    schema = extraction_schema(DEFAULT_LIMITS)
+    assert set(EXAMPLE_REPLY) == set(schema["properties"]) == set(schema["required"])
+    first = map_messages(context, "part one", 1, 2, live=False)
+    second = map_messages(context, "part two", 2, 2, live=False)
+    assert first[:3] == second[:3]  # system prompt and worked example: reused from the KV cache
+    assert "never work out dates" in first[0]["content"]
+
+
+def test_summarizer_runs_the_extraction_and_keeps_the_phrases(context):
+    def script(messages, params: GenerationParams) -> str:
+        assert params.json_schema == extraction_schema(DEFAULT_LIMITS)
+        return json.dumps(
+            extraction(
+                commitments=[{"owner": "Ines", "task": "send a note to support", "due": "by Friday"}],
+                sessions=[{"title": "Dry run", "when": "Thursday at 10am"}],
+                decisions=["Keep the plan names"],
+                summary=["The team prepared the pricing launch."],
+                title="Pricing stand-up",
+            )
+        )
+
+    engine = FakeEngine(script, n_ctx=4096)
+    engine.load("fake.gguf")
+    result = Summarizer(engine, context).summarize(STANDUP)
+    data = result.notes.to_dict()
+    assert data["action_items"] == [
+        {"task": "send a note to support", "owner": "Ines", "due": "2026-12-04", "due_said": "by Friday", "check": None}
+    ]
+    assert data["proposed_events"][0]["start"] == "2026-12-03T10:00+01:00"
+    assert data["proposed_events"][0]["start_said"] == "Thursday at 10am"
+    assert MeetingNotes.from_dict(data).action_items[0].due_said == "by Friday"  # stored notes read back
