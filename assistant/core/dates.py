@@ -289,6 +289,63 @@ def _period(text: str, now: datetime, zone: str | ZoneInfo | None) -> SpanResolu
     return SpanResolution(first, _with_text(localize(end, tz), text) if end is not None else None)
 
 
+#: Longest run of words tried as one date phrase by :func:`find_phrase`.
+_MAX_PHRASE_WORDS = 12
+
+
+def find_phrase(text: str, hint: str, now: datetime | None = None) -> str:
+    """The words of ``text`` that say a date or time, picked with ``hint`` (a model's copy of them).
+
+    A small model copying "the day after tomorrow at 9:15" may write "tomorrow at 9:15", or
+    turn "next week Tuesday" into "next Tuesday": every word is in the message, the meaning
+    is not. So the phrase is taken from the user's own words instead: of the runs of words
+    that the grammar reads as a date (not "unrecognized"), the one sharing the most words with
+    ``hint``, then the longest. "" when no run shares a word with ``hint``.
+    """
+    words = [word.strip(",;:!?()\"'“”«»") for word in text.split()]
+    wanted = set(_plain_words(hint))
+    moment = now or datetime.now(UTC)
+
+    def phrase(first: int, last: int) -> str:
+        return " ".join(w for w in words[first:last] if w).rstrip(".")
+
+    best: tuple[int, int, int, int] | None = None  # shared words, length, first, last
+    for first in range(len(words)):
+        for last in range(first + 1, min(len(words), first + _MAX_PHRASE_WORDS) + 1):
+            shared = len(wanted & set(_plain_words(phrase(first, last))))
+            if shared == 0 or (best is not None and (shared, last - first) <= best[:2]):
+                continue
+            if resolve_span(phrase(first, last), moment, "UTC").start.status != "unrecognized":
+                best = (shared, last - first, first, last)
+    if best is None:
+        return ""
+    first, last = best[2:]
+    reading = resolve_span(phrase(first, last), moment, "UTC")
+    if not reading.ok:  # nothing to compare: keep the words from the first to the last one the hint has
+        inside = [i for i in range(first, last) if set(_plain_words(words[i])) & wanted]
+        return phrase(inside[0], inside[-1] + 1)
+    shrunk = True
+    while shrunk:  # drop words at either end that change nothing ("for", "put a call with")
+        shrunk = False
+        for trial in ((first + 1, last), (first, last - 1)):
+            if trial[1] > trial[0] and _same(resolve_span(phrase(*trial), moment, "UTC"), reading):
+                first, last = trial
+                shrunk = True
+                break
+    return phrase(first, last)
+
+
+def _same(a: SpanResolution, b: SpanResolution) -> bool:
+    def key(part: DateResolution | None) -> tuple:
+        return (None,) if part is None else (part.status, part.value, part.date_only)
+
+    return key(a.start) == key(b.start) and key(a.end) == key(b.end)
+
+
+def _plain_words(text: str) -> list[str]:
+    return re.findall(r"[^\W_]+", text.casefold())
+
+
 def _is_offset(english: str, now_local: datetime) -> bool:
     try:
         return read(english, now_local.replace(tzinfo=None)).offset is not None

@@ -283,3 +283,13 @@ def test_local_zone_never_fails(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setenv("TZ", "Not/A_Zone")
     assert isinstance(dates.local_zone(), ZoneInfo)  # /etc/localtime, else UTC
+
+
+def test_find_phrase_takes_the_users_words_around_a_models_copy() -> None:
+    from assistant.core.dates import find_phrase
+
+    assert find_phrase("Add a haircut in 3 days at 5pm", "3 days at 5pm") == "in 3 days at 5pm"
+    assert find_phrase("Block focus time in two hours, for 90 minutes", "in two hours") == "in two hours"
+    assert find_phrase("Put a call with Marta at 7 tomorrow", "tomorrow at 7") == "at 7 tomorrow"  # ambiguous: kept whole
+    assert find_phrase("Pon una cena con Lucía el jueves a las nueve", "el jueves") == "jueves a las nueve"
+    assert find_phrase("Add the dentist please", "Friday") == ""

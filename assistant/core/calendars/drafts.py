@@ -32,6 +32,7 @@ from assistant.core.dates import (
     localize,
     parse_duration,
     resolve_datetime,
+    resolve_span,
 )
 
 DEFAULT_DURATION = timedelta(hours=1)
@@ -244,6 +245,9 @@ class EventDraft:
             except DateError as exc:
                 self.problems.append(Problem("duration_minutes", str(exc)))
                 return None
+        said_end = resolve_span(self.start_text, now, zone).end  # "tomorrow from 4 to 5 pm"
+        if said_end is not None and said_end.ok and said_end.value is not None:
+            return said_end.value
         return start + DEFAULT_DURATION
 
     def check_calendar(self, calendar: Calendar, *, others: list[Calendar] | None = None) -> EventDraft:

@@ -28,6 +28,7 @@ from typing import Any
 
 from assistant.core.chat.parse import ToolCall
 from assistant.core.chat.prompt import plan_prompt
+from assistant.core.dates import find_phrase
 from assistant.core.engines.base import Engine, GenerationParams, Message
 
 ACTIONS = ("reply", "create_event", "create_task", "list_events", "find_free_slot")
@@ -171,9 +172,16 @@ def to_call(action: str, fields: dict[str, Any], message: str) -> tuple[ToolCall
     values = {key: fields.get(key) for key in FIELDS[action]}
     for key in TIME_FIELDS:
         phrase = str(values.get(key) or "").strip()
-        if key in values and phrase and not grounded(phrase, source):
+        if key not in values or not phrase:
+            continue
+        said = find_phrase(source, phrase)  # the user's own words for it, not the model's copy
+        if said:
+            values[key] = said
+        elif not grounded(phrase, source):
             dropped.append(f"{key} '{phrase}' is not in the message")
             values[key] = ""
+    if values.get("end") and set(_words(str(values["end"]))) <= set(_words(str(values.get("when") or ""))):
+        values["end"] = ""  # "from 4 to 5 pm" was read whole as the start: the span gives the end
     title = str(values.get("title") or "").strip()
     if action in ("create_event", "create_task") and not _title_grounded(title, source):
         return None, [*dropped, f"title '{title}' is not in the user's own words"]

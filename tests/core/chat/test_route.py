@@ -127,3 +127,17 @@ def test_native_tool_calls_stay_supported_on_engines_without_a_grammar(calendar)
     [call] = result.to_dict()["calls"]
     assert call["name"] == "create_task" and call["resolved"]["due"].startswith("2026-12-04")
     assert engine.calls[0][1].tools  # the tool schemas went to the model
+
+
+def test_times_are_taken_from_the_users_words_not_the_models_copy():
+    message = "I have a vet appointment for Luna the day after tomorrow at 9:15, can you add it?"
+    call, _ = to_call("create_event", {"title": "Vet appointment", "when": "tomorrow at 9:15", "end": "", "duration_minutes": 0}, message)
+    assert call.arguments["start"] == "day after tomorrow at 9:15"
+    call, _ = to_call("create_event", {"title": "Call", "when": "next Tuesday at 10", "end": "", "duration_minutes": 0}, "Book a call next week Tuesday at 10")
+    assert call.arguments["start"] == "next week Tuesday at 10"
+
+
+def test_a_span_read_whole_gives_the_end_once():
+    fields = {"title": "Landlord call", "when": "tomorrow from 4", "end": "5 pm", "duration_minutes": 0}
+    call, _ = to_call("create_event", fields, "Schedule a call with the landlord tomorrow from 4 to 5 pm")
+    assert call.arguments == {"title": "Landlord call", "start": "tomorrow from 4 to 5"}
