@@ -114,18 +114,18 @@ def score_notes(entry: dict, notes, transcript_text: str) -> dict[str, Any]:
     }
 
 
-def run_notes(engine, entries: list[dict], log) -> dict[str, Any]:
+def run_notes(engine, entries: list[dict], log, second_look: bool = True) -> dict[str, Any]:
     totals: dict[str, float] = {}
     per_file = []
     for entry in entries:
         transcript = load_transcript(DATA / "transcripts" / entry["file"])
         context = MeetingContext.create(datetime.fromisoformat(entry["meeting_start"]), entry["timezone"])
         started = time.perf_counter()
-        result = Summarizer(engine, context, temperature=0.0).summarize(transcript)
+        result = Summarizer(engine, context, temperature=0.0, second_look=second_look).summarize(transcript)
         seconds = time.perf_counter() - started
         score = score_notes(entry, result.notes, transcript.render())
         score["seconds"] = round(seconds, 1)
-        per_file.append({"file": entry["file"], **score})
+        per_file.append({"file": entry["file"], **score, "notes": result.notes.to_dict()})
         log(f"  {entry['file']}: {json.dumps(score)}")
         for key, value in score.items():
             totals[key] = totals.get(key, 0) + value
@@ -279,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--transcript", action="append", help="only these transcript files (repeat)")
     parser.add_argument("--request", action="append", help="only these chat request ids (repeat)")
     parser.add_argument("--quick", action="store_true", help=f"three transcripts ({', '.join(QUICK_TRANSCRIPTS)}) and every chat request")
+    parser.add_argument("--no-second-look", action="store_true", help="notes without the check of promise-like lines")
     parser.add_argument("--json", metavar="OUT", help="write the bench/run.py result object here")
     args = parser.parse_args(argv)
     entries = json.loads((DATA / "transcripts.json").read_text(encoding="utf-8"))
@@ -299,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
         engine.load(path, n_ctx=args.ctx)
         name = Path(path).stem
         log(f"{name}:")
-        notes = run_notes(engine, entries, log) if args.only != "chat" else None
+        notes = run_notes(engine, entries, log, not args.no_second_look) if args.only != "chat" else None
         chat = run_chat(engine, items, log) if args.only != "notes" else None
         engine.unload()
         results.append(summarize_model(name, notes, chat))

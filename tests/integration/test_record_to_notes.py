@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from assistant.core.engines.fake import FakeEngine
 from assistant.core.settings import SPEECH_MODEL as SPEECH_MODEL_SETTING
 from tests.support import stt_fixtures
+from tests.support.notes import extraction_json
 from tests.support.stt_fixtures import MIC_KEY_WORDS, words
 from tests.support.ui_helpers import close_window, open_window
 
@@ -22,10 +21,7 @@ meeting_wav = stt_fixtures.meeting_wav
 
 def _notes(messages, params) -> str:
     heard = messages[-1]["content"]
-    return json.dumps({
-        "title": "Recorded meeting", "summary": [heard.strip()[-80:]], "decisions": [],
-        "action_items": [{"task": "Follow up", "owner": None, "due": None}], "open_questions": [], "proposed_events": [],
-    })
+    return extraction_json(title="Recorded meeting", summary=[heard.strip()[-80:]], commitments=[("", "Follow up", "")])
 
 
 def test_recording_feeds_the_transcript_and_the_notes(qtbot, tmp_path, virtual_mic, mic_wav, stt_model_path):

@@ -24,3 +24,38 @@ def extraction_json(
             "title": title,
         }
     )
+
+
+NOT_A_PROMISE = json.dumps({"promise": False, "task": "", "due": ""})
+
+
+def answering_checks(script):
+    """``script`` (a list of replies or a function) for a FakeEngine, plus answers to the second look.
+
+    The notes pipeline asks about each line that sounds like a promise (meetings/promises.py);
+    this fake says "not a promise", so the replies of ``script`` go to the other calls in order
+    (the last one repeats, as FakeEngine does with a list).
+    """
+    from assistant.core.meetings.promises import CHECK_SCHEMA
+
+    replies = None if callable(script) else list(script)
+    taken = 0
+
+    def run(messages, params) -> str:
+        nonlocal taken
+        if params.json_schema == CHECK_SCHEMA:
+            return NOT_A_PROMISE
+        if replies is None:
+            return script(messages, params)
+        reply = replies[min(taken, len(replies) - 1)]
+        taken += 1
+        return reply
+
+    return run
+
+
+def notes_calls(engine) -> list:
+    """The engine's calls other than the second look's checks."""
+    from assistant.core.meetings.promises import CHECK_SCHEMA
+
+    return [call for call in engine.calls if call[1].json_schema != CHECK_SCHEMA]

@@ -55,6 +55,8 @@ use "" or 0 for anything not said.
 Examples:
 "Add a meeting with Sam on Monday at 10" -> create_event {{"title": "Meeting with Sam", "when": "Monday at 10", "end": "", "duration_minutes": 0}}
 "Block two hours for the report tomorrow morning" -> create_event {{"title": "Report", "when": "tomorrow morning", "end": "", "duration_minutes": 120}}
+"Put the recital on my calendar a week from Sunday at 5" -> create_event {{"title": "Recital", "when": "a week from Sunday at 5", "end": "", "duration_minutes": 0}}
+"Schedule a stretch break in 30 minutes" -> create_event {{"title": "Stretch break", "when": "in 30 minutes", "end": "", "duration_minutes": 0}}
 "Remind me to pay rent by the 3rd" -> create_task {{"title": "Pay rent", "due": "by the 3rd"}}
 "What's on my calendar on Wednesday?" -> list_events {{"from": "Wednesday", "to": ""}}
 "Find me 20 minutes tomorrow afternoon" -> find_free_slot {{"duration_minutes": 20, "from": "tomorrow afternoon", "to": ""}}
@@ -131,6 +133,19 @@ def _title_grounded(title: str, source: str) -> bool:
     return any(len(word) >= 3 and word in available for word in _words(title))
 
 
+_HOUR_WORDS = ("hour", "hr", "stunde", "heure", "hora", "ora")
+
+
+def duration_said(minutes: int, text: str) -> bool:
+    """Whether a length of ``minutes`` is said in ``text`` ("for 90 minutes", "2-hour", "half an hour")."""
+    lowered = text.casefold()
+    numbers = {int(n) for n in re.findall(r"\d+", lowered)}
+    hours_said = any(word in lowered for word in _HOUR_WORDS)
+    if minutes in numbers or (minutes % 60 == 0 and hours_said and (minutes // 60 in numbers or minutes == 60)):
+        return True
+    return (minutes == 30 and "half" in lowered) or (minutes == 15 and "quarter" in lowered)
+
+
 def route_messages(messages: list[Message], instruction: str) -> list[Message]:
     """``messages`` with the routing marker and ``instruction`` after the last user message."""
     last = messages[-1]
@@ -182,6 +197,10 @@ def to_call(action: str, fields: dict[str, Any], message: str) -> tuple[ToolCall
             values[key] = ""
     if values.get("end") and set(_words(str(values["end"]))) <= set(_words(str(values.get("when") or ""))):
         values["end"] = ""  # "from 4 to 5 pm" was read whole as the start: the span gives the end
+    minutes = values.get("duration_minutes")
+    if minutes and not duration_said(int(minutes), source):
+        dropped.append(f"duration {minutes} minutes is not in the message")
+        values["duration_minutes"] = 0
     title = str(values.get("title") or "").strip()
     if action in ("create_event", "create_task") and not _title_grounded(title, source):
         return None, [*dropped, f"title '{title}' is not in the user's own words"]

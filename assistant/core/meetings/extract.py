@@ -59,6 +59,9 @@ EXAMPLE_REPLY = {
     "title": "Design and budget update",
 }
 
+#: A reply with nothing in it (the shape every extraction has).
+EMPTY_EXTRACTION: dict[str, Any] = {key: [] for key in EXAMPLE_REPLY} | {"title": ""}
+
 #: What a commitment is, for the model; kept next to the example it must agree with.
 RULES = (
     "- commitments: tasks a person promised to do or accepted (\"I'll…\", \"I will…\", \"Sure, I will\"), with the "

@@ -19,6 +19,7 @@ CLI) call these methods and get plain callbacks; cancelling is a ``threading.Eve
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -31,7 +32,13 @@ from assistant.core.engines.base import (
     GenerationParams,
     Message,
 )
-from assistant.core.meetings.extract import extraction_schema, map_messages, notes_from_extraction, system_prompt
+from assistant.core.meetings.extract import (
+    EMPTY_EXTRACTION,
+    extraction_schema,
+    map_messages,
+    notes_from_extraction,
+    system_prompt,
+)
 from assistant.core.meetings.language import detect_language
 from assistant.core.meetings.notes import (
     DEFAULT_LIMITS,
@@ -45,6 +52,7 @@ from assistant.core.meetings.notes import (
     notes_to_markdown,
     summary_schema,
 )
+from assistant.core.meetings.promises import CHECK_SCHEMA, candidates, check_messages, commitment_from
 from assistant.core.meetings.prompts import (
     RETRY_PLACEHOLDER,
     MeetingContext,
@@ -243,6 +251,7 @@ class Summarizer:
         overlap_tokens: int | None = None,
         temperature: float = 0.2,
         condense: bool = True,
+        second_look: bool = True,
     ) -> None:
         self.engine = engine
         self.context = context or MeetingContext.create()
@@ -251,6 +260,7 @@ class Summarizer:
         self.overlap_tokens = overlap_tokens
         self.temperature = temperature
         self.condense = condense
+        self.second_look = second_look
 
     # -- budget ---------------------------------------------------------------------------
     def budget(self, live: bool = False) -> Budget:
@@ -295,7 +305,7 @@ class Summarizer:
         caller = ModelCaller(self.engine, self.limits, self.temperature)
         budget = self.budget()
         chunks = chunk_text(text, self.engine.count_tokens, budget.chunk, budget.overlap)
-        state = FoldState(context, self.limits)
+        state = FoldState(context, self.limits, second_look=self.second_look)
         total = len(chunks)
         result = SummaryResult(notes=MeetingNotes(), language=context.language, chunks=total)
         for index, chunk in enumerate(chunks, start=1):
@@ -318,9 +328,10 @@ class Summarizer:
 class FoldState:
     """Notes of the parts read so far, merged in Python, plus plain-text fallbacks and notices."""
 
-    def __init__(self, context: MeetingContext, limits: NotesLimits) -> None:
+    def __init__(self, context: MeetingContext, limits: NotesLimits, *, second_look: bool = True) -> None:
         self.context = context
         self.limits = limits
+        self.second_look = second_look  # check lines that sound like a promise (meetings/promises.py)
         self.parts: list[MeetingNotes] = []
         self.title: str | None = None
         self.plain: list[str] = []
@@ -362,6 +373,8 @@ class FoldState:
         if reply.cancelled:
             return True
         if reply.notes is not None:
+            if self.second_look and self._look_again(caller, text, reply.notes, stop):
+                return True
             self.add(reply.notes)
             if reply.truncated:
                 where = f" for {label}" if label else ""
@@ -387,6 +400,27 @@ class FoldState:
             f"The model's answer{where} could not be read as structured notes (tried twice), so it is shown as "
             "plain text; its action items and events are not listed separately."
         )
+        return False
+
+    def _look_again(self, caller: ModelCaller, text: str, notes: MeetingNotes, stop: threading.Event | None) -> bool:
+        """Add the promises the extraction missed (one short constrained check per line); True when cancelled."""
+        found = []
+        for candidate in candidates(text, notes.action_items):
+            try:
+                raw, cancelled = caller.generate(check_messages(self.context, candidate), 96, CHECK_SCHEMA, stop)
+            except ContextOverflowError:
+                break
+            if cancelled:
+                return True
+            try:
+                commitment = commitment_from(json.loads(raw), candidate)
+            except ValueError:
+                commitment = None
+            if commitment:
+                found.append(commitment)
+        if found:
+            extra = notes_from_extraction({**EMPTY_EXTRACTION, "commitments": found}, self.context, text, self.limits)
+            notes.action_items.extend(extra.action_items)
         return False
 
     def condense(self, caller: ModelCaller, budget: Budget, stop: threading.Event | None) -> None:

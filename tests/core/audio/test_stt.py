@@ -31,6 +31,7 @@ from assistant.core.meetings import (
 )
 from assistant.core.meetings.transcript import Segment
 from tests.support import stt_fixtures
+from tests.support.notes import extraction_json
 from tests.support.stt_fixtures import KEY_WORDS, MEETING_SCRIPT, word_error_rate, words
 
 meeting_wav = stt_fixtures.meeting_wav
@@ -179,10 +180,7 @@ def notes_reader(seen: list[str]):
         if "decisions" not in params.json_schema["properties"]:
             return json.dumps({"title": "Planning", "summary": ["Condensed."]})
         sentences = [s.strip() for s in body.replace("\n", " ").split(".") if s.strip()]
-        return json.dumps(
-            {"title": "Planning", "summary": sentences[-3:], "decisions": [], "action_items": [],
-             "open_questions": [], "proposed_events": []}
-        )
+        return extraction_json(title="Planning", summary=["Mentioned: " + " ".join(w for w in s.split() if w[:1].isupper()) for s in sentences[-3:]])
 
     return script
 

@@ -141,3 +141,12 @@ def test_a_span_read_whole_gives_the_end_once():
     fields = {"title": "Landlord call", "when": "tomorrow from 4", "end": "5 pm", "duration_minutes": 0}
     call, _ = to_call("create_event", fields, "Schedule a call with the landlord tomorrow from 4 to 5 pm")
     assert call.arguments == {"title": "Landlord call", "start": "tomorrow from 4 to 5"}
+
+
+def test_a_length_the_user_did_not_say_is_dropped():
+    fields = {"title": "Board meeting", "when": "3 February 2027 from 14:00 to 16:00", "end": "", "duration_minutes": 20}
+    call, dropped = to_call("create_event", fields, "Create an event 'board meeting' on 3 February 2027 from 14:00 to 16:00")
+    assert "duration_minutes" not in call.arguments and dropped == ["duration 20 minutes is not in the message"]
+    said = {"title": "Focus time", "when": "in two hours", "end": "", "duration_minutes": 90}
+    call, _ = to_call("create_event", said, "Block focus time in two hours, for 90 minutes")
+    assert call.arguments["duration_minutes"] == 90

@@ -18,6 +18,7 @@ from assistant.core.meetings.extract import (
     notes_from_extraction,
 )
 from assistant.core.meetings.notes import DEFAULT_LIMITS, MeetingNotes, NotesValidationError
+from tests.support.notes import answering_checks
 
 STANDUP = """[00:00:01] Ruth: Morning, everyone. Tom, you first.
 [00:00:21] Tom: On Friday I finished the checkout copy. I still can't get into the analytics workspace.
@@ -133,7 +134,7 @@ def test_summarizer_runs_the_extraction_and_keeps_the_phrases(context):
             )
         )
 
-    engine = FakeEngine(script, n_ctx=4096)
+    engine = FakeEngine(answering_checks(script), n_ctx=4096)
     engine.load("fake.gguf")
     result = Summarizer(engine, context).summarize(STANDUP)
     data = result.notes.to_dict()
@@ -143,3 +144,30 @@ def test_summarizer_runs_the_extraction_and_keeps_the_phrases(context):
     assert data["proposed_events"][0]["start"] == "2026-12-03T10:00+01:00"
     assert data["proposed_events"][0]["start_said"] == "Thursday at 10am"
     assert MeetingNotes.from_dict(data).action_items[0].due_said == "by Friday"  # stored notes read back
+
+
+def test_the_second_look_adds_a_promise_the_extraction_missed(context):
+    from assistant.core.meetings.promises import CHECK_SCHEMA, candidates
+
+    def script(messages, params: GenerationParams) -> str:
+        if params.json_schema == CHECK_SCHEMA:
+            line = messages[-1]["content"]
+            if "grant you access" in line:
+                return json.dumps({"promise": True, "task": "grant Tom access", "due": "today"})
+            return json.dumps({"promise": False, "task": "", "due": ""})
+        return json.dumps(extraction(commitments=[{"owner": "Tom", "task": "review the pricing page", "due": "by Wednesday evening"}]))
+
+    engine = FakeEngine(script, n_ctx=4096)
+    engine.load("fake.gguf")
+    notes = Summarizer(engine, context).summarize(STANDUP).notes
+    assert [(a.owner, a.task, a.due) for a in notes.action_items] == [
+        ("Tom", "review the pricing page", "2026-12-02"),
+        ("Ruth", "grant Tom access", "2026-11-30"),
+        # Ines's line was checked too, and the (fake) model said it was not a promise
+    ]
+    checked = [m[-1]["content"] for m, p in engine.calls if p.json_schema == CHECK_SCHEMA]
+    assert len(checked) == 2 and "Ruth: Sorry about that" in checked[0]  # Tom's covered line is not asked again
+    assert candidates("Ana: I'll think about it.\nBen: Let me think.", []) == []  # musing is not a promise
+    plain = FakeEngine(script, n_ctx=4096)
+    plain.load("fake.gguf")
+    assert len(Summarizer(plain, context, second_look=False).summarize(STANDUP).notes.action_items) == 1
