@@ -65,7 +65,10 @@ def _models_page(window: MainWindow) -> QWidget:
         label = QLabel(f"The model catalog could not be read: {exc}")
         label.setWordWrap(True)
         return label
-    page = ModelsPage(catalog, probe(check_offload=False), settings.context_size(window.store))
+    from assistant.core.models.machine_check import cached
+
+    profile = probe(check_offload=False)
+    page = ModelsPage(catalog, profile, settings.context_size(window.store), check=cached(profile))
     page.useRequested.connect(window.open_model)
 
     def download(build_id: str) -> None:
