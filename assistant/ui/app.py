@@ -22,7 +22,7 @@ from assistant.ui.worker import ModelBridge
 def default_engine() -> Engine:
     from assistant.core.engines.llama import LlamaCppEngine
 
-    return LlamaCppEngine()
+    return LlamaCppEngine(n_gpu_layers=settings.gpu_layers)  # the GPU setting, read at every load
 
 
 def create_window(store: Store, engine: Engine, model: str | None = None) -> MainWindow:
