@@ -73,6 +73,10 @@ class LlamaCppEngine(Engine):
         import llama_cpp  # heavy: imported only when a model is loaded
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
+        from assistant.core.engines.backends import load_backends
+
+        load_backends()  # installer builds: pick the CPU variant for this processor first
+
         self.unload()
         if progress:
             progress(0.0)

@@ -344,6 +344,10 @@ def llama_supports_gpu_offload() -> bool | None:
     """Whether the installed llama-cpp-python can offload layers; None if it is not installed."""
     try:
         import llama_cpp  # imported lazily: loading the native library takes a moment
+
+        from assistant.core.engines.backends import load_backends
+
+        load_backends()  # installer builds: the back-ends must be loaded before llama.cpp is asked
     except Exception:
         return None
     try:
