@@ -387,7 +387,7 @@ class MainWindow(QMainWindow):
         except CatalogError as exc:
             self.show_error("The model catalog could not be read", str(exc))
             return None
-        wizard = SetupWizard(self.store, self.bridge, catalog, probe(check_offload=False), self)
+        wizard = SetupWizard(self.store, self.bridge, catalog, probe(), self)  # asks llama.cpp whether it can offload
         wizard.setWindowModality(Qt.WindowModality.WindowModal)
         wizard.open()
         self.wizard = wizard
