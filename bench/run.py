@@ -242,6 +242,7 @@ def plan(quick: bool, decode_tokens: int | None, prompt_tokens: int | None) -> l
         from synthetic import LLAMA_32_1B, model_path
 
         runs.append(BenchRun("overhead", ["--model", str(model_path(LLAMA_32_1B, "Q4_K_M")), "--repeats", "3", "--tokens", "64"]))
+    runs.append(BenchRun("predict"))  # the machine check's predicted / measured decode speed
     runs += [BenchRun(name, label=label) for name, label in OTHER_BENCHES.items()]
     return runs
 

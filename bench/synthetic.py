@@ -135,6 +135,7 @@ def padded_vocabulary(tokenizer: Tokenizer, vocab: int) -> tuple[list[str], list
 
 
 def default_tokenizer_source() -> Path:
+    sys.path.insert(0, str(ROOT))  # tests/conftest.py imports tests.support.*
     sys.path.insert(0, str(ROOT / "tests"))
     from conftest import smollm_gguf
 

@@ -123,11 +123,16 @@ def _stats_line(engine: Engine) -> str:
 
 
 def run_self_test(model: str | None) -> int:
-    """Load the model, write a short reply without a window, print tokens/s; 0 when it works."""
+    """Load the model, write a short reply without a window, print the CPU variant and tokens/s; 0 when it works."""
+    from assistant.core.engines.backends import describe_backend
+    from assistant.core.engines.llama import LlamaCppEngine
+
     started = time.perf_counter()
     try:
         engine = engine_from_args(argparse.Namespace(model=model), 2048)
         print(f"model: {engine.info.model_name} ({engine.info.architecture}), loaded in {engine.info.load_seconds:.2f} s")
+        if isinstance(engine, LlamaCppEngine):
+            print(f"{describe_backend()}; runs on: {engine.info.where()}")
         reply = stream_answer(engine, SELF_TEST_PROMPT, DEFAULT_SYSTEM_PROMPT, GenerationParams(max_tokens=48, temperature=0.0))
     except EngineError as exc:
         print(f"self-test failed: {exc}", file=sys.stderr)

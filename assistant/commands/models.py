@@ -3,6 +3,7 @@
     llama-desk probe                               this machine's profile as JSON
     llama-desk models recommend [--json] [--profile FILE.json]
     llama-desk models list [--json]
+    llama-desk models check [--again]               measure this machine (about 3 s), kept for the predictions
     llama-desk models download [BUILD-ID] [--search-folder DIR]
     llama-desk models --catalog FILE ...           use another catalog (or LLAMA_DESK_CATALOG)
 """
@@ -17,8 +18,10 @@ import time
 from pathlib import Path
 
 from assistant.core.models import download as dl
+from assistant.core.models import machine_check
 from assistant.core.models.catalog import Catalog, CatalogError, load_catalog
 from assistant.core.models.hardware import HardwareProfile, ProfileError, describe, probe
+from assistant.core.models.machine_check import MachineCheck
 from assistant.core.models.selector import PRIORITIES, Preferences, fit_table, select_build
 
 EXIT_CODES: dict[type[Exception], int] = {
@@ -58,6 +61,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing.add_argument("--json", action="store_true", help="print JSON")
     listing.set_defaults(func=run_list)
 
+    check = actions.add_parser("check", help="measure memory bandwidth and matrix speed here (about 3 s); predictions use it")
+    check.add_argument("--again", action="store_true", help="measure again even if this machine was measured before")
+    check.set_defaults(func=run_check)
+
     fetch = actions.add_parser("download", help="download a build (the recommended one by default), verified")
     common(fetch)
     fetch.add_argument("build_id", nargs="?", metavar="BUILD-ID", help="a build id from `models list`")
@@ -86,6 +93,20 @@ def _setup(args: argparse.Namespace) -> tuple[Catalog, HardwareProfile, Preferen
     return catalog, _profile(args), prefs
 
 
+def _check(args: argparse.Namespace, profile: HardwareProfile) -> MachineCheck | None:
+    """This machine's saved check (never for a saved profile of another machine)."""
+    return None if getattr(args, "profile", None) else machine_check.cached(profile)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    profile = probe(check_offload=False)
+    check = machine_check.cached_or_measure(profile, again=args.again)
+    print(f"Memory: {check.bandwidth / 1e9:.1f} GB/s copied on {check.threads} threads; "
+          f"matrix-vector: {check.matmul_flops / 1e9:.1f} GFLOP/s; calibration x{check.calibration:.2f} "
+          f"(measured {check.measured_at}, {check.seconds:.1f} s)")
+    return 0
+
+
 def run_probe(args: argparse.Namespace) -> int:
     print(probe(check_offload=not args.no_gpu_check).to_json())
     return 0
@@ -96,7 +117,7 @@ def run_recommend(args: argparse.Namespace) -> int:
         catalog, profile, prefs = _setup(args)
     except (CatalogError, ProfileError, ValueError) as exc:
         return _fail(str(exc))
-    choice = select_build(profile, prefs, catalog)
+    choice = select_build(profile, prefs, catalog, _check(args, profile))
     if args.json:
         print(json.dumps({"machine": describe(profile), **choice.to_dict()}, indent=2))
         return 0 if choice.ok else 1
@@ -121,7 +142,7 @@ def run_list(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     on_disk = dl.local_builds(catalog.builds)
     rows = []
-    for est in fit_table(profile, catalog, prefs):
+    for est in fit_table(profile, catalog, prefs, _check(args, profile)):
         row = est.to_dict()
         row["on_disk"] = str(on_disk[est.build.id]) if est.build.id in on_disk else None
         row["verified_hash"] = est.build.sha256 is not None
@@ -129,12 +150,14 @@ def run_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    print(f"{'BUILD':32} {'DOWNLOAD':>9} {'MEMORY':>8}  {'FIT':9} {'SPEED':6} ON DISK")
+    print(f"{'BUILD':32} {'DOWNLOAD':>9} {'MEMORY':>8}  {'FIT':15} {'SPEED':>10} ON DISK")
     for row in rows:
         print(
             f"{row['build']:32} {row['download_bytes'] / 1e9:>7.2f}GB {row['memory_bytes'] / 1e9:>6.1f}GB  "
-            f"{row['fit']:9} {row['speed_class']:6} {'yes' if row['on_disk'] else ''}"
+            f"{row['fit']:15} {row['tokens_per_second']:>4.0f} tok/s {'yes' if row['on_disk'] else ''}"
         )
+    if rows:
+        print(f"Speeds: {rows[0]['speed_basis']}" + ("" if _check(args, profile) or args.profile else " (run `llama-desk models check` to measure)"))
     return 0
 
 
@@ -181,7 +204,7 @@ def run_download(args: argparse.Namespace) -> int:
             build = catalog.build(args.build_id)
         else:
             profile = _profile(args)
-            choice = select_build(profile, Preferences(args.context, args.priority), catalog)
+            choice = select_build(profile, Preferences(args.context, args.priority), catalog, _check(args, profile))
             if choice.build is None:
                 return _fail(choice.reasons[0], 1)
             build = choice.build

@@ -98,11 +98,30 @@ class DateResolution:
         return self.status == "ok"
 
 
-def local_zone() -> ZoneInfo:
-    """The computer's IANA time zone ($TZ, else /etc/localtime), UTC when it cannot be told."""
-    candidates = [os.environ.get("TZ", "").lstrip(":")]
+#: Where Linux and macOS keep the zone as a symlink into a zoneinfo folder (patched by tests).
+LOCALTIME = Path("/etc/localtime")
+
+
+def _os_zone_name() -> str:
+    """The zone name the operating system reports (Windows registry, macOS, Linux), or "".
+
+    tzlocal maps Windows zone keys ("W. Europe Standard Time") to IANA names and reads
+    /etc/timezone or timedatectl where /etc/localtime is a copy rather than a symlink.
+    """
     try:
-        candidates.append(str(Path("/etc/localtime").resolve()).split("zoneinfo/", 1)[-1])
+        import tzlocal
+
+        return tzlocal.get_localzone_name() or ""
+    except Exception:  # tzlocal raises on a misconfigured zone; fall back to the symlink
+        return ""
+
+
+def local_zone() -> ZoneInfo:
+    """The computer's IANA time zone: $TZ, else the OS (tzlocal), else /etc/localtime; UTC when unknown."""
+    candidates = [os.environ.get("TZ", "").lstrip(":"), _os_zone_name()]
+    try:
+        if LOCALTIME.is_symlink():
+            candidates.append(str(LOCALTIME.resolve()).split("zoneinfo/", 1)[-1])
     except OSError:
         pass
     for name in candidates:

@@ -49,6 +49,11 @@ CHAT_CALENDAR = _setting("chat_calendar", str, "local", "the calendar the chat's
 SPEECH_MODEL = _setting("speech_model", str, None, "folder or id of the faster-whisper model (else the first downloaded)")
 LICENSE_ACCEPTED = _setting("llama32_license_accepted", str, None, "when the user accepted the Llama 3.2 licence (ISO time)")
 MODEL_FOLDERS = _setting("model_search_folders", list, [], "folders the user added to search for model files")
+GPU_LAYERS = _setting(
+    "gpu_layers", str, "auto",
+    "where the local model runs: auto (every layer on the GPU when llama.cpp can offload), all, none, or a number of layers",
+)
+GPU_CHOICES = ("auto", "all", "none")
 
 
 def default(key: str) -> Any:
@@ -90,3 +95,19 @@ def remember_model(path: str | Path, store: Store) -> None:
 
 def context_size(store: Store | None = None) -> int:
     return int(store.get_setting(CONTEXT_SIZE) if store is not None else read(CONTEXT_SIZE))
+
+
+def parse_gpu_layers(value: object) -> int | None:
+    """The engine's ``n_gpu_layers`` for a GPU setting: None for auto, -1 all, 0 none, N layers."""
+    text = str(value or "auto").strip().lower()
+    if text == "all":
+        return -1
+    if text == "none":
+        return 0
+    if text.isdigit():
+        return int(text)
+    return None  # "auto", or anything unreadable
+
+
+def gpu_layers(store: Store | None = None) -> int | None:
+    return parse_gpu_layers(store.get_setting(GPU_LAYERS) if store is not None else read(GPU_LAYERS))

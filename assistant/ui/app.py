@@ -22,7 +22,7 @@ from assistant.ui.worker import ModelBridge
 def default_engine() -> Engine:
     from assistant.core.engines.llama import LlamaCppEngine
 
-    return LlamaCppEngine()
+    return LlamaCppEngine(n_gpu_layers=settings.gpu_layers)  # the GPU setting, read at every load
 
 
 def create_window(store: Store, engine: Engine, model: str | None = None) -> MainWindow:
@@ -65,7 +65,10 @@ def _models_page(window: MainWindow) -> QWidget:
         label = QLabel(f"The model catalog could not be read: {exc}")
         label.setWordWrap(True)
         return label
-    page = ModelsPage(catalog, probe(check_offload=False), settings.context_size(window.store))
+    from assistant.core.models.machine_check import cached
+
+    profile = probe(check_offload=False)
+    page = ModelsPage(catalog, profile, settings.context_size(window.store), check=cached(profile))
     page.useRequested.connect(window.open_model)
 
     def download(build_id: str) -> None:

@@ -343,7 +343,9 @@ class MainWindow(QMainWindow):
                 self.model_label.setText("Team server: " + (self.remote_error or "connecting…"))
         elif self.model_info is not None:
             threads = self.model_info.n_threads
-            self.model_label.setText(f"{self.model_info.model_name}  ·  {threads} thread{'s' if threads != 1 else ''}")
+            self.model_label.setText(
+                f"{self.model_info.model_name}  ·  {self.model_info.where()}  ·  {threads} thread{'s' if threads != 1 else ''}"
+            )
             self.model_label.setToolTip(self.model_info.path)
         self._set_context(0)
 
@@ -387,7 +389,7 @@ class MainWindow(QMainWindow):
         except CatalogError as exc:
             self.show_error("The model catalog could not be read", str(exc))
             return None
-        wizard = SetupWizard(self.store, self.bridge, catalog, probe(check_offload=False), self)
+        wizard = SetupWizard(self.store, self.bridge, catalog, probe(), self)  # asks llama.cpp whether it can offload
         wizard.setWindowModality(Qt.WindowModality.WindowModal)
         wizard.open()
         self.wizard = wizard

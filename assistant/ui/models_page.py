@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from assistant.core.models.catalog import Catalog
 from assistant.core.models.download import local_builds
 from assistant.core.models.hardware import HardwareProfile, describe
+from assistant.core.models.machine_check import MachineCheck
 from assistant.core.models.selector import Preferences, fit_table, gb
 from assistant.core.paths import models_dir
 
@@ -61,9 +62,11 @@ class ModelsPage(QWidget):
     deleted = Signal(str)  # path of a removed file
     speechModelReady = Signal(str)  # folder of a downloaded speech model
 
-    def __init__(self, catalog: Catalog, profile: HardwareProfile, context_length: int, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, catalog: Catalog, profile: HardwareProfile, context_length: int, parent: QWidget | None = None, check: MachineCheck | None = None
+    ) -> None:
         super().__init__(parent)
-        self.catalog, self.profile = catalog, profile
+        self.catalog, self.profile, self.check = catalog, profile, check
         self.preferences = Preferences(context_length=context_length)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(f"<b>This computer:</b> {describe(profile)}"))
@@ -105,7 +108,7 @@ class ModelsPage(QWidget):
 
     def refresh(self) -> None:
         self.on_disk = local_builds(self.catalog.builds)
-        estimates = fit_table(self.profile, self.catalog, self.preferences)
+        estimates = fit_table(self.profile, self.catalog, self.preferences, self.check)
         self.table.setRowCount(len(estimates))
         for row, estimate in enumerate(estimates):
             build = estimate.build
@@ -125,7 +128,8 @@ class ModelsPage(QWidget):
         used = sum(stat.st_size for stat in stats)
         shared = sum(stat.st_size for stat in stats if stat.st_nlink > 1)  # linked from another app's folder
         note = f" ({gb(shared)} of it shared with copies in other apps' folders)" if shared else ""
-        self.disk_label.setText(f"Model files use {gb(used)} in {models_dir()}{note}.")
+        basis = estimates[0].basis if estimates else ""
+        self.disk_label.setText(f"Model files use {gb(used)} in {models_dir()}{note}. Speeds: {basis}.")
         self._update_buttons()
         if hasattr(self, "speech_label"):
             self._refresh_speech()

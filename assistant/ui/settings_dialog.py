@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -43,6 +44,24 @@ class ConnectionCheck(QThread):
             self.checked.emit(False, str(exc), [])
             return
         self.checked.emit(status.ok, status.message, list(status.models))
+
+
+GPU_OPTIONS = (
+    ("Automatic (all layers when possible)", "auto"),
+    ("All layers on the GPU", "all"),
+    ("None: processor only", "none"),
+    ("This many layers on the GPU:", "layers"),
+)
+
+
+def gpu_note() -> str:
+    """Whether the installed llama.cpp can use a GPU at all (asked without loading a model)."""
+    from assistant.core.models.hardware import llama_supports_gpu_offload
+
+    supported = llama_supports_gpu_offload()
+    if supported:
+        return "This build of llama.cpp can use the graphics card. Changes apply the next time a model is loaded."
+    return "This build of llama.cpp runs on the processor only; the setting applies to GPU builds."
 
 
 class SettingsDialog(QDialog):
@@ -86,6 +105,21 @@ class SettingsDialog(QDialog):
         self.context_box.setValue(settings.context_size(store))
         self.context_box.setSuffix(" tokens")
         local_form.addRow("Context size", self.context_box)
+        self.gpu_box = QComboBox()
+        for label, value in GPU_OPTIONS:
+            self.gpu_box.addItem(label, value)
+        self.gpu_layers_box = QSpinBox()
+        self.gpu_layers_box.setRange(1, 200)
+        self.gpu_layers_box.setSuffix(" layers")
+        self.set_gpu_choice(store.get_setting(settings.GPU_LAYERS))
+        self.gpu_box.currentIndexChanged.connect(lambda _index: self.gpu_layers_box.setEnabled(self.gpu_box.currentData() == "layers"))
+        gpu_row = QHBoxLayout()
+        gpu_row.addWidget(self.gpu_box, 1)
+        gpu_row.addWidget(self.gpu_layers_box)
+        local_form.addRow("Graphics card", gpu_row)
+        self.gpu_note = QLabel(gpu_note())
+        self.gpu_note.setWordWrap(True)
+        local_form.addRow(self.gpu_note)
         self.bench_button = QPushButton("Benchmark this machine…")
         self.bench_button.clicked.connect(self.benchmarkRequested)
         local_form.addRow("Performance", self.bench_button)
@@ -132,7 +166,21 @@ class SettingsDialog(QDialog):
         self.store.set_setting(settings.SERVER_URL, url or None)
         self.store.set_setting(settings.SERVER_MODEL, self.model_box.currentText().strip() or None)
         self.store.set_setting(settings.CONTEXT_SIZE, self.context_box.value())
+        self.store.set_setting(settings.GPU_LAYERS, self.gpu_choice())
         self.accept()
+
+    def set_gpu_choice(self, value: object) -> None:
+        layers = settings.parse_gpu_layers(value)
+        key = "auto" if layers is None else "all" if layers < 0 else "none" if layers == 0 else "layers"
+        self.gpu_box.setCurrentIndex(self.gpu_box.findData(key))
+        if layers and layers > 0:
+            self.gpu_layers_box.setValue(layers)
+        self.gpu_layers_box.setEnabled(key == "layers")
+
+    def gpu_choice(self) -> str:
+        """The GPU setting as stored: auto, all, none, or a number of layers."""
+        key = self.gpu_box.currentData()
+        return str(self.gpu_layers_box.value()) if key == "layers" else key
 
     def done(self, result: int) -> None:
         if self.check is not None:

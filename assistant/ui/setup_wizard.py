@@ -1,20 +1,22 @@
 """First-run wizard: the right Llama 3.2 build for this machine, downloaded and checked.
 
 Pages: choose (machine summary, recommendation and why, alternatives with fit
-labels) → licence (shown and accepted once) → download (progress, speed, ETA,
-pause/resume/cancel) → speed check (10 s on this machine; offers the smaller build
-below 5 tokens/s). The download runs on its own thread; the speed check runs on
-the app's model worker, which then keeps the model loaded for chatting.
+labels and predicted speeds) → licence (shown and accepted once) → download
+(progress, speed, ETA, pause/resume/cancel) → speed check (10 s on this machine;
+offers the smaller build below 5 tokens/s; when measured and predicted differ by
+more than 30 % the machine's calibration is updated and the page says so).
+The machine check (about 3 s, cached per machine) runs on its own thread when the
+wizard opens, so the recommendation is made from measured speeds before any
+download; "Measure again" re-runs it. The download runs on its own thread; the
+speed check runs on the app's model worker, which then keeps the model loaded.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -32,17 +34,25 @@ from PySide6.QtWidgets import (
 )
 
 from assistant.core import settings
-from assistant.core.engines.base import Engine, GenerationParams
 from assistant.core.models import folders as model_folders
+from assistant.core.models import machine_check
 from assistant.core.models.catalog import Build, Catalog
-from assistant.core.models.download import DownloadCancelled, DownloadError, Progress, download_build
+from assistant.core.models.download import Progress
 from assistant.core.models.hardware import HardwareProfile, describe
-from assistant.core.models.selector import Choice, Estimate, Preferences, fit_table, gb, select_build
+from assistant.core.models.machine_check import MachineCheck
+from assistant.core.models.selector import FITS, TIGHT, Choice, Estimate, Preferences, fit_table, gb, select_build
 from assistant.core.store import Store
+from assistant.ui.setup_workers import (
+    SPEED_CHECK_SECONDS,
+    CheckWorker,
+    DownloadWorker,
+    Measure,
+    default_measure,
+    speed_check,
+)
 from assistant.ui.worker import ModelBridge
 
 SLOW_TOKENS_PER_SECOND = 5.0
-SPEED_CHECK_SECONDS = 10.0
 LICENSE_HTML = """
 <h3>Llama 3.2 Community License and Acceptable Use Policy</h3>
 <p>Llama 3.2 models are made by Meta and licensed under the <b>Llama 3.2 Community License
@@ -57,72 +67,21 @@ and <a href="https://www.llama.com/llama3_2/use-policy/">llama.com/llama3_2/use-
 """
 
 
-class DownloadWorker(QObject):
-    """Runs one download on the wizard's thread; progress at most 10 times a second."""
-
-    progress = Signal(object)  # Progress
-    finished = Signal(str, str)  # path of the verified file; where an existing copy was found ("" if downloaded)
-    failed = Signal(str)
-    paused = Signal()
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.cancel = threading.Event()
-
-    @Slot(object, object)
-    def run(self, build: Build, search_folders: list[Path]) -> None:
-        self.cancel.clear()
-        last = [0.0]
-
-        def report(update: Progress) -> None:
-            now = time.monotonic()
-            if now - last[0] >= 0.1 or (update.total_bytes and update.done_bytes >= update.total_bytes):
-                last[0] = now
-                self.progress.emit(update)
-
-        try:
-            result = download_build(build, progress=report, cancel=self.cancel, search_folders=search_folders)
-        except DownloadCancelled:
-            self.paused.emit()
-        except DownloadError as exc:
-            self.failed.emit(str(exc))
-        except OSError as exc:
-            self.failed.emit(f"The download could not be written: {exc.strerror or exc}.")
-        else:
-            self.finished.emit(str(result.path), result.reused or "")
-
-
-def speed_check(engine: Engine, stop: threading.Event, progress, seconds: float = SPEED_CHECK_SECONDS) -> float:
-    """Generate for about ``seconds`` and return the decode speed in tokens per second."""
-    deadline = threading.Event()
-    timer = threading.Timer(seconds, deadline.set)
-    timer.start()
-    combined = threading.Event()
-
-    def watch() -> None:
-        while not (stop.is_set() or deadline.is_set()):
-            time.sleep(0.05)
-        combined.set()
-
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
-    prompt = [{"role": "user", "content": "Write a detailed story about a lighthouse keeper, at least 500 words."}]
-    try:
-        for count, _piece in enumerate(engine.stream_chat(prompt, GenerationParams(max_tokens=1024, temperature=0.7), combined)):
-            if count % 8 == 0:
-                progress(count)
-    finally:
-        timer.cancel()
-        deadline.set()
-        watcher.join()
-    return engine.last_stats.tokens_per_second
-
-
 def _describe_estimate(estimate: Estimate) -> str:
     return (
         f"{estimate.build.label} — {gb(estimate.build.download_size)} download, needs about "
         f"{gb(estimate.memory_bytes)} — {estimate.fit} — {estimate.speed_class} (~{estimate.tokens_per_second:.0f} tokens/s)"
     )
+
+
+def _choice_html(choice: Choice) -> str:
+    if not choice.ok:
+        return "<p><b>No Llama 3.2 build fits this computer right now.</b></p>" + "".join(
+            f"<p>{line}</p>" for line in choice.reasons + choice.warnings
+        )
+    reasons = "".join(f"<li>{reason}</li>" for reason in choice.reasons)
+    warnings = "".join(f"<li>⚠ {warning}</li>" for warning in choice.warnings)
+    return f"<p><b>Recommended: {choice.build.label}</b></p><ul>{reasons}{warnings}</ul>"
 
 
 class SetupWizard(QDialog):
@@ -137,12 +96,17 @@ class SetupWizard(QDialog):
         catalog: Catalog,
         profile: HardwareProfile,
         parent: QWidget | None = None,
+        measure: Measure | None = default_measure,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Set up Llama Desk")
         self.resize(760, 560)
         self.store, self.bridge, self.catalog, self.profile = store, bridge, catalog, profile
         self.preferences = Preferences(context_length=settings.context_size(store))
+        self.check: MachineCheck | None = None
+        self.measure = measure
+        self.check_worker: CheckWorker | None = None
+        self.calibration_note = ""
         self.choice: Choice = select_build(profile, self.preferences, catalog)
         self.estimates = fit_table(profile, catalog, self.preferences)
         self.selected: Build | None = self.choice.build
@@ -172,31 +136,28 @@ class SetupWizard(QDialog):
         bridge.worker.taskFinished.connect(self._on_speed_measured)
         bridge.worker.failed.connect(self._on_speed_failed)
         self._speed_request = None
+        self.measure_machine()
 
     # -- page 1: choose -------------------------------------------------------
     def _build_choose_page(self) -> None:
         page = QWidget()
         column = QVBoxLayout(page)
         column.addWidget(QLabel(f"<b>This computer:</b> {describe(self.profile)}"))
-        if self.choice.ok:
-            reasons = "".join(f"<li>{reason}</li>" for reason in self.choice.reasons)
-            warnings = "".join(f"<li>⚠ {warning}</li>" for warning in self.choice.warnings)
-            text = f"<p><b>Recommended: {self.choice.build.label}</b></p><ul>{reasons}{warnings}</ul>"
-        else:
-            text = "<p><b>No Llama 3.2 build fits this computer right now.</b></p>" + "".join(
-                f"<p>{line}</p>" for line in self.choice.reasons + self.choice.warnings
-            )
-        self.recommendation = QLabel(text)
+        check_row = QHBoxLayout()
+        self.check_label = QLabel()
+        self.check_label.setWordWrap(True)
+        check_row.addWidget(self.check_label, 1)
+        self.measure_button = QPushButton("Measure again")
+        self.measure_button.setToolTip("Measure memory speed and arithmetic on this computer again (about 3 seconds).")
+        self.measure_button.clicked.connect(lambda: self.measure_machine(again=True))
+        check_row.addWidget(self.measure_button)
+        column.addLayout(check_row)
+        self.recommendation = QLabel(_choice_html(self.choice))
         self.recommendation.setWordWrap(True)
         column.addWidget(self.recommendation)
         column.addWidget(QLabel("Or pick another build:"))
         self.build_list = QListWidget()
-        for estimate in self.estimates:
-            item = QListWidgetItem(_describe_estimate(estimate))
-            item.setData(Qt.ItemDataRole.UserRole, estimate.build.id)
-            self.build_list.addItem(item)
-            if self.choice.build and estimate.build.id == self.choice.build.id:
-                self.build_list.setCurrentItem(item)
+        self._fill_build_list()
         self.build_list.currentItemChanged.connect(self._on_build_picked)
         column.addWidget(self.build_list, 1)
         self.folders_label = QLabel()
@@ -219,6 +180,59 @@ class SetupWizard(QDialog):
         buttons.addWidget(self.choose_next)
         column.addLayout(buttons)
         self.pages.addWidget(page)
+
+    def _fill_build_list(self) -> None:
+        """One line per build; those that do not fit memory or disk cannot be picked."""
+        self.build_list.blockSignals(True)
+        self.build_list.clear()
+        for estimate in self.estimates:
+            item = QListWidgetItem(_describe_estimate(estimate))
+            item.setData(Qt.ItemDataRole.UserRole, estimate.build.id)
+            if estimate.fit not in (FITS, TIGHT):
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsSelectable & ~Qt.ItemFlag.ItemIsEnabled)
+            self.build_list.addItem(item)
+            if self.selected and estimate.build.id == self.selected.id:
+                self.build_list.setCurrentItem(item)
+        self.build_list.blockSignals(False)
+
+    # -- the machine check --------------------------------------------------------
+    def measure_machine(self, again: bool = False) -> None:
+        """Start the machine check on its own thread (a cached one comes back at once)."""
+        if self.measure is None or (self.check_worker is not None and self.check_worker.isRunning()):
+            self._show_check_state()
+            return
+        self.check_worker = CheckWorker(self.measure, self.profile, again, self)
+        self.check_worker.measured.connect(self._on_machine_measured)
+        self.check_worker.start()
+        self._show_check_state()
+
+    def _show_check_state(self) -> None:
+        running = self.check_worker is not None and self.check_worker.isRunning()
+        self.measure_button.setEnabled(not running and self.measure is not None)
+        if running:
+            self.check_label.setText("Measuring this computer's speed (about 3 seconds)…")
+        elif self.check is not None:
+            self.check_label.setText(f"Speeds predicted from this computer: {self.check.basis()}.")
+        else:
+            self.check_label.setText("Speeds are estimated for this kind of processor (not measured).")
+
+    @Slot(object)
+    def _on_machine_measured(self, check: MachineCheck | None) -> None:
+        if check is not None:
+            self.apply_check(check)
+        self._show_check_state()
+
+    def apply_check(self, check: MachineCheck) -> None:
+        """Recommend again from measured speeds (the user's own pick, if any, is kept)."""
+        kept = self.selected if self.selected and self.choice.build and self.selected.id != self.choice.build.id else None
+        self.check = check
+        self.choice = select_build(self.profile, self.preferences, self.catalog, check)
+        self.estimates = fit_table(self.profile, self.catalog, self.preferences, check)
+        self.selected = kept or self.choice.build
+        self.recommendation.setText(_choice_html(self.choice))
+        self._fill_build_list()
+        self.choose_next.setEnabled(self.selected is not None)
+        self._show_check_state()
 
     def _show_search_folders(self) -> None:
         self.search_folders = model_folders.search_folders(self.store)
@@ -420,24 +434,43 @@ class SetupWizard(QDialog):
         self.measured_speed = float(speed)
         self.speed_bar.setRange(0, 1)
         self.speed_bar.setValue(1)
+        self.calibration_note = self._recalibrate(float(speed))
         smaller = self.smaller_build()
         if speed < SLOW_TOKENS_PER_SECOND and smaller is not None:
             self.speed_label.setText(
                 f"This computer writes {speed:.1f} tokens per second with {self.selected.label}, which will feel slow. "
-                f"{smaller.label} ({gb(smaller.download_size)}) should be about twice as fast."
+                f"{smaller.label} ({gb(smaller.download_size)}) should be about twice as fast." + self.calibration_note
             )
             self.smaller_button.setText(f"Download {smaller.label} instead")
             self.smaller_button.setVisible(True)
         else:
-            self.speed_label.setText(f"{speed:.1f} tokens per second on this computer. Ready.")
+            self.speed_label.setText(f"{speed:.1f} tokens per second on this computer. Ready." + self.calibration_note)
         self.done_button.setEnabled(True)
+
+    def _recalibrate(self, measured: float) -> str:
+        """Compare the measured speed with the prediction; past 30 % apart, teach the machine's
+        calibration and predict again. Returns the sentence the page adds ("" when close enough)."""
+        if self.check is None or self.selected is None:
+            return ""
+        predicted = next((e.tokens_per_second for e in self.estimates if e.build.id == self.selected.id), 0.0)
+        if machine_check.record_speed(self.check, predicted, measured) is None:
+            return ""
+        self.estimates = fit_table(self.profile, self.catalog, self.preferences, self.check)
+        self.choice = select_build(self.profile, self.preferences, self.catalog, self.check)
+        self.recommendation.setText(_choice_html(self.choice))
+        self._fill_build_list()
+        self._show_check_state()
+        return (
+            f" The prediction was {predicted:.1f} tokens per second, {abs(measured / predicted - 1):.0%} off, so the "
+            f"predictions for this computer were adjusted (calibration x{self.check.calibration:.2f})."
+        )
 
     def smaller_build(self) -> Build | None:
         """The fitting build with the smallest download below the current one."""
         current = self.selected
         if current is None:
             return None
-        fitting = [e.build for e in self.estimates if e.fit != "won't fit" and e.build.download_size < current.download_size]
+        fitting = [e.build for e in self.estimates if e.fit in (FITS, TIGHT) and e.build.download_size < current.download_size]
         return min(fitting, key=lambda build: build.download_size, default=None)
 
     def _use_smaller(self) -> None:
@@ -448,7 +481,9 @@ class SetupWizard(QDialog):
 
     # -- closing ----------------------------------------------------------------
     def done(self, result: int) -> None:
-        """Stop the download thread whichever way the dialog ends."""
+        """Stop the download thread (and wait for a running machine check) whichever way the dialog ends."""
+        if self.check_worker is not None:
+            self.check_worker.wait()
         if not self.thread.isRunning():
             super().done(result)
             return

@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 
 from assistant.core.engines.fake import FakeEngine
 from assistant.core.engines.llama import LlamaCppEngine
-from assistant.core.models.catalog import parse_catalog
+from assistant.core.models.catalog import load_catalog, parse_catalog
+from assistant.core.models.machine_check import MachineCheck, cached, machine_key
 from assistant.core.settings import LICENSE_ACCEPTED as LICENSE_SETTING
 from assistant.ui.setup_wizard import SetupWizard
 from tests.support.hub_server import COMMIT, HubServer, sha256_of
@@ -54,8 +56,8 @@ def hub(smollm_path, tiny_path, tmp_path, monkeypatch):
         yield server
 
 
-def _wizard(qtbot, window, catalog) -> SetupWizard:
-    wizard = SetupWizard(window.store, window.bridge, catalog, PROFILES["16 GB laptop (AVX2)"], window)
+def _wizard(qtbot, window, catalog, measure=None) -> SetupWizard:
+    wizard = SetupWizard(window.store, window.bridge, catalog, PROFILES["16 GB laptop (AVX2)"], window, measure=measure)
     qtbot.addWidget(wizard)
     wizard.show()
     return wizard
@@ -174,4 +176,43 @@ def test_models_page_lists_builds_uses_and_deletes_downloaded_files(qtbot, hub, 
     with qtbot.waitSignal(page.deleted, timeout=60_000):
         page.delete_button.click()
     assert not target.exists() and page.table.item(0, 5).text() == ""
+    close_window(window)
+
+
+def test_wizard_recommends_from_the_machine_check_and_recalibrates_after_the_speed_check(qtbot, hub, smollm_path):
+    window = open_window(qtbot, FakeEngine(["word " * 200], token_delay=0.05))
+    window.store.set_setting(LICENSE_SETTING, "2026-01-01T00:00:00+00:00")
+    profile = PROFILES["16 GB laptop (AVX2)"]
+    calls: list[bool] = []
+
+    def measure(measured_profile, again: bool) -> MachineCheck:  # runs on the check thread
+        calls.append(again)
+        return MachineCheck(machine_key(measured_profile), 18e9, 45e9, 1, 2.5, "2026-01-01T00:00:00+00:00")
+
+    wizard = _wizard(qtbot, window, _catalog(smollm_path), measure)
+    qtbot.waitUntil(lambda: wizard.check is not None, timeout=10_000)
+    assert "measured 18 GB/s" in wizard.check_label.text() and "measured 18 GB/s" in wizard.recommendation.text()
+    qtbot.waitUntil(wizard.measure_button.isEnabled, timeout=10_000)
+    wizard.measure_button.click()
+    qtbot.waitUntil(lambda: calls == [False, True] and wizard.measure_button.isEnabled(), timeout=10_000)
+    wizard.speed_seconds = 1.5
+    wizard.choose_next.click()
+    qtbot.waitUntil(lambda: wizard.measured_speed is not None, timeout=60_000)
+    # the fake engine writes ~20 tokens/s where the 135M test model is predicted far faster
+    assert "predictions for this computer were adjusted" in wizard.speed_label.text()
+    assert cached(profile).calibration < 1
+    wizard.reject()
+    close_window(window)
+
+
+def test_builds_that_do_not_fit_the_disk_are_labelled_and_cannot_be_picked(qtbot):
+    window = open_window(qtbot, FakeEngine())
+    wizard = SetupWizard(window.store, window.bridge, load_catalog(), PROFILES["16 GB laptop, 1.5 GB disk free (Windows)"], window, measure=None)
+    qtbot.addWidget(wizard)
+    items = {wizard.build_list.item(i).data(256): wizard.build_list.item(i) for i in range(wizard.build_list.count())}
+    big = items["llama-3.2-3b-instruct-q4_k_m"]
+    assert "not enough disk" in big.text() and not big.flags() & Qt.ItemFlag.ItemIsEnabled
+    assert "not enough disk" not in items["llama-3.2-1b-instruct-q4_k_m"].text()
+    assert wizard.selected.id.startswith("llama-3.2-1b") and "Speeds are estimated" in wizard.check_label.text()
+    wizard.reject()
     close_window(window)

@@ -45,9 +45,19 @@ class LoadInfo:
     load_seconds: float
     architecture: str = ""
     file_size: int = 0
+    gpu_layers: int = 0  # layers offloaded to a GPU
+    total_layers: int = 0  # repeating layers plus the output layer, when known
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def where(self) -> str:
+        """Where the model runs, for the status bar: "CPU", "GPU, 29 layers" or "GPU, 10 of 29 layers"."""
+        if self.gpu_layers <= 0:
+            return "CPU"
+        if self.total_layers and self.gpu_layers < self.total_layers:
+            return f"GPU, {self.gpu_layers} of {self.total_layers} layers"
+        return f"GPU, {self.gpu_layers} layers"
 
 
 @dataclass

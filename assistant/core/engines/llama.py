@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -54,9 +54,11 @@ class LlamaCppEngine(Engine):
         *,
         n_threads: int | None = None,
         use_mmap: bool = False,
-        n_gpu_layers: int | None = None,
+        n_gpu_layers: int | Callable[[], int | None] | None = None,
         n_batch: int = 512,
     ) -> None:
+        """``n_gpu_layers``: None offloads everything when this llama.cpp can, -1 all, 0 none, N layers;
+        or a function asked at every load (the app passes the GPU setting, so a change applies next load)."""
         super().__init__()
         self.n_threads = n_threads or default_threads()
         self.use_mmap = use_mmap
@@ -72,6 +74,10 @@ class LlamaCppEngine(Engine):
         import llama_cpp  # heavy: imported only when a model is loaded
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
+        from assistant.core.engines.backends import load_backends
+
+        load_backends()  # installer builds: pick the CPU variant for this processor first
+
         self.unload()
         if progress:
             progress(0.0)
@@ -79,9 +85,9 @@ class LlamaCppEngine(Engine):
         trained_ctx = summary.context_length
         if trained_ctx:
             n_ctx = min(n_ctx, trained_ctx)
-        gpu_layers = self.n_gpu_layers
-        if gpu_layers is None:
-            gpu_layers = -1 if llama_cpp.llama_supports_gpu_offload() else 0
+        total_layers = int(summary.get("{arch}.block_count", 0) or 0) + 1
+        gpu_layers = offloaded_layers(self.n_gpu_layers() if callable(self.n_gpu_layers) else self.n_gpu_layers,
+                                      bool(llama_cpp.llama_supports_gpu_offload()), total_layers)
         try:
             llm = llama_cpp.Llama(
                 model_path=str(path),
@@ -114,6 +120,8 @@ class LlamaCppEngine(Engine):
             load_seconds=time.perf_counter() - started,
             architecture=summary.architecture,
             file_size=summary.file_size,
+            gpu_layers=gpu_layers,
+            total_layers=total_layers,
         )
         if progress:
             progress(1.0)
@@ -254,3 +262,12 @@ def default_threads() -> int:
     if override.isdigit() and int(override) > 0:
         return int(override)
     return max(1, (physical_cores() or os.cpu_count() or 1) - 1)
+
+
+def offloaded_layers(requested: int | None, can_offload: bool, total_layers: int) -> int:
+    """Layers to put on the GPU: none when this llama.cpp cannot offload; None (auto) and -1 mean all."""
+    if not can_offload or requested == 0:
+        return 0
+    if requested is None or requested < 0:
+        return total_layers
+    return min(requested, total_layers)

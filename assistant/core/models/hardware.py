@@ -37,22 +37,30 @@ class ProfileError(ValueError):
 
 
 def physical_cores() -> int:
-    """Physical CPU cores (logical ones when the count cannot be read)."""
+    """Physical CPU cores, for llama.cpp's thread count (hyper-threads only slow decoding down).
+
+    psutil reads them on every OS (Windows GetLogicalProcessorInformation, macOS
+    hw.physicalcpu, Linux sysfs); /proc/cpuinfo is the Linux fallback. When nothing can
+    be read, an x86 CPU is assumed to run two threads per core (the common case since
+    2008) and an Arm one, one.
+    """
+    try:
+        import psutil
+
+        counted = psutil.cpu_count(logical=False)
+    except Exception:  # psutil missing or the OS call failed
+        counted = None
+    if counted:
+        return int(counted)
     cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        cores: set[tuple[str, str]] = set()
-        physical_id = core_id = ""
-        for line in cpuinfo.read_text(errors="replace").splitlines():
-            key, _, value = line.partition(":")
-            key = key.strip()
-            if key == "physical id":
-                physical_id = value.strip()
-            elif key == "core id":
-                core_id = value.strip()
-                cores.add((physical_id, core_id))
-        if cores:
-            return len(cores)
-    return os.cpu_count() or 1
+    if sys.platform.startswith("linux") and cpuinfo.exists():
+        parsed = parse_cpuinfo(cpuinfo.read_text(errors="replace")).physical_cores
+        if parsed:
+            return parsed
+    logical = os.cpu_count() or 1
+    if normalize_arch(platform.machine()) == "x86_64" and logical >= 4:
+        return logical // 2
+    return logical
 
 
 @dataclass
@@ -336,6 +344,10 @@ def llama_supports_gpu_offload() -> bool | None:
     """Whether the installed llama-cpp-python can offload layers; None if it is not installed."""
     try:
         import llama_cpp  # imported lazily: loading the native library takes a moment
+
+        from assistant.core.engines.backends import load_backends
+
+        load_backends()  # installer builds: the back-ends must be loaded before llama.cpp is asked
     except Exception:
         return None
     try:

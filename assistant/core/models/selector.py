@@ -1,21 +1,25 @@
-"""Choosing the Llama 3.2 build this machine runs well (a pure function of the profile).
+"""Choosing the Llama 3.2 build this machine runs well (a pure function of the profile and the check).
 
 Memory needed = weights (file size) + KV cache for the context (f16) + runtime
-overhead. It must fit the free memory with headroom. Rules, in order:
+overhead. It must fit the free memory with headroom, and the download must fit the
+free disk with a margin (:func:`disk_needed`); both are hard limits: a build that
+does not fit is never recommended ("won't fit", "not enough disk"). Rules, in order:
 
 - under 2 GB free: refuse, saying what to do;
 - x86 without AVX2: the smallest build, with a warning (it will be slow);
-- prefer 3B whenever one of its builds fits (tool calling: BFCL v2 67 vs 26 for 1B);
-- within a model, by priority: "quality" takes the best quantization that fits,
-  "speed" the fastest, "balanced" the best one still estimated at >= 10 tokens/s
-  (else the usual 4-bit); on an Arm CPU the 4-bit pick is Q4_0, which llama.cpp
-  repacks at load time;
+- "balanced" (the default): the best build predicted at >= 8 tokens/s
+  (:data:`~assistant.core.models.speed.COMFORTABLE_TOKENS_PER_SECOND`), 3B before 1B
+  (tool calling: BFCL v2 67 vs 26), then the better quantization; when no build
+  reaches 8 tokens/s, the fastest one. On an Arm CPU Q4_0 ranks with Q4_K_M, since
+  llama.cpp repacks it at load time;
+- "quality" and "speed": 3B whenever one of its builds fits, then the best or the
+  fastest quantization;
 - offload every layer to the GPU when it fits in video memory (NVIDIA) or in the
   Metal working set (Apple Silicon), and the installed llama-cpp-python can offload;
 - when nothing fits at the asked context, try 4k then 2k before refusing.
 
-Speeds are estimates from memory bandwidth (decoding reads every weight once per
-token); the wizard measures the real figure after download.
+Speeds come from :mod:`~assistant.core.models.speed`: measured by the machine check
+when one is given, else estimated per machine class; the basis is shown with them.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from typing import Any
 
 from assistant.core.models.catalog import Build, Catalog, load_catalog
 from assistant.core.models.hardware import HardwareProfile
+from assistant.core.models.machine_check import MachineCheck
+from assistant.core.models.speed import COMFORTABLE_TOKENS_PER_SECOND, predict
 
 GB = 1_000_000_000
 MIB = 1024 * 1024
@@ -33,11 +39,11 @@ RUNTIME_OVERHEAD = 300 * MIB  # llama.cpp context, compute buffers, Python
 GPU_COMPUTE_BUFFER = 300 * MIB
 HOST_SIDE_WHEN_OFFLOADED = 500 * MIB
 METAL_WORKING_SET = 0.66  # share of unified memory macOS lets the GPU use
-BALANCED_MIN_TOKENS_PER_SECOND = 10.0
+DISK_MARGIN = 512 * MIB  # left free after the download (the .part file becomes the model by a rename)
 FALLBACK_CONTEXTS = (4096, 2048)
 PRIORITIES = ("speed", "balanced", "quality")
 
-FITS, TIGHT, WONT_FIT = "fits", "tight", "won't fit"
+FITS, TIGHT, WONT_FIT, NO_DISK = "fits", "tight", "won't fit", "not enough disk"
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,7 @@ class Estimate:
     fit: str
     tokens_per_second: float
     speed_class: str
+    basis: str = ""  # where the speed comes from ("measured 18 GB/s")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -81,6 +88,7 @@ class Estimate:
             "fit": self.fit,
             "tokens_per_second": round(self.tokens_per_second, 1),
             "speed_class": self.speed_class,
+            "speed_basis": self.basis,
         }
 
 
@@ -96,6 +104,7 @@ class Choice:
     context_length: int
     reasons: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    basis: str = ""
 
     @property
     def ok(self) -> bool:
@@ -113,6 +122,7 @@ class Choice:
             "speed_class": self.speed_class,
             "tokens_per_second": round(self.tokens_per_second, 1),
             "context_length": self.context_length,
+            "speed_basis": self.basis,
             "reasons": self.reasons,
             "warnings": self.warnings,
         }
@@ -131,21 +141,13 @@ def usable_ram(profile: HardwareProfile) -> int:
     return max(0, profile.available_ram_bytes - headroom_bytes(profile))
 
 
-def _effective_bandwidth(profile: HardwareProfile, on_gpu: bool) -> float:
-    """Bytes per second decoding can stream, a rough figure per machine class."""
-    if on_gpu and profile.nvidia:
-        return 250 * GB
-    model = profile.cpu_model.lower()
-    if profile.is_apple_silicon:
-        base = 400 if "ultra" in model else 300 if "max" in model else 150 if "pro" in model else 65
-        return base * GB * 0.7
-    cores = max(1, profile.physical_cores)
-    if profile.is_arm:
-        return min(17 * GB, cores * 3 * GB) * 0.6
-    if not profile.has_avx2:
-        return cores * 1.0 * GB  # compute-bound without AVX2
-    big_desktop = cores >= 12 and profile.total_ram_bytes >= 32 * 1024**3
-    return min(60 * GB if big_desktop else 40 * GB, cores * 6 * GB) * 0.6
+def disk_needed(build: Build) -> int:
+    """Free disk a download of ``build`` needs: the file plus a margin left for the system."""
+    return build.download_size + max(DISK_MARGIN, build.download_size // 20)
+
+
+def disk_fits(profile: HardwareProfile, build: Build) -> bool:
+    return profile.free_disk_bytes is None or profile.free_disk_bytes >= disk_needed(build)
 
 
 def speed_class(tokens_per_second: float) -> str:
@@ -156,8 +158,8 @@ def speed_class(tokens_per_second: float) -> str:
     return "slow"
 
 
-def estimate(profile: HardwareProfile, build: Build, context_length: int) -> Estimate:
-    """Memory, GPU layers, fit and speed of one build at one context length."""
+def estimate(profile: HardwareProfile, build: Build, context_length: int, check: MachineCheck | None = None) -> Estimate:
+    """Memory, disk, GPU layers, fit and predicted speed of one build at one context length."""
     spec = build.model
     weights = build.download_size
     kv = spec.kv_bytes_per_token() * context_length
@@ -184,40 +186,47 @@ def estimate(profile: HardwareProfile, build: Build, context_length: int) -> Est
         fit = TIGHT
     else:
         fit = WONT_FIT
-    on_gpu = gpu_layers == all_layers
-    tps = _effective_bandwidth(profile, on_gpu) / weights
-    if gpu_layers and not on_gpu:  # partial offload: the CPU share sets the pace
-        cpu_share = 1 - gpu_layers / all_layers
-        tps = _effective_bandwidth(profile, False) / max(1, weights * cpu_share)
-    return Estimate(build, context_length, vram + ram if vram else total, ram, vram, gpu_layers, fit, tps, speed_class(tps))
+    if fit != WONT_FIT and not disk_fits(profile, build):
+        fit = NO_DISK
+    speed = predict(profile, build, gpu_layers, check)
+    tps = speed.tokens_per_second
+    return Estimate(build, context_length, vram + ram if vram else total, ram, vram, gpu_layers, fit, tps, speed_class(tps), speed.basis)
 
 
-def fit_table(profile: HardwareProfile, catalog: Catalog, preferences: Preferences | None = None) -> list[Estimate]:
-    """Every build with its fit label, for the wizard's list and ``models list``."""
+def fit_table(profile: HardwareProfile, catalog: Catalog, preferences: Preferences | None = None, check: MachineCheck | None = None) -> list[Estimate]:
+    """Every build with its fit label and predicted speed, for the wizard's list and ``models list``."""
     prefs = preferences or Preferences()
-    return [estimate(profile, build, prefs.context_length) for build in catalog.builds]
+    return [estimate(profile, build, prefs.context_length, check) for build in catalog.builds]
 
 
-def _pick_within_model(options: list[Estimate], profile: HardwareProfile, priority: str, on_cpu_arm: bool) -> Estimate:
-    by_quality = sorted(options, key=lambda e: (e.build.quality, -e.build.download_size), reverse=True)
-    four_bit = "Q4_0" if on_cpu_arm else "Q4_K_M"
-    usual = next((e for e in options if e.build.quant == four_bit), None)
+def _rank(e: Estimate, on_cpu_arm: bool) -> tuple[float, float, float]:
+    """Better builds sort higher: the larger model, then the better quantization (Q4_0 ranks with
+    Q4_K_M on an Arm CPU, where llama.cpp repacks it), then the faster."""
+    quality = e.build.quality + (1 if on_cpu_arm and e.build.quant == "Q4_0" else 0)
+    return (e.build.model.parameters, quality, e.tokens_per_second)
+
+
+def _pick(fitting: list[Estimate], priority: str, on_cpu_arm: bool) -> Estimate:
+    if priority == "balanced":
+        comfortable = [e for e in fitting if e.tokens_per_second >= COMFORTABLE_TOKENS_PER_SECOND]
+        if comfortable:
+            return max(comfortable, key=lambda e: _rank(e, on_cpu_arm))
+        return max(fitting, key=lambda e: (e.tokens_per_second, _rank(e, on_cpu_arm)))
+    largest = max(e.build.model.parameters for e in fitting)
+    options = [e for e in fitting if e.build.model.parameters == largest]
     if priority == "quality":
-        return by_quality[0]
-    if priority == "speed":
-        return max(options, key=lambda e: (e.tokens_per_second, -e.build.quality))
-    fast_enough = [e for e in by_quality if e.tokens_per_second >= BALANCED_MIN_TOKENS_PER_SECOND]
-    if fast_enough and (usual is None or fast_enough[0].build.quality >= usual.build.quality):
-        return fast_enough[0]
-    return usual or min(options, key=lambda e: e.build.download_size)
+        return max(options, key=lambda e: (e.build.quality, -e.build.download_size))
+    return max(options, key=lambda e: (e.tokens_per_second, -e.build.quality))
 
 
 def _refusal(profile: HardwareProfile, prefs: Preferences, message: str) -> Choice:
     return Choice(None, 0, 0, "none", 0.0, prefs.context_length, reasons=[message], warnings=[])
 
 
-def select_build(profile: HardwareProfile, preferences: Preferences | None = None, catalog: Catalog | None = None) -> Choice:
-    """The best build for ``profile``, with plain-language reasons (or a clear refusal)."""
+def select_build(
+    profile: HardwareProfile, preferences: Preferences | None = None, catalog: Catalog | None = None, check: MachineCheck | None = None
+) -> Choice:
+    """The best build for ``profile`` (speeds from ``check`` when given), with plain-language reasons (or a clear refusal)."""
     prefs = preferences or Preferences()
     catalog = catalog or load_catalog()
     free = profile.available_ram_bytes
@@ -231,9 +240,11 @@ def select_build(profile: HardwareProfile, preferences: Preferences | None = Non
     warnings: list[str] = []
     contexts = [prefs.context_length] + [c for c in FALLBACK_CONTEXTS if c < prefs.context_length]
     for context in contexts:
-        table = [estimate(profile, build, context) for build in catalog.builds]
+        table = [estimate(profile, build, context, check) for build in catalog.builds]
         fitting = [e for e in table if e.fit == FITS]
         if not fitting:
+            if any(e.fit == NO_DISK for e in table) and not any(e.fit == TIGHT for e in table):
+                break  # memory is not the problem: a shorter context will not help
             continue
         if context != prefs.context_length:
             warnings.append(
@@ -241,7 +252,16 @@ def select_build(profile: HardwareProfile, preferences: Preferences | None = Non
                 f"{context // 1024}k tokens (shorter documents and conversations)."
             )
         return _choose(profile, prefs, table, fitting, warnings)
-    smallest = min((estimate(profile, b, contexts[-1]) for b in catalog.builds), key=lambda e: e.ram_bytes)
+    smallest_download = min(catalog.builds, key=lambda b: b.download_size)
+    if not disk_fits(profile, smallest_download):
+        return _refusal(
+            profile,
+            prefs,
+            f"Not enough disk space: {gb(profile.free_disk_bytes or 0)} is free in {profile.models_dir or 'the models folder'}, "
+            f"and the smallest build ({smallest_download.label}) needs {gb(disk_needed(smallest_download))} "
+            "(the file and a margin). Free some space and try again.",
+        )
+    smallest = min((estimate(profile, b, contexts[-1], check) for b in catalog.builds), key=lambda e: e.ram_bytes)
     return _refusal(
         profile,
         prefs,
@@ -262,17 +282,26 @@ def _choose(profile: HardwareProfile, prefs: Preferences, table: list[Estimate],
             "Expect slow replies."
         )
     else:
-        models = sorted({e.build.model.id: e.build.model for e in fitting}.values(), key=lambda m: m.parameters, reverse=True)
-        best_model = models[0]
-        picked = _pick_within_model([e for e in fitting if e.build.model.id == best_model.id], profile, prefs.priority, on_cpu_arm)
-        larger = [e for e in table if e.build.model.parameters > best_model.parameters]
-        if larger:
-            need = min(e.ram_bytes for e in larger)
+        picked = _pick(fitting, prefs.priority, on_cpu_arm)
+        model = picked.build.model
+        larger = [e for e in table if e.build.model.parameters > model.parameters]
+        larger_fitting = [e for e in fitting if e.build.model.parameters > model.parameters]
+        if larger_fitting:
+            fastest = max(larger_fitting, key=lambda e: e.tokens_per_second)
             reasons.append(
-                f"The 3B model would need about {gb(need)} and only {gb(usable_ram(profile))} can be used safely, "
-                "so the smaller model was chosen (it is weaker at creating calendar events from requests)."
+                f"The 3B model would write only about {fastest.tokens_per_second:.1f} tokens/s here (under "
+                f"{COMFORTABLE_TOKENS_PER_SECOND:.0f}), so the smaller model was chosen; it is weaker at creating calendar events."
             )
-        elif best_model.parameters > 2 * GB:
+        elif larger:
+            need = min(e.ram_bytes for e in larger)
+            if any(e.fit == NO_DISK for e in larger):
+                reasons.append(f"The 3B model does not fit the free disk space ({gb(profile.free_disk_bytes or 0)}), so the smaller model was chosen.")
+            else:
+                reasons.append(
+                    f"The 3B model would need about {gb(need)} and only {gb(usable_ram(profile))} can be used safely, "
+                    "so the smaller model was chosen (it is weaker at creating calendar events from requests)."
+                )
+        elif model.parameters > 2 * GB:
             reasons.append("3B rather than 1B: it is far better at tool calls such as creating events (BFCL v2: 67 vs 26).")
     build = picked.build
     reasons.insert(
@@ -293,17 +322,19 @@ def _choose(profile: HardwareProfile, prefs: Preferences, table: list[Estimate],
             "This machine has a usable graphics processor, but the installed llama-cpp-python was built without GPU "
             "support, so everything runs on the processor."
         )
-    if picked.speed_class == "slow" and profile.has_avx2 or (picked.speed_class == "slow" and profile.is_arm):
-        quicker = [e for e in fitting if e.tokens_per_second >= 2 * picked.tokens_per_second]
-        if quicker:
-            alt = max(quicker, key=lambda e: (e.build.model.parameters, e.build.quality))
-            warnings.append(
-                f"Replies will be slow (about {picked.tokens_per_second:.0f} tokens/s). {alt.build.label} is about "
-                f"{alt.tokens_per_second / picked.tokens_per_second:.0f}x faster but weaker; the speed check after "
-                "download lets you switch."
-            )
-    reasons.append(f"Expected speed: {picked.speed_class} (about {picked.tokens_per_second:.0f} tokens/s, measured after download).")
-    return Choice(build, picked.memory_bytes, picked.gpu_layers, picked.speed_class, picked.tokens_per_second, picked.context_length, reasons, warnings)
+    if picked.tokens_per_second < COMFORTABLE_TOKENS_PER_SECOND and (profile.has_avx2 or profile.is_arm):
+        warnings.append(
+            f"Replies will be slow (about {picked.tokens_per_second:.0f} tokens/s): no build reaches "
+            f"{COMFORTABLE_TOKENS_PER_SECOND:.0f} tokens/s on this computer, so the fastest was chosen."
+        )
+    reasons.append(
+        f"Expected speed: {picked.speed_class} (about {picked.tokens_per_second:.0f} tokens/s, {picked.basis}; "
+        "checked again after download)."
+    )
+    return Choice(
+        build, picked.memory_bytes, picked.gpu_layers, picked.speed_class, picked.tokens_per_second, picked.context_length,
+        reasons, warnings, picked.basis,
+    )
 
 
 def _machine_words(profile: HardwareProfile) -> str:

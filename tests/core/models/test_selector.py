@@ -11,6 +11,7 @@ import pytest
 from assistant.cli import main
 from assistant.core.models.catalog import load_catalog
 from assistant.core.models.selector import FITS, TIGHT, WONT_FIT, Preferences, estimate, fit_table, select_build
+from assistant.core.models.speed import COMFORTABLE_TOKENS_PER_SECOND
 from tests.support.profiles import GIB, PROFILES
 
 CATALOG = load_catalog()
@@ -18,18 +19,22 @@ CATALOG = load_catalog()
 # profile -> (build id or None, gpu layers, words that must appear in the reasons/warnings)
 EXPECTED = {
     "old i5 without AVX2 (8 GB)": ("llama-3.2-1b-instruct-q4_0", 0, ["no AVX2", "smallest"]),
-    "8 GB Windows laptop": ("llama-3.2-3b-instruct-q4_k_m", 0, ["3B rather than 1B", "8k context"]),
+    "8 GB Windows laptop": ("llama-3.2-1b-instruct-q8_0", 0, ["3B model would write only about 7.5 tokens/s", "8k context"]),
     "8 GB laptop, browser open": ("llama-3.2-1b-instruct-q6_k", 0, ["3B model would need"]),
     "4 GB Raspberry Pi 5": ("llama-3.2-1b-instruct-q4_0", 0, ["Arm processor", "3B model would need"]),
-    "8 GB Raspberry Pi 5": ("llama-3.2-3b-instruct-q4_0", 0, ["Arm processor", "Replies will be slow"]),
+    "8 GB Raspberry Pi 5": ("llama-3.2-1b-instruct-q4_0", 0, ["Arm processor", "3B model would write only"]),
     "M1 8 GB": ("llama-3.2-3b-instruct-q4_k_m", 29, ["Apple GPU (Metal)"]),
     "M2 Pro 32 GB": ("llama-3.2-3b-instruct-q8_0", 29, ["Apple GPU (Metal)"]),
-    "16 GB laptop (AVX2)": ("llama-3.2-3b-instruct-q4_k_m", 0, ["AVX2"]),
+    "16 GB laptop (AVX2)": ("llama-3.2-3b-instruct-q6_k", 0, ["AVX2", "estimated for this kind of processor"]),
     "desktop with 8 GB NVIDIA card": ("llama-3.2-3b-instruct-q8_0", 29, ["All 29 layers run on the NVIDIA GeForce RTX 3060 Ti"]),
-    "NVIDIA card, CPU-only llama-cpp": ("llama-3.2-3b-instruct-q4_k_m", 0, ["built without GPU support"]),
+    "NVIDIA card, CPU-only llama-cpp": ("llama-3.2-3b-instruct-q6_k", 0, ["built without GPU support"]),
     "64 GB workstation": ("llama-3.2-3b-instruct-q8_0", 0, ["AVX-512"]),
     "4 GB Chromebook (Celeron)": (None, 0, ["at least 2 GB free", "Close other programs"]),
     "4 GB laptop (AVX2), little free": ("llama-3.2-1b-instruct-q4_k_m", 0, ["3B model would need"]),
+    "16 GB laptop, 1.5 GB disk free (Windows)": ("llama-3.2-1b-instruct-q6_k", 0, ["does not fit the free disk space"]),
+    "Snapdragon X Elite laptop": ("llama-3.2-3b-instruct-q8_0", 0, ["3B rather than 1B", "Arm CPU"]),
+    "32-core workstation": ("llama-3.2-3b-instruct-q8_0", 0, ["AVX-512"]),
+    "NVIDIA 4 GB card, CUDA build": ("llama-3.2-3b-instruct-q8_0", 21, ["21 of 29 layers fit on the graphics card"]),
 }
 
 
@@ -56,13 +61,27 @@ def test_choice_for_profile(name: str) -> None:
         assert f"{choice.memory_bytes / 1e9:.1f} GB" in choice.reasons[0]
 
 
-def test_prefers_3b_whenever_it_fits() -> None:
+def test_prefers_3b_whenever_it_fits_and_feels_fast() -> None:
     for name, profile in PROFILES.items():
         choice = select_build(profile, Preferences(), CATALOG)
         if choice.build is None or not (profile.has_avx2 or profile.is_arm):
             continue
-        three_b_fits = any(e.fit == FITS and e.build.model.layers == 28 for e in fit_table(profile, CATALOG))
-        assert (choice.build.model.layers == 28) == three_b_fits, name
+        table = fit_table(profile, CATALOG)
+        three_b_ok = any(e.fit == FITS and e.build.model.layers == 28 and e.tokens_per_second >= COMFORTABLE_TOKENS_PER_SECOND for e in table)
+        assert (choice.build.model.layers == 28) == three_b_ok, name
+        comfortable = [e for e in table if e.fit == FITS and e.tokens_per_second >= COMFORTABLE_TOKENS_PER_SECOND]
+        if comfortable:
+            assert choice.tokens_per_second >= COMFORTABLE_TOKENS_PER_SECOND, name
+        else:  # nothing reaches the threshold: the fastest that fits
+            assert choice.tokens_per_second == max(e.tokens_per_second for e in table if e.fit == FITS), name
+
+
+def test_never_recommends_a_build_that_does_not_fit() -> None:
+    for name, profile in PROFILES.items():
+        choice = select_build(profile, Preferences(), CATALOG)
+        if choice.build:
+            fit = {e.build.id: e.fit for e in fit_table(profile, CATALOG)}[choice.build.id]
+            assert fit == FITS, name
 
 
 def test_priority_changes_the_quantization_not_the_model() -> None:
@@ -70,7 +89,7 @@ def test_priority_changes_the_quantization_not_the_model() -> None:
     picks = {p: select_build(profile, Preferences(priority=p), CATALOG).build.id for p in ("speed", "balanced", "quality")}
     assert picks == {
         "speed": "llama-3.2-3b-instruct-q4_0",
-        "balanced": "llama-3.2-3b-instruct-q4_k_m",
+        "balanced": "llama-3.2-3b-instruct-q6_k",
         "quality": "llama-3.2-3b-instruct-q8_0",
     }
 

@@ -1,0 +1,89 @@
+"""Loading llama.cpp's CPU back-end variants in installer builds (GGML_BACKEND_DL).
+
+The installers build llama.cpp with every x86-64 CPU variant as its own library
+(``libggml-cpu-sse42.so`` … ``libggml-cpu-icelake.so``, see ``packaging/llama-cmake-args
+--installer``); at start ggml scores each against the CPU and loads the best, so a CPU
+without AVX2 gets a slower kernel instead of an illegal instruction. ggml looks for them
+only beside the executable and in the current folder, which is neither where pip nor
+PyInstaller puts them, so :func:`load_backends` points it at the right folder before
+llama.cpp initialises. In an ordinary build (one ``libggml-cpu``) it does nothing.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+from pathlib import Path
+
+_loaded: str | None = None
+_done = False
+
+
+def variant_pattern() -> str:
+    """File names of the CPU variants on this OS."""
+    if sys.platform.startswith("win"):
+        return "ggml-cpu-*.dll"
+    return "libggml-cpu-*.so"  # ggml names its back-end modules .so on macOS too
+
+
+def variant_folders(package_dir: Path) -> list[Path]:
+    """Where the variants may be: llama_cpp/lib (the bundle, or GGML_BACKEND_DIR builds), and the
+    ``bin`` folder at the root of site-packages where a pip install of GGML_BACKEND_DL puts them."""
+    return [package_dir / "lib", package_dir.parent / "bin"]
+
+
+def find_variants(package_dir: Path) -> tuple[Path | None, list[str]]:
+    """The first folder holding CPU variants, and their names."""
+    for folder in variant_folders(package_dir):
+        names = sorted(path.name for path in folder.glob(variant_pattern()))
+        if names:
+            return folder, names
+    return None, []
+
+
+def load_backends() -> str | None:
+    """Once per process, before llama.cpp starts: load the best CPU variant (and any GPU back-end)
+    from the folder that holds them. Returns that folder, or None for an ordinary build."""
+    global _loaded, _done
+    if _done:
+        return _loaded
+    _done = True
+    try:
+        import llama_cpp
+        from llama_cpp._ggml import libggml
+    except Exception:  # not installed, or its libraries cannot be loaded: llama.cpp reports that itself
+        return None
+    folder, names = find_variants(Path(llama_cpp.__file__).parent)
+    if folder is None:
+        return None
+    load_all = libggml.ggml_backend_load_all_from_path
+    load_all.argtypes = [ctypes.c_char_p]
+    load_all.restype = None
+    load_all(str(folder).encode())
+    _loaded = str(folder)
+    return _loaded
+
+
+def best_variant(folder: str | Path) -> tuple[str, int] | None:
+    """The CPU variant ggml picks here and its score, found the way ggml finds it (each library's
+    ``ggml_backend_score``); for the self-test's report. None when the folder holds none."""
+    scores: list[tuple[int, str]] = []
+    for path in sorted(Path(folder).glob(variant_pattern())):
+        try:
+            score = ctypes.CDLL(str(path)).ggml_backend_score
+        except (OSError, AttributeError):
+            continue
+        score.restype = ctypes.c_int
+        scores.append((score(), path.name))
+    best = max(scores, default=None)
+    return (best[1], best[0]) if best and best[0] > 0 else None
+
+
+def describe_backend() -> str:
+    """One line for the self-test: which CPU library llama.cpp runs with."""
+    folder = load_backends()
+    if folder is None:
+        return "llama.cpp CPU back-end: built in (one variant)"
+    picked = best_variant(folder)
+    count = len(list(Path(folder).glob(variant_pattern())))
+    return f"llama.cpp CPU back-end: {picked[0] if picked else 'none usable'} (best of {count} variants in {folder})"

@@ -1,0 +1,109 @@
+"""The setup wizard's background work: the download, the machine check, the speed check.
+
+Each runs off the GUI thread (the download and the check on threads of their own, the
+speed check on the model worker) and reports back through Qt signals.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from assistant.core.engines.base import Engine, GenerationParams
+from assistant.core.models import machine_check
+from assistant.core.models.catalog import Build
+from assistant.core.models.download import DownloadCancelled, DownloadError, Progress, download_build
+from assistant.core.models.hardware import HardwareProfile
+from assistant.core.models.machine_check import MachineCheck
+
+SPEED_CHECK_SECONDS = 10.0
+
+
+class DownloadWorker(QObject):
+    """Runs one download on the wizard's thread; progress at most 10 times a second."""
+
+    progress = Signal(object)  # Progress
+    finished = Signal(str, str)  # path of the verified file; where an existing copy was found ("" if downloaded)
+    failed = Signal(str)
+    paused = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cancel = threading.Event()
+
+    @Slot(object, object)
+    def run(self, build: Build, search_folders: list[Path]) -> None:
+        self.cancel.clear()
+        last = [0.0]
+
+        def report(update: Progress) -> None:
+            now = time.monotonic()
+            if now - last[0] >= 0.1 or (update.total_bytes and update.done_bytes >= update.total_bytes):
+                last[0] = now
+                self.progress.emit(update)
+
+        try:
+            result = download_build(build, progress=report, cancel=self.cancel, search_folders=search_folders)
+        except DownloadCancelled:
+            self.paused.emit()
+        except DownloadError as exc:
+            self.failed.emit(str(exc))
+        except OSError as exc:
+            self.failed.emit(f"The download could not be written: {exc.strerror or exc}.")
+        else:
+            self.finished.emit(str(result.path), result.reused or "")
+
+
+#: (profile, again) -> the machine check; the default reads the cached one or measures (about 3 s).
+Measure = Callable[[HardwareProfile, bool], MachineCheck | None]
+
+
+def default_measure(profile: HardwareProfile, again: bool) -> MachineCheck:
+    return machine_check.cached_or_measure(profile, again=again)
+
+
+class CheckWorker(QThread):
+    """Runs the machine check off the GUI thread; ``measured`` carries the check (None if it failed)."""
+
+    measured = Signal(object)
+
+    def __init__(self, measure: Measure, profile: HardwareProfile, again: bool, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.measure, self.profile, self.again = measure, profile, again
+
+    def run(self) -> None:
+        try:
+            result = self.measure(self.profile, self.again)
+        except Exception:  # a failed check leaves the table-based estimates in place
+            result = None
+        self.measured.emit(result)
+
+
+def speed_check(engine: Engine, stop: threading.Event, progress, seconds: float = SPEED_CHECK_SECONDS) -> float:
+    """Generate for about ``seconds`` and return the decode speed in tokens per second."""
+    deadline = threading.Event()
+    timer = threading.Timer(seconds, deadline.set)
+    timer.start()
+    combined = threading.Event()
+
+    def watch() -> None:
+        while not (stop.is_set() or deadline.is_set()):
+            time.sleep(0.05)
+        combined.set()
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    prompt = [{"role": "user", "content": "Write a detailed story about a lighthouse keeper, at least 500 words."}]
+    try:
+        for count, _piece in enumerate(engine.stream_chat(prompt, GenerationParams(max_tokens=1024, temperature=0.7), combined)):
+            if count % 8 == 0:
+                progress(count)
+    finally:
+        timer.cancel()
+        deadline.set()
+        watcher.join()
+    return engine.last_stats.tokens_per_second
