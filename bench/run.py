@@ -52,6 +52,7 @@ OTHER_BENCHES = {
     "transcribe": "live recording transcription (recording issue)",
     "remote": "remote engine (remote issue)",
     "startup": "installer / start-up time (installer issue)",
+    "quality": "notes and calendar actions on labelled data (quality issue)",
 }
 
 

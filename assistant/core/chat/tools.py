@@ -40,13 +40,13 @@ LIST_CALENDAR_EVENTS = _function(
     "list_calendar_events",
     "List the user's events between two times, e.g. to answer 'what do I have on Tuesday?'.",
     {
-        "start": {"type": "string", "description": "Beginning of the range. " + WHEN},
+        "start": {"type": "string", "description": "Beginning of the range (optional; default: now). " + WHEN},
         "end": {
             "type": "string",
             "description": "End of the range (optional; default: the end of the start's day). " + WHEN,
         },
     },
-    ["start"],
+    [],
 )
 FIND_FREE_SLOT = _function(
     "find_free_slot",
