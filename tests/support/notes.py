@@ -27,16 +27,17 @@ def extraction_json(
 
 
 NOT_A_PROMISE = json.dumps({"promise": False, "task": "", "due": ""})
+NO_SESSION = json.dumps({"sessions": []})
 
 
 def answering_checks(script):
     """``script`` (a list of replies or a function) for a FakeEngine, plus answers to the second look.
 
-    The notes pipeline asks about each line that sounds like a promise (meetings/promises.py);
-    this fake says "not a promise", so the replies of ``script`` go to the other calls in order
-    (the last one repeats, as FakeEngine does with a list).
+    The notes pipeline asks about each line that sounds like a promise or names a time
+    (meetings/second_look.py); this fake says "nothing there", so the replies of ``script`` go
+    to the other calls in order (the last one repeats, as FakeEngine does with a list).
     """
-    from assistant.core.meetings.promises import CHECK_SCHEMA
+    from assistant.core.meetings.second_look import CHECK_SCHEMA, SESSION_SCHEMA
 
     replies = None if callable(script) else list(script)
     taken = 0
@@ -45,6 +46,8 @@ def answering_checks(script):
         nonlocal taken
         if params.json_schema == CHECK_SCHEMA:
             return NOT_A_PROMISE
+        if params.json_schema == SESSION_SCHEMA:
+            return NO_SESSION
         if replies is None:
             return script(messages, params)
         reply = replies[min(taken, len(replies) - 1)]
@@ -56,6 +59,6 @@ def answering_checks(script):
 
 def notes_calls(engine) -> list:
     """The engine's calls other than the second look's checks."""
-    from assistant.core.meetings.promises import CHECK_SCHEMA
+    from assistant.core.meetings.second_look import CHECK_SCHEMA, SESSION_SCHEMA
 
-    return [call for call in engine.calls if call[1].json_schema != CHECK_SCHEMA]
+    return [call for call in engine.calls if call[1].json_schema not in (CHECK_SCHEMA, SESSION_SCHEMA)]

@@ -52,13 +52,21 @@ from assistant.core.meetings.notes import (
     notes_to_markdown,
     summary_schema,
 )
-from assistant.core.meetings.promises import CHECK_SCHEMA, candidates, check_messages, commitment_from
 from assistant.core.meetings.prompts import (
     RETRY_PLACEHOLDER,
     MeetingContext,
     condense_user_prompt,
     plain_user_prompt,
     retry_note,
+)
+from assistant.core.meetings.second_look import (
+    CHECK_SCHEMA,
+    SESSION_SCHEMA,
+    candidates,
+    check_messages,
+    commitment_from,
+    session_candidates,
+    sessions_from,
 )
 from assistant.core.meetings.transcript import Chunk, Transcript, chunk_text
 
@@ -331,7 +339,7 @@ class FoldState:
     def __init__(self, context: MeetingContext, limits: NotesLimits, *, second_look: bool = True) -> None:
         self.context = context
         self.limits = limits
-        self.second_look = second_look  # check lines that sound like a promise (meetings/promises.py)
+        self.second_look = second_look  # check lines that sound like a promise (meetings/second_look.py)
         self.parts: list[MeetingNotes] = []
         self.title: str | None = None
         self.plain: list[str] = []
@@ -403,24 +411,34 @@ class FoldState:
         return False
 
     def _look_again(self, caller: ModelCaller, text: str, notes: MeetingNotes, stop: threading.Event | None) -> bool:
-        """Add the promises the extraction missed (one short constrained check per line); True when cancelled."""
-        found = []
-        for candidate in candidates(text, notes.action_items):
+        """Add the promises and sessions the extraction missed (one short constrained check per line).
+
+        Returns True when cancelled.
+        """
+        promises, sessions = [], []
+        checks = [(c, False) for c in candidates(text, notes.action_items)]
+        checks += [(c, True) for c in session_candidates(text, notes.proposed_events)]
+        for candidate, session in checks:
+            schema = SESSION_SCHEMA if session else CHECK_SCHEMA
             try:
-                raw, cancelled = caller.generate(check_messages(self.context, candidate), 96, CHECK_SCHEMA, stop)
+                raw, cancelled = caller.generate(check_messages(self.context, candidate, session=session), 96, schema, stop)
             except ContextOverflowError:
                 break
             if cancelled:
                 return True
             try:
-                commitment = commitment_from(json.loads(raw), candidate)
+                answer = json.loads(raw)
             except ValueError:
-                commitment = None
-            if commitment:
-                found.append(commitment)
-        if found:
-            extra = notes_from_extraction({**EMPTY_EXTRACTION, "commitments": found}, self.context, text, self.limits)
+                continue
+            if session:
+                sessions.extend(sessions_from(answer))
+            elif commitment := commitment_from(answer, candidate):
+                promises.append(commitment)
+        if promises or sessions:
+            found = {**EMPTY_EXTRACTION, "commitments": promises, "sessions": sessions}
+            extra = notes_from_extraction(found, self.context, text, self.limits)
             notes.action_items.extend(extra.action_items)
+            notes.proposed_events.extend(extra.proposed_events)
         return False
 
     def condense(self, caller: ModelCaller, budget: Budget, stop: threading.Event | None) -> None:

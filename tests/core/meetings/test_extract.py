@@ -147,9 +147,13 @@ def test_summarizer_runs_the_extraction_and_keeps_the_phrases(context):
 
 
 def test_the_second_look_adds_a_promise_the_extraction_missed(context):
-    from assistant.core.meetings.promises import CHECK_SCHEMA, candidates
+    from assistant.core.meetings.second_look import CHECK_SCHEMA, SESSION_SCHEMA, candidates
 
     def script(messages, params: GenerationParams) -> str:
+        if params.json_schema == SESSION_SCHEMA:
+            if "next Tuesday at 11" in messages[-1]["content"]:
+                return json.dumps({"sessions": [{"title": "Numbers review", "when": "next Tuesday at 11"}]})
+            return json.dumps({"sessions": []})
         if params.json_schema == CHECK_SCHEMA:
             line = messages[-1]["content"]
             if "grant you access" in line:
@@ -168,6 +172,8 @@ def test_the_second_look_adds_a_promise_the_extraction_missed(context):
     checked = [m[-1]["content"] for m, p in engine.calls if p.json_schema == CHECK_SCHEMA]
     assert len(checked) == 2 and "Ruth: Sorry about that" in checked[0]  # Tom's covered line is not asked again
     assert candidates("Ana: I'll think about it.\nBen: Let me think.", []) == []  # musing is not a promise
+    [review] = notes.proposed_events  # the session the first reading missed, left to check (ambiguous day)
+    assert (review.title, review.start, review.start_said) == ("Numbers review", "", "next Tuesday at 11")
     plain = FakeEngine(script, n_ctx=4096)
     plain.load("fake.gguf")
     assert len(Summarizer(plain, context, second_look=False).summarize(STANDUP).notes.action_items) == 1

@@ -1,0 +1,190 @@
+"""A second look at the lines the first reading may have missed: promises and planned sessions.
+
+Reading a whole part of a meeting, a small model misses some items ("Sorry about that, I'll
+grant you access today."; "let's go through the numbers next Tuesday at 11"). Finding the
+lines that *sound* like one is easy for code: a speaker saying "I'll", "ich schicke",
+"je m'en occupe", "me encargo"... (a promise), or naming a day or a time that is not a
+deadline (a session). Each such line that the first reading did not cover is shown to the
+model with the line before it, and one short grammar-constrained answer says what it holds,
+with times as said. The same checks as the first pass apply afterwards (dates resolved by
+code, owners from the transcript).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.core.date_words import normalize
+from assistant.core.engines.base import Message
+from assistant.core.meetings.extract import system_prompt
+from assistant.core.meetings.notes import ActionItem, ProposedEvent
+from assistant.core.meetings.prompts import MeetingContext
+
+#: First-person promises and accepted requests, in the six languages of the app.
+_CUES = [
+    r"\bi'?ll\b",
+    r"\bi will\b",
+    r"\bi'm going to\b",
+    r"\bi am going to\b",
+    r"\blet me\b",
+    r"\bwill do\b",
+    r"\bi can (?:do|take|send|check|write|book|look)\b",
+    r"\bi(?:'ll| will)? take (?:it|that|care)\b",
+    r"\bsure,? i\b",
+    r"\bich (?:werde|mache|schicke|kümmere|übernehme|schreibe|kläre|prüfe|bereite)\b",
+    r"\b(?:mach|übernehm|schick)e? ich\b",
+    r"\bje (?:vais|m'en occupe|m'occupe|ferai|prépare|envoie|t'envoie|vous envoie|regarde)\b",
+    r"\bj'envoie\b",
+    r"\b(?:voy a|me encargo|yo me ocupo|lo hago|te lo mando|enviaré|haré|preparo)\b",
+    r"\b(?:lo faccio|me ne occupo|mi occupo|farò|ti mando|manderò|preparo io|scrivo io)\b",
+    r"\b(?:eu vou|vou |eu faço|eu cuido|eu mando|fico com|farei|eu preparo|eu envio)",
+]
+_CUE = re.compile("|".join(_CUES), re.IGNORECASE)
+_LINE = re.compile(r"^(?:\[[\d:.]+\]\s*)?(?P<speaker>[^\W\d_][\w .'-]{0,40}?):\s*(?P<said>.+)$")
+_SKIP = re.compile(r"\b(?:i'?ll think|let me think|i'll see|ich überlege|je vais réfléchir|lo pienso|vou pensar)\b", re.I)
+
+#: At most this many lines of each kind are checked per part, so a chatty meeting costs a bounded time.
+MAX_CHECKS = 8
+
+# A named day or a time of day, once the line is in the English date grammar (any of the six
+# languages). "today" or "tomorrow" alone is left out: in a meeting it is mostly a deadline.
+_WHEN = re.compile(
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|june|july|"
+    r"august|september|october|november|december|next week|noon)\b"
+    r"|\b\d{1,2}:\d{2}\b|\b\d{1,2}\s*(?:am|pm|o'clock)\b|\bat \d{1,2}\b"
+)
+_CLOCK = re.compile(r"\b\d{1,2}:\d{2}\b|\b\d{1,2}\s*(?:am|pm|o'clock)\b|\bat \d{1,2}\b")
+
+CHECK_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"promise": {"type": "boolean"}, "task": {"type": "string"}, "due": {"type": "string"}},
+    "required": ["promise", "task", "due"],
+    "additionalProperties": False,
+}
+
+SESSION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "sessions": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"title": {"type": "string"}, "when": {"type": "string"}},
+                "required": ["title", "when"],
+                "additionalProperties": False,
+            },
+            "maxItems": 3,
+        }
+    },
+    "required": ["sessions"],
+    "additionalProperties": False,
+}
+
+_SESSION_QUESTION = "Does the line plan a meeting or event for a day or time?"
+_SESSION_EXAMPLES: list[Message] = [
+    {"role": "user", "content": f"Before: Ana: Anything else?\nLine: Ben: The design review is on Monday at two, in room B.\n{_SESSION_QUESTION}"},
+    {"role": "assistant", "content": json.dumps({"sessions": [{"title": "Design review", "when": "Monday at two"}]})},
+    {"role": "user", "content": f"Before: Ben: How was the week?\nLine: Ana: I presented the slides on Tuesday.\n{_SESSION_QUESTION}"},
+    {"role": "assistant", "content": json.dumps({"sessions": []})},
+]
+
+_EXAMPLES: list[Message] = [
+    {"role": "user", "content": "Before: Ben: Can you look at the error logs?\nLine: Carla: Sure, I'll do it tomorrow.\nIs the line a promise by its speaker?"},
+    {"role": "assistant", "content": json.dumps({"promise": True, "task": "look at the error logs", "due": "tomorrow"})},
+    {"role": "user", "content": "Before: Ana: The launch went well.\nLine: Ben: I'll say it again, great work everyone.\nIs the line a promise by its speaker?"},
+    {"role": "assistant", "content": json.dumps({"promise": False, "task": "", "due": ""})},
+]
+
+
+@dataclass
+class Candidate:
+    """A line that sounds like a promise, with the line before it for context."""
+
+    speaker: str
+    line: str
+    before: str
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[^\W_]+", text.casefold()) if len(w) > 3}
+
+
+def _lines(text: str) -> list[Candidate]:
+    """Every spoken line with its speaker and the line before it."""
+    lines: list[Candidate] = []
+    previous = ""
+    for raw in text.splitlines():
+        match = _LINE.match(raw.strip())
+        if not match:
+            previous = raw.strip() or previous
+            continue
+        speaker, said = match["speaker"].strip(), match["said"]
+        lines.append(Candidate(speaker, f"{speaker}: {said}", previous))
+        previous = f"{speaker}: {said}"
+    return lines
+
+
+def candidates(text: str, known: list[ActionItem]) -> list[Candidate]:
+    """Lines of ``text`` that sound like a promise and that no item of ``known`` covers yet."""
+    found = []
+    for line in _lines(text):
+        said = line.line.split(":", 1)[1]
+        if _CUE.search(said) and not _SKIP.search(said) and not _covered(line.speaker, said, known):
+            found.append(line)
+    return found[:MAX_CHECKS]
+
+
+def session_candidates(text: str, known: list[ProposedEvent]) -> list[Candidate]:
+    """Lines that name a day or a time (not only a deadline) that no session of ``known`` was read from."""
+    found = []
+    for line in _lines(text):
+        english = normalize(line.line.split(":", 1)[1])
+        if not _WHEN.search(english) or (re.search(r"\bby\b", english) and not _CLOCK.search(english)):
+            continue  # no time, or only a deadline ("by Friday"): a commitment's business
+        words = set(re.findall(r"[^\W_]+", line.line.casefold()))
+        if any(e.start_said and set(re.findall(r"[^\W_]+", e.start_said.casefold())) <= words for e in known):
+            continue
+        found.append(line)
+    return found[:MAX_CHECKS]
+
+
+def _covered(speaker: str, said: str, known: list[ActionItem]) -> bool:
+    words = _words(said)
+    for item in known:
+        shared = len(words & _words(item.task))
+        if shared >= 2 or (shared >= 1 and item.owner.casefold() == speaker.casefold()):
+            return True
+    return False
+
+
+def check_messages(context: MeetingContext, candidate: Candidate, *, session: bool = False) -> list[Message]:
+    """The meeting's system prompt, two worked answers, then the line to judge."""
+    before = candidate.before or "(start of the meeting)"
+    asked = _SESSION_QUESTION if session else "Is the line a promise by its speaker?"
+    examples = _SESSION_EXAMPLES if session else _EXAMPLES
+    question = f"Before: {before}\nLine: {candidate.line}\n{asked}"
+    return [{"role": "system", "content": system_prompt(context)}, *examples, {"role": "user", "content": question}]
+
+
+def commitment_from(answer: Any, candidate: Candidate) -> dict[str, str] | None:
+    """The commitment in the model's answer, in the extraction's shape, or None."""
+    if not isinstance(answer, dict) or answer.get("promise") is not True:
+        return None
+    task = " ".join(str(answer.get("task") or "").split())
+    if not task:
+        return None
+    return {"owner": candidate.speaker, "task": task, "due": str(answer.get("due") or "").strip()}
+
+
+def sessions_from(answer: Any) -> list[dict[str, str]]:
+    """The sessions in the model's answer, in the extraction's shape."""
+    if not isinstance(answer, dict) or not isinstance(answer.get("sessions"), list):
+        return []
+    found = []
+    for item in answer["sessions"]:
+        if isinstance(item, dict) and str(item.get("title") or "").strip() and str(item.get("when") or "").strip():
+            found.append({"title": " ".join(str(item["title"]).split()), "when": str(item["when"]).strip()})
+    return found
