@@ -1,4 +1,4 @@
-"""Where Llama Desk keeps user data and finds its bundled resources."""
+"""Where Llama Desk keeps user data (its data folder, its secrets in the OS keyring) and finds its bundled resources."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from pathlib import Path
 import platformdirs
 
 APP_NAME = "llama-desk"
+# The OS keyring service every secret is stored under (server API keys, CalDAV passwords), each
+# with its own user name. Kept apart from APP_NAME on purpose: changing it would lose saved secrets.
+KEYRING_SERVICE = "llama-desk"
 
 
 def data_dir() -> Path:

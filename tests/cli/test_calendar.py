@@ -12,8 +12,9 @@ import icalendar
 import pytest
 
 from assistant.cli import main
-from assistant.core.calendars.accounts import KEYRING_SERVICE, accounts_path
+from assistant.core.calendars.accounts import accounts_path
 from assistant.core.calendars.local import local_calendar_path
+from assistant.core.paths import KEYRING_SERVICE
 from tests.support import TEST_DATA
 from tests.support.memory_keyring import MemoryKeyring
 

@@ -25,12 +25,12 @@ from assistant.core.calendars import (
     write_event,
 )
 from assistant.core.calendars.accounts import (
-    KEYRING_SERVICE,
     accounts_path,
     save_account,
 )
 from assistant.core.calendars.caldav_backend import CalDAVCalendar
 from assistant.core.chat import ToolCall, run_tool_call
+from assistant.core.paths import KEYRING_SERVICE
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 27, 11, 25, tzinfo=BERLIN)

@@ -24,9 +24,7 @@ from assistant.core.calendars.base import (
     disk_error,
 )
 from assistant.core.net import is_loopback
-from assistant.core.paths import data_dir
-
-KEYRING_SERVICE = "llama-desk"
+from assistant.core.paths import KEYRING_SERVICE, data_dir
 
 
 @dataclass

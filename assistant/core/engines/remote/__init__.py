@@ -2,7 +2,10 @@
 
 Exports :class:`RemoteEngine` (``engine``), its errors (``errors``), the API-key helpers
 (``keys``: :func:`store_api_key`, :func:`find_api_key`, :func:`normalize_base_url`) and
-:func:`tool_calls_as_text` (``wire``: the OpenAI wire format and server-sent events).
+:func:`tool_calls_as_text` (``wire``: the OpenAI wire format). The engine's parts:
+``transport`` (HTTP requests, retries, failures as user messages), ``stream`` (reading the
+server-sent events of a reply) and ``connection`` (model listing, server kind, context size,
+the connection check).
 """
 
 from assistant.core.engines.remote.engine import (

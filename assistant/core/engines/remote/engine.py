@@ -42,11 +42,9 @@ from __future__ import annotations
 
 import json
 import math
-import ssl
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 from urllib.parse import urlsplit
@@ -62,25 +60,26 @@ from assistant.core.engines.base import (
     Message,
     ProgressCallback,
 )
+from assistant.core.engines.remote.connection import (
+    ConnectionStatus,
+    connection_status,
+    guess_server_kind,
+    listed_context,
+    match_model,
+    models_from_listing,
+    props_context,
+    trained_context,
+)
 from assistant.core.engines.remote.errors import (
-    AuthenticationError,
     ModelNotFoundError,
-    RateLimitedError,
     RemoteEngineError,
     ServerError,
-    ServerTimeoutError,
-    ServerUnreachableError,
     StreamInterruptedError,
 )
-from assistant.core.engines.remote.keys import API_KEY_ENV, find_api_key, normalize_base_url
-from assistant.core.engines.remote.wire import (
-    merge_tool_calls,
-    retry_after_seconds,
-    server_message,
-    tool_calls_as_text,
-    watch_stop,
-    wire_messages,
-)
+from assistant.core.engines.remote.keys import find_api_key, normalize_base_url
+from assistant.core.engines.remote.stream import StreamedReply, read_events, watch_stop
+from assistant.core.engines.remote.transport import Cancelled, Transport
+from assistant.core.engines.remote.wire import tool_calls_as_text, wire_messages
 from assistant.core.net import is_loopback
 
 DEFAULT_TIMEOUT = 120.0  # seconds without any byte from the server (a busy server may queue requests)
@@ -92,21 +91,6 @@ MESSAGE_OVERHEAD = 5  # role header and end-of-turn tokens per message (Llama 3 
 PROMPT_OVERHEAD = 32  # template preamble (Llama 3.2 writes knowledge/today dates in the system turn)
 TOOLS_OVERHEAD = 80  # instructions the template adds around tool definitions
 _TOKEN_CACHE_SIZE = 512
-
-
-# ----------------------------------------------------------------------------- helpers
-
-
-@dataclass
-class ConnectionStatus:
-    """The result of :meth:`RemoteEngine.test_connection`; ``str()`` gives the message."""
-
-    ok: bool
-    message: str
-    models: list[str] = field(default_factory=list)
-
-    def __str__(self) -> str:
-        return self.message
 
 
 # ----------------------------------------------------------------------------- the engine
@@ -143,9 +127,6 @@ class RemoteEngine(Engine):
         self.base_url = normalize_base_url(base_url)
         self.root_url = self.base_url[: -len("/v1")]
         self.model = model or None
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self.max_retry_wait = max_retry_wait
         self.tool_choice = tool_choice
         self.server_tokenizer = server_tokenizer
         self.last_tool_calls: list[dict[str, Any]] = []
@@ -159,15 +140,14 @@ class RemoteEngine(Engine):
                 "but its address starts with http://, so the key would travel unencrypted. Use the server's "
                 "https:// address."
             )
-        verify: ssl.SSLContext | bool = True
-        if ca_bundle:
-            try:
-                verify = ssl.create_default_context(cafile=str(ca_bundle))
-            except (OSError, ssl.SSLError) as exc:
-                raise RemoteEngineError(f"The CA certificate file {ca_bundle} could not be read ({exc}).") from None
-        headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
-        self._client = httpx.Client(
-            headers=headers, timeout=httpx.Timeout(timeout, connect=connect_timeout), verify=verify
+        self._http = Transport(
+            self.base_url,
+            self._api_key,
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            max_retries=max_retries,
+            max_retry_wait=max_retry_wait,
+            ca_bundle=ca_bundle,
         )
         self._response_format_style = "json_schema"  # becomes "json_object" if the server rejects it
         self._send_usage_option = True
@@ -181,7 +161,7 @@ class RemoteEngine(Engine):
     def close(self) -> None:
         """Close the connections to the server."""
         self.unload()
-        self._client.close()
+        self._http.close()
 
     def __enter__(self) -> Self:
         return self
@@ -189,145 +169,15 @@ class RemoteEngine(Engine):
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _translate(self, exc: httpx.HTTPError) -> RemoteEngineError:
-        where = self.base_url
-        if isinstance(exc, httpx.ConnectTimeout):
-            return ServerUnreachableError(
-                f"The server at {where} did not accept a connection in time. Check the address and your "
-                "network; your local model still works."
-            )
-        if isinstance(exc, httpx.TimeoutException):
-            return ServerTimeoutError(
-                f"The server at {where} stopped answering (nothing for {self.timeout:g} s). It may be "
-                "overloaded; try again, or use the local model."
-            )
-        if isinstance(exc, httpx.ConnectError):
-            text = str(exc)
-            if "CERTIFICATE" in text.upper() or "SSL" in text.upper():
-                return ServerUnreachableError(
-                    f"The server at {where} presented a certificate that could not be verified ({text}). "
-                    "Ask your administrator for the right address or CA certificate."
-                )
-            return ServerUnreachableError(
-                f"Could not reach the server at {where} ({text or 'connection refused'}). Check the address "
-                "and that the server is running; your local model still works."
-            )
-        if isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
-            return RemoteEngineError(f"'{where}' is not a usable server address ({exc}).")
-        return ServerUnreachableError(f"The connection to the server at {where} failed: {exc}.")
-
-    def _status_error(self, response: httpx.Response, retry_after: float | None = None) -> RemoteEngineError:
-        status = response.status_code
-        detail = server_message(response)
-        suffix = f" (server says: {detail})" if detail else ""
-        if status in (401, 403):
-            if not self._api_key:
-                return AuthenticationError(
-                    f"The server at {self.base_url} needs an API key{suffix}. Enter it in the server "
-                    f"settings, or set {API_KEY_ENV}."
-                )
-            return AuthenticationError(
-                f"The server at {self.base_url} refused the API key (HTTP {status}){suffix}. Check the key "
-                "in the server settings."
-            )
-        if status == 429:
-            wait = f" It asks to wait {retry_after:.0f} s." if retry_after else ""
-            return RateLimitedError(
-                f"The server at {self.base_url} is busy with other requests (too many requests).{wait} "
-                "Try again in a moment, or use the local model.",
-                retry_after,
-            )
-        if status == 404 and self.model and "model" in detail.lower():
-            return ModelNotFoundError(f"The server has no model called '{self.model}'{suffix}.")
-        if status >= 500:
-            return ServerError(f"The server at {self.base_url} had an internal error (HTTP {status}){suffix}.", status)
-        return ServerError(f"The server at {self.base_url} rejected the request (HTTP {status}){suffix}.", status)
-
-    def _send(
-        self,
-        method: str,
-        url: str,
-        *,
-        json_body: Any = None,
-        stream: bool = False,
-        stop_event: threading.Event | None = None,
-    ) -> httpx.Response:
-        """Send a request, waiting and retrying on 429/503 with Retry-After; errors become RemoteEngineError.
-
-        Returns a successful response (to be closed by the caller when streaming).
-        """
-        attempt = 0
-        while True:
-            request = self._client.build_request(method, url, json=json_body)
-            try:
-                response = self._client.send(request, stream=stream)
-            except httpx.HTTPError as exc:
-                raise self._translate(exc) from None
-            if response.status_code < 400:
-                return response
-            try:
-                response.read()
-            except httpx.HTTPError:
-                pass
-            finally:
-                response.close()
-            retry_after = retry_after_seconds(response.headers.get("Retry-After"))
-            retryable = response.status_code == 429 or (response.status_code == 503 and retry_after is not None)
-            if not retryable or attempt >= self.max_retries:
-                raise self._status_error(response, retry_after)
-            delay = retry_after if retry_after is not None else float(2**attempt)
-            if delay > self.max_retry_wait:
-                raise self._status_error(response, retry_after)
-            attempt += 1
-            if stop_event is not None:
-                if stop_event.wait(delay):
-                    raise _Cancelled()
-            else:
-                time.sleep(delay)
-
-    def _get_json(self, url: str) -> Any:
-        response = self._send("GET", url)
-        try:
-            return response.json()
-        except ValueError:
-            raise ServerError(f"The server at {self.base_url} did not answer with JSON; is this the API address?") from None
-
-    def _probe(self, method: str, url: str, body: Any = None) -> Any:
-        """A request whose failure only means "not supported here" (returns None)."""
-        try:
-            response = self._client.request(method, url, json=body, timeout=min(self.timeout, 10.0))
-        except httpx.HTTPError:
-            return None
-        if response.status_code != 200:
-            return None
-        try:
-            return response.json()
-        except ValueError:
-            return None
-
     # -- models and connection ------------------------------------------------
     def _fetch_models(self) -> list[dict[str, Any]]:
-        data = self._get_json(f"{self.base_url}/models")
-        items = data.get("data", data.get("models", [])) if isinstance(data, dict) else data
-        self._models = [m for m in (items or []) if isinstance(m, dict) and m.get("id")]
-        self.server_kind = self._guess_server_kind()
+        self._models = models_from_listing(self._http.get_json(f"{self.base_url}/models", model=self.model))
+        self.server_kind = guess_server_kind(self._models)
         return self._models
 
     def list_models(self) -> list[str]:
         """The model names the server offers (``GET /v1/models``)."""
         return [str(m["id"]) for m in self._fetch_models()]
-
-    def _guess_server_kind(self) -> str:
-        owners = {str(m.get("owned_by", "")).lower() for m in self._models}
-        if "llamacpp" in owners:
-            return "llama.cpp server"
-        if "vllm" in owners:
-            return "vLLM"
-        if "library" in owners or "ollama" in owners:
-            return "Ollama"
-        if "me" in owners:
-            return "llama-cpp-python server"
-        return "OpenAI-compatible server"
 
     def test_connection(self) -> ConnectionStatus:
         """Check the address, the key and the models; a short status for the settings page."""
@@ -335,26 +185,7 @@ class RemoteEngine(Engine):
             models = self.list_models()
         except RemoteEngineError as exc:
             return ConnectionStatus(False, str(exc))
-        if not models:
-            return ConnectionStatus(False, f"Connected to {self.base_url}, but the server offers no models.")
-        if self.model and self._match_model(self.model, models) is None:
-            return ConnectionStatus(
-                False, f"Connected, but the server has no model '{self.model}'. It offers: {', '.join(models[:5])}.", models
-            )
-        shown = ", ".join(Path(m).name if "/" in m else m for m in models[:3])
-        more = f" and {len(models) - 3} more" if len(models) > 3 else ""
-        message = f"Connected to {self.server_kind} at {self.base_url}: {len(models)} model(s) ({shown}{more})."
-        if not self.encrypted:
-            message += " Note: plain http:// — conversations travel unencrypted on the network."
-        return ConnectionStatus(True, message, models)
-
-    @staticmethod
-    def _match_model(wanted: str, available: list[str]) -> str | None:
-        if wanted in available:
-            return wanted
-        if f"{wanted}:latest" in available:  # Ollama's default tag
-            return f"{wanted}:latest"
-        return None
+        return connection_status(self.base_url, self.model, models, self.server_kind, self.encrypted)
 
     def load(self, path: str | Path = "", *, n_ctx: int = 8192, progress: ProgressCallback | None = None) -> LoadInfo:
         """Connect: ``path`` is the model name on the server ("" = the ``model`` given, else the first listed).
@@ -368,7 +199,7 @@ class RemoteEngine(Engine):
         models = [str(m["id"]) for m in self._fetch_models()]
         wanted = str(path) if path else (self.model or "")
         if wanted:
-            chosen = self._match_model(wanted, models)
+            chosen = match_model(wanted, models)
             if chosen is None:
                 offered = ", ".join(models[:8]) or "none"
                 raise ModelNotFoundError(f"The server has no model called '{wanted}'. It offers: {offered}.")
@@ -395,19 +226,11 @@ class RemoteEngine(Engine):
 
     def _served_context(self, model: str) -> int | None:
         entry = next((m for m in self._models if m.get("id") == model), {})
-        for key in ("max_model_len", "context_length", "context_window", "max_context_length"):  # vLLM and others
-            if isinstance(entry.get(key), int) and entry[key] > 0:
-                return entry[key]
-        props = self._probe("GET", f"{self.root_url}/props")  # llama.cpp server
-        if isinstance(props, dict):
-            settings = props.get("default_generation_settings") or {}
-            for value in (settings.get("n_ctx"), props.get("n_ctx")):
-                if isinstance(value, int) and value > 0:
-                    return value
-        meta = entry.get("meta") or {}
-        if isinstance(meta.get("n_ctx_train"), int) and meta["n_ctx_train"] > 0:
-            return meta["n_ctx_train"]
-        return None
+        return (
+            listed_context(entry)
+            or props_context(self._http.probe("GET", f"{self.root_url}/props"))  # llama.cpp server
+            or trained_context(entry)
+        )
 
     def _require_loaded(self) -> str:
         if self.info is None or not self.model:
@@ -418,9 +241,9 @@ class RemoteEngine(Engine):
     def _tokenize_remote(self, style: str, text: str) -> int | None:
         if style == "tokenize":  # llama.cpp ("content") and vLLM ("prompt") share this path
             body = {"model": self.model, "content": text, "prompt": text, "add_special": False, "add_special_tokens": False}
-            data = self._probe("POST", f"{self.root_url}/tokenize", body)
+            data = self._http.probe("POST", f"{self.root_url}/tokenize", body)
         else:  # llama-cpp-python
-            data = self._probe("POST", f"{self.root_url}/extras/tokenize", {"model": self.model, "input": text})
+            data = self._http.probe("POST", f"{self.root_url}/extras/tokenize", {"model": self.model, "input": text})
         if isinstance(data, dict) and isinstance(data.get("tokens"), list):
             return len(data["tokens"])
         return None
@@ -513,7 +336,7 @@ class RemoteEngine(Engine):
         url = f"{self.base_url}/chat/completions"
         while True:
             try:
-                return self._send("POST", url, json_body=body, stream=True, stop_event=stop_event)
+                return self._http.send("POST", url, json_body=body, stream=True, stop_event=stop_event, model=self.model)
             except ServerError as exc:
                 if exc.status not in (400, 422, 500):
                     raise
@@ -553,7 +376,7 @@ class RemoteEngine(Engine):
             return
         try:
             response = self._open_stream(self._chat_body(messages, params), stop_event)
-        except _Cancelled:
+        except Cancelled:
             stats.finish_reason = "cancelled"
             stats.total_seconds = time.perf_counter() - started
             return
@@ -564,92 +387,42 @@ class RemoteEngine(Engine):
         done = threading.Event()
         watcher = threading.Thread(target=watch_stop, args=(response, stop_event, done), daemon=True)
         watcher.start()
-        received: list[str] = []
-        calls: dict[int, dict[str, Any]] = {}
-        usage: dict[str, Any] | None = None
-        finish_reason: str | None = None
-        chunks = 0
-        ended = False  # "[DONE]" or a finish_reason arrived
+        reply = StreamedReply()
         completed = False
         try:
             try:
-                for line in response.iter_lines():
-                    if stop_event.is_set():
-                        break
-                    if not line.startswith("data:"):
-                        continue
-                    data = line[5:].strip()
-                    if data == "[DONE]":
-                        ended = True
-                        break
-                    try:
-                        chunk = json.loads(data)
-                    except ValueError:
-                        continue
-                    if not isinstance(chunk, dict):
-                        continue
-                    if chunk.get("error"):
-                        error = chunk["error"]
-                        text = error.get("message", "") if isinstance(error, dict) else str(error)
-                        raise ServerError(f"The server reported an error while answering ({text or 'no details'}).")
-                    if chunk.get("usage"):
-                        usage = chunk["usage"]
-                    for choice in chunk.get("choices") or []:
-                        if choice.get("index", 0) != 0:
-                            continue
-                        delta = choice.get("delta") or {}
-                        if delta.get("tool_calls"):
-                            chunks += 1
-                            if not stats.time_to_first_token:
-                                stats.time_to_first_token = time.perf_counter() - started
-                            merge_tool_calls(calls, delta["tool_calls"])
-                        if choice.get("finish_reason"):
-                            finish_reason = choice["finish_reason"]
-                            ended = True
-                        content = delta.get("content")
-                        if content:
-                            chunks += 1
-                            now = time.perf_counter()
-                            if not stats.time_to_first_token:
-                                stats.time_to_first_token = now - started
-                            stats.completion_tokens = chunks
-                            stats.total_seconds = now - started
-                            received.append(content)
-                            yield content
-                            if stop_event.is_set():
-                                break
-                    if stop_event.is_set():
-                        break
+                yield from read_events(response.iter_lines(), reply, stats, started, stop_event)
             except (httpx.TimeoutException, httpx.TransportError) as exc:
-                if not stop_event.is_set() and not ended:  # after the finish_reason, only the epilogue is lost
+                if not stop_event.is_set() and not reply.ended:  # after the finish_reason, only the epilogue is lost
                     stats.finish_reason = "error"
-                    problem = self._translate(exc) if isinstance(exc, httpx.TimeoutException) else None
+                    problem = self._http.translate(exc) if isinstance(exc, httpx.TimeoutException) else None
                     raise StreamInterruptedError(
                         (str(problem) + " The reply so far is kept.") if problem else
                         f"The connection to {self.base_url} broke off in the middle of the reply; "
                         "the part received so far is kept.",
-                        "".join(received),
+                        reply.text,
                     ) from None
             except ServerError as exc:
                 stats.finish_reason = "error"
-                if received:
-                    raise StreamInterruptedError(f"{exc} The reply so far is kept.", "".join(received)) from None
+                if reply.received:
+                    raise StreamInterruptedError(f"{exc} The reply so far is kept.", reply.text) from None
                 raise
             if stop_event.is_set():
                 stats.finish_reason = "cancelled"
-            elif not ended:
+            elif not reply.ended:
                 stats.finish_reason = "error"
                 raise StreamInterruptedError(
                     f"The server at {self.base_url} ended the reply early (the connection closed before the "
                     "end); the part received so far is kept.",
-                    "".join(received),
+                    reply.text,
                 )
             else:
+                finish_reason = reply.finish_reason
                 stats.finish_reason = "stop" if finish_reason in (None, "stop", "tool_calls", "function_call") else finish_reason
-                if calls:
-                    self.last_tool_calls = [calls[i] for i in sorted(calls)]
+                if reply.calls:
+                    self.last_tool_calls = reply.tool_calls()
                     text = tool_calls_as_text(self.last_tool_calls)
-                    if received:
+                    if reply.received:
                         text = "\n" + text
                     stats.total_seconds = time.perf_counter() - started
                     yield text
@@ -659,9 +432,9 @@ class RemoteEngine(Engine):
             response.close()
             if not completed and stats.finish_reason not in ("error",):
                 stats.finish_reason = "cancelled"  # the consumer stopped reading
-            stats.completion_tokens = chunks
+            stats.completion_tokens = reply.chunks
             stats.total_seconds = time.perf_counter() - started
-            self._apply_usage(stats, usage, messages, params, exact=ended)
+            self._apply_usage(stats, reply.usage, messages, params, exact=reply.ended)
 
     def _apply_usage(
         self, stats: GenerationStats, usage: dict[str, Any] | None, messages: list[Message], params: GenerationParams, exact: bool
@@ -682,9 +455,3 @@ class RemoteEngine(Engine):
             return self.count_prompt_tokens(messages, params)
         finally:
             self._tokenizer = saved
-
-
-class _Cancelled(Exception):
-    """The user stopped while the engine was waiting to retry."""
-
-

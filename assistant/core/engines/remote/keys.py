@@ -6,8 +6,8 @@ import os
 from urllib.parse import urlsplit
 
 from assistant.core.engines.remote.errors import RemoteEngineError
+from assistant.core.paths import KEYRING_SERVICE
 
-KEYRING_SERVICE = "llama-desk"
 API_KEY_ENV = "LLAMA_DESK_API_KEY"
 
 

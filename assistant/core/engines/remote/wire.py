@@ -1,12 +1,12 @@
-"""What goes over the wire to an OpenAI-compatible server: messages, tool calls as text, Retry-After, error bodies, and breaking a blocked stream."""
+"""What goes over the wire to an OpenAI-compatible server: messages, tool calls as text, Retry-After, error bodies.
+
+Reading the streamed reply itself (server-sent events, tool-call pieces) is in ``stream``.
+"""
 
 from __future__ import annotations
 
 import email.utils
 import json
-import os
-import socket
-import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -92,48 +92,3 @@ def tool_calls_as_text(calls: list[dict[str, Any]]) -> str:
         else:  # not JSON: hand it on as-is, the parser will refuse it (nothing runs)
             lines.append(json.dumps({"name": function.get("name", ""), "arguments": raw}, ensure_ascii=False))
     return "\n".join(lines)
-
-
-def shutdown_socket(response: httpx.Response) -> None:
-    """Break the connection under a response, waking a thread blocked reading it."""
-    stream = response.extensions.get("network_stream")
-    sock = stream.get_extra_info("socket") if stream is not None else None
-    if sock is None:
-        return
-    try:
-        # Shut down a duplicate of the descriptor: the connection is the same, and an
-        # ssl.SSLSocket's own shutdown() would also tear down its TLS state under the reader.
-        duplicate = socket.socket(fileno=os.dup(sock.fileno()))
-    except OSError:
-        return
-    try:
-        duplicate.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-    finally:
-        duplicate.close()
-
-
-def merge_tool_calls(calls: dict[int, dict[str, Any]], deltas: list[dict[str, Any]]) -> None:
-    """Accumulate streamed tool-call pieces (arguments arrive in fragments; names may repeat)."""
-    for position, delta in enumerate(deltas):
-        index = delta.get("index", position)
-        call = calls.setdefault(index, {"id": "", "type": "function", "function": {"name": "", "arguments": ""}})
-        if delta.get("id") and not call["id"]:
-            call["id"] = delta["id"]
-        function = delta.get("function") or {}
-        if function.get("name") and not call["function"]["name"]:
-            call["function"]["name"] = function["name"]
-        arguments = function.get("arguments")
-        if isinstance(arguments, str):
-            call["function"]["arguments"] += arguments
-        elif isinstance(arguments, dict):  # some servers send the whole object at once
-            call["function"]["arguments"] = json.dumps(arguments, ensure_ascii=False)
-
-
-def watch_stop(response: httpx.Response, stop_event: threading.Event, done: threading.Event) -> None:
-    """Shut the connection down as soon as the user stops, even while a read is blocked."""
-    while not done.wait(0.05):
-        if stop_event.is_set():
-            shutdown_socket(response)
-            return
