@@ -142,7 +142,7 @@ _HOUR_WORDS = ("hour", "hr", "stunde", "heure", "hora", "ora")
 
 def duration_said(minutes: int, text: str) -> bool:
     """Whether a length of ``minutes`` is said in ``text`` ("for 90 minutes", "2-hour", "half an hour")."""
-    lowered = text.casefold()
+    lowered = re.sub(r"\b\d{1,2}[:.h]\d{2}\b", " ", text.casefold())  # "11:30" is a time, not 30 minutes
     numbers = {int(n) for n in re.findall(r"\d+", lowered)}
     hours_said = any(word in lowered for word in _HOUR_WORDS)
     if minutes in numbers or (minutes % 60 == 0 and hours_said and (minutes // 60 in numbers or minutes == 60)):

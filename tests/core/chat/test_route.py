@@ -150,3 +150,6 @@ def test_a_length_the_user_did_not_say_is_dropped():
     said = {"title": "Focus time", "when": "in two hours", "end": "", "duration_minutes": 90}
     call, _ = to_call("create_event", said, "Block focus time in two hours, for 90 minutes")
     assert call.arguments["duration_minutes"] == 90
+    clock = {"title": "Planning", "when": "Wednesday next week from 10 to 11:30", "end": "", "duration_minutes": 30}
+    call, _ = to_call("create_event", clock, "Book a planning session on Wednesday next week from 10 to 11:30")
+    assert "duration_minutes" not in call.arguments  # the 30 of 11:30 is not a length
