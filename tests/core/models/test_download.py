@@ -413,6 +413,16 @@ def test_speech_model_files_are_fetched_and_verified(hub: HubServer, tmp_path: P
     assert hub.state.bytes_sent == sent
 
 
+@pytest.mark.parametrize(("model_id", "path"), [("../../../../x", "model.bin"), ("whisper-ok", "/tmp/evil.bin"), ("whisper-ok", "a/../../evil.bin")])
+def test_a_speech_model_cannot_write_outside_the_models_folder(hub: HubServer, tmp_path: Path, model_id: str, path: str) -> None:
+    from assistant.core.models.catalog import SpeechFile, SpeechModel
+
+    model = SpeechModel(model_id, "Bad", True, "Systran/faster-whisper-test", COMMIT, 1, (SpeechFile(path, None, None),))
+    with pytest.raises(dl.DownloadError, match="outside the models folder"):
+        dl.download_speech_model(model)
+    assert hub.state.requests == [] and not (tmp_path / "evil.bin").exists() and not Path("/tmp/evil.bin").exists()
+
+
 def test_small_files_kept_in_git_are_checked_against_their_git_id(hub: HubServer, tmp_path: Path) -> None:
     """vocabulary.txt and config.json of the whisper repositories are not LFS files: the hub
     gives no sha256 for them, only the git blob id as ETag; that is what they are checked against."""

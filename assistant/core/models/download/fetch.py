@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from assistant.core.models.catalog import Build, Source, SpeechModel
+from assistant.core.models.catalog import Build, Source, SpeechModel, plain_name_problem, relative_path_problem
 from assistant.core.models.download.errors import (
     AccessDeniedError,
     ChecksumError,
@@ -153,7 +153,15 @@ def download_build(
 
 
 def download_speech_model(model: SpeechModel, **kwargs) -> Path:
-    """Fetch every file of a faster-whisper model into ``models_dir()/<id>/``; return the folder."""
+    """Fetch every file of a faster-whisper model into ``models_dir()/<id>/``; return the folder.
+
+    The id and paths are checked again here (not only in the catalog), because a
+    :class:`SpeechModel` can be built in code and a bad one must not write outside the folder.
+    """
+    unsafe = [model.id] if plain_name_problem(model.id) else []
+    unsafe += [item.path for item in model.files if relative_path_problem(item.path)]
+    if unsafe:
+        raise DownloadError(f"The speech model {model.name} names a file outside the models folder ({unsafe[0]!r}); nothing was downloaded.")
     folder = models_dir() / model.id
     source = Source(model.repo, model.revision or "main")
     for item in model.files:
