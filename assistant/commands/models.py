@@ -28,6 +28,7 @@ EXIT_CODES: dict[type[Exception], int] = {
     dl.DiskFullError: 6,
     dl.ChecksumError: 7,
     dl.OfflineError: 8,
+    dl.DownloadBusyError: 9,
     dl.DownloadCancelled: 130,
 }
 

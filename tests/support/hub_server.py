@@ -13,7 +13,8 @@ It speaks what huggingface_hub and our downloader use:
 Test knobs: ``drop_after`` (close the connection after N body bytes, once),
 ``ignore_range`` (answer with the whole file, 200, whatever the Range header),
 ``wrong_bytes`` (serve altered content), ``status`` (answer every request with
-401/403/404/500), ``gated`` (401 with ``X-Error-Code: GatedRepo`` unless the
+401/403/404/500), ``hold_at`` (send N body bytes, set ``holding``, then wait for
+``release``), ``gated`` (401 with ``X-Error-Code: GatedRepo`` unless the
 request carries ``required_token``). Counters:
 ``bytes_sent``, ``served`` (Range, bytes per finished GET) and ``requests``
 (method, path, Range header).
@@ -30,6 +31,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
+#: Longest a held response waits for the test to release it (seconds; the machine may be busy).
+PATIENCE = 120.0
 
 
 @dataclass
@@ -57,6 +60,9 @@ class HubState:
     ignore_range: bool = False  # answer every GET with the whole file (200), as some mirrors do
     wrong_bytes: bool = False
     status: int | None = None
+    hold_at: int | None = None  # pause the body after this many bytes until ``release`` is set
+    holding: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
     gated: bool = False
     required_token: str | None = None  # when set, requests need "Authorization: Bearer <token>"
     bytes_sent: int = 0
@@ -208,7 +214,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_body(self, hosted: HostedFile, start: int, length: int, drop_at: int | None) -> None:
         sent = self._sent = 0
         with hosted.source.open("rb") as handle:
-            if drop_at is None and not self.state.wrong_bytes:
+            hold_at, self.state.hold_at = self.state.hold_at, None
+            if drop_at is None and hold_at is None and not self.state.wrong_bytes:
                 # the whole range, zero-copy (sendfile), as a real file server or CDN sends it
                 try:
                     sent = self.connection.sendfile(handle, start, length)
@@ -220,7 +227,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             handle.seek(start)
             while sent < length:
-                chunk = handle.read(min(1 << 20, length - sent))
+                chunk = handle.read(min(1 << 20, length - sent, (hold_at - sent) if hold_at is not None else length))
                 if not chunk:
                     break
                 if drop_at is not None and sent + len(chunk) > drop_at:
@@ -235,6 +242,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self._sent = sent
                 with self.state.lock:
                     self.state.bytes_sent += len(chunk)
+                if hold_at is not None and sent >= hold_at:
+                    hold_at = None
+                    self.wfile.flush()
+                    self.state.holding.set()
+                    self.state.release.wait(PATIENCE)
                 if drop_at is not None and sent >= drop_at:
                     self.wfile.flush()
                     self.close_connection = True

@@ -19,7 +19,7 @@ from assistant.core.models import download as dl
 from assistant.core.models.catalog import parse_catalog
 from assistant.core.models.download import fetch, sink
 from assistant.core.paths import models_dir
-from tests.support.hub_server import COMMIT, HostedFile, HubServer, sha256_of
+from tests.support.hub_server import COMMIT, PATIENCE, HostedFile, HubServer, sha256_of
 from tests.support.profiles import PROFILES
 
 REPO = "test-org/SmolLM2-GGUF"
@@ -86,6 +86,74 @@ def test_full_download_is_verified_and_loadable(hub: HubServer, build, smollm_pa
     assert len(hub.cdn_gets()) == 1
 
 
+def _leftovers(folder: Path) -> list[Path]:
+    """What a failed download left in ``folder``, apart from the empty lock file that stays beside it."""
+    return [path for path in folder.iterdir() if not path.name.endswith(".part.lock")]
+
+
+def _run_in_thread(call) -> tuple[threading.Thread, dict]:
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            outcome["result"] = call()
+        except BaseException as exc:  # handed to the test
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, outcome
+
+
+def test_a_second_download_of_the_same_file_is_refused_while_the_first_runs(hub: HubServer, build, smollm_sha: str) -> None:
+    hub.state.hold_at = build.size // 2
+    thread, outcome = _run_in_thread(lambda: dl.download_build(build))
+    assert hub.state.holding.wait(PATIENCE)
+    with pytest.raises(dl.DownloadBusyError, match="already being downloaded by another Llama Desk"):
+        dl.download_build(build)
+    hub.state.release.set()
+    thread.join(PATIENCE)
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome["result"].sha256 == smollm_sha == sha256_of(models_dir() / FILE)
+    assert len(hub.cdn_gets()) == 1  # the second one fetched nothing
+
+
+def test_a_second_download_in_another_process_says_so(hub: HubServer, smollm_sha: str, smollm_path: Path, tmp_path: Path) -> None:
+    import subprocess
+
+    catalog = _catalog_file(tmp_path, smollm_sha, smollm_path.stat().st_size)
+    hub.state.hold_at = smollm_path.stat().st_size // 2
+    thread, outcome = _run_in_thread(lambda: dl.download_build(make_build(smollm_sha, smollm_path.stat().st_size)))
+    assert hub.state.holding.wait(PATIENCE)
+    env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
+    child = subprocess.run(
+        [sys.executable, "-c", "import sys; from assistant.cli import main; sys.exit(main(sys.argv[1:]))",
+         "models", "download", "smollm2-test-q4_0", "--catalog", str(catalog)],
+        env=env, capture_output=True, text=True, timeout=PATIENCE,
+    )
+    hub.state.release.set()
+    thread.join(PATIENCE)
+    assert child.returncode == 9, child.stderr
+    assert "already being downloaded by another Llama Desk" in child.stderr and "Traceback" not in child.stderr
+    assert outcome["result"].sha256 == sha256_of(models_dir() / FILE) == smollm_sha
+
+
+def test_verification_hashes_the_file_on_disk_not_the_bytes_received(hub: HubServer, build, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_write = sink._write_chunk
+    first = {"done": False}
+
+    def altering(fd: int, data) -> None:  # the disk gets other bytes than the network sent
+        if not first["done"]:
+            first["done"] = True
+            data = bytes([data[0] ^ 0xFF]) + bytes(data[1:])
+        real_write(fd, memoryview(data))
+
+    monkeypatch.setattr(sink, "_write_chunk", altering)
+    with pytest.raises(dl.ChecksumError):
+        dl.download_build(build)
+    assert not (models_dir() / FILE).exists()
+
+
 def test_dropped_connection_resumes_with_only_the_remaining_bytes(hub: HubServer, build) -> None:
     half = build.size // 2
     hub.state.drop_after = half
@@ -139,7 +207,7 @@ def test_wrong_bytes_raise_checksum_error_and_leave_nothing(hub: HubServer, buil
     hub.state.wrong_bytes = True
     with pytest.raises(dl.ChecksumError, match="deleted"):
         dl.download_build(build)
-    assert not list(models_dir().iterdir())
+    assert not _leftovers(models_dir())
 
 
 @pytest.mark.parametrize("mode", ["gated", 401, 403])
@@ -189,7 +257,7 @@ def test_disk_filling_up_midway_leaves_nothing_partial(hub: HubServer, build, mo
     monkeypatch.setattr(sink, "_write_chunk", filling)
     with pytest.raises(dl.DiskFullError, match="disk filled up"):
         dl.download_build(build)
-    assert not list(models_dir().iterdir())
+    assert not _leftovers(models_dir())
 
 
 def test_an_unexpected_write_failure_ends_the_download_instead_of_stalling_it(hub: HubServer, build, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -199,7 +267,7 @@ def test_an_unexpected_write_failure_ends_the_download_instead_of_stalling_it(hu
     monkeypatch.setattr(sink, "_write_chunk", broken)
     with pytest.raises(dl.DownloadError, match="Could not write .*unexpected"):
         dl.download_build(build)
-    assert not list(models_dir().iterdir())
+    assert not _leftovers(models_dir())
 
 
 def test_offline_uses_the_cached_file(hub: HubServer, build, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -33,5 +33,9 @@ class OfflineError(DownloadError):
     """Offline mode is on and no verified copy is on this computer."""
 
 
+class DownloadBusyError(DownloadError):
+    """Another Llama Desk (window or command line) is downloading the same file right now."""
+
+
 class DownloadCancelled(DownloadError):
     """The user cancelled; the part already downloaded is kept for a later resume."""

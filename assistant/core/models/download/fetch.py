@@ -38,6 +38,7 @@ from assistant.core.models.download.errors import (
     AccessDeniedError,
     ChecksumError,
     DiskFullError,
+    DownloadBusyError,
     DownloadCancelled,
     DownloadError,
     NetworkError,
@@ -178,9 +179,39 @@ def fetch_file(
     token: str | None = None,
     max_retries: int = 3,
 ) -> DownloadResult:
-    """Reuse a verified copy, or download from the first source that works."""
+    """Reuse a verified copy, or download from the first source that works.
+
+    One download of a file at a time: a second one (another window, the command line)
+    is refused at once rather than left waiting with no progress to show.
+    """
+    from filelock import FileLock, Timeout
+
+    request.target.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(request.target) + ".part.lock", timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise DownloadBusyError(
+            f"{request.target.name} is already being downloaded by another Llama Desk (a window or the command line). "
+            "Let that download finish, or pause it, then try again."
+        ) from None
+    try:
+        result = _fetch_locked(request, progress, cancel, search_folders, token, max_retries)
+        _discard(Path(lock.lock_file))  # done: whoever locks next finds the verified file in place
+        return result
+    finally:
+        lock.release()
+
+
+def _fetch_locked(
+    request: FileRequest,
+    progress: ProgressCallback | None,
+    cancel: threading.Event | None,
+    search_folders: Sequence[Path],
+    token: str | None,
+    max_retries: int,
+) -> DownloadResult:
     target = request.target
-    target.parent.mkdir(parents=True, exist_ok=True)
     if request.sha256:
         if target.is_file() and file_sha256(target, cancel) == request.sha256:
             return DownloadResult(target, request.sha256, "models folder", 0)
@@ -400,7 +431,8 @@ def _transfer(
         sink.abandon()  # keeps what was written: a later call resumes from it
         raise
     report(force=True)
-    intact = (size is None or done == size) and (actual == sha256 if sha256 else git_blob_oid(part) == git_oid)
+    # ``actual`` was read back from the part file: the bytes on disk, not those received
+    intact = actual is not None and (size is None or done == size) and (actual == sha256 if sha256 else git_blob_oid(part) == git_oid)
     if not intact:
         _discard(part, state_path)
         raise ChecksumError(
@@ -408,6 +440,7 @@ def _transfer(
             "it was deleted and will not be used. Try the download again; if it keeps failing, the server may be "
             "sending a wrong file."
         )
+    assert actual is not None
     os.replace(part, target)
     state_path.unlink(missing_ok=True)
     remember(target, actual)
