@@ -31,6 +31,24 @@ def _write_chunk(fd: int, data: memoryview) -> None:
         data = data[os.write(fd, data[:WRITE_PIECE]) :]
 
 
+def read_some(response: http.client.HTTPResponse, view: memoryview) -> int:
+    """Up to ``len(view)`` bytes of the body with at most one read from the socket (0 at the end).
+
+    ``readinto`` waits until the whole buffer is full, and a timeout then loses what had
+    arrived; this returns what one read gave. A body of known length is read straight
+    into the buffer (no copy), as ``HTTPResponse.readinto`` does.
+    """
+    if response.fp is None or response.chunked or response.length is None:
+        data = response.read1(len(view))
+        view[: len(data)] = data
+        return len(data)
+    count = response.fp.readinto1(view[: response.length])
+    response.length -= count
+    if not count:
+        response.close()
+    return count
+
+
 class WriteFailed(Exception):
     def __init__(self, error: OSError) -> None:
         super().__init__(str(error))
@@ -73,6 +91,7 @@ class Sink:
         self.reader = part.open("rb")
         self.digest = hash_file(hashlib.sha256(), part)
         self.written = self.hashed = self.reader.seek(0, os.SEEK_END)
+        self._failed: Exception | None = None
         self._free: queue.Queue[_Buffer] = queue.Queue()
         for _ in range(BUFFERS):
             self._free.put(_Buffer())
@@ -91,19 +110,39 @@ class Sink:
         for thread in (self.writer, self.hasher, self.flusher):
             thread.start()
 
-    def receive(self, response: http.client.HTTPResponse) -> int:
-        """Read the next piece of ``response`` and queue it; return its size (0 at the end)."""
+    def receive(self, response: http.client.HTTPResponse, limit: int = CHUNK) -> int:
+        """Read up to ``limit`` bytes of ``response`` and queue them; return how many (0 at the end).
+
+        A read that fails (a stall past the timeout, a dropped connection) after some bytes
+        arrived still queues those bytes and fails on the next call: a slow link that
+        stalls keeps what it got.
+        """
+        if self._failed is not None:
+            failed, self._failed = self._failed, None
+            raise failed
         buffer = self._free.get()
+        view = memoryview(buffer.data)[: min(CHUNK, limit)]
+        filled = 0
         try:
-            buffer.size = response.readinto(buffer.data)
+            while filled < len(view):
+                count = read_some(response, view[filled:])
+                if not count:
+                    break
+                filled += count
+        except Exception as exc:
+            if not filled:
+                self._free.put(buffer)
+                raise
+            self._failed = exc
         except BaseException:
             self._free.put(buffer)
             raise
-        if not buffer.size:
+        if not filled:
             self._free.put(buffer)
             return 0
+        buffer.size = filled
         self.write_queue.put(buffer)
-        return buffer.size
+        return filled
 
     def _write_loop(self) -> None:
         while (buffer := self.write_queue.get()) is not self._STOP:
