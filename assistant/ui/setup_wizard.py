@@ -35,7 +35,7 @@ from assistant.core import settings
 from assistant.core.engines.base import Engine, GenerationParams
 from assistant.core.models import folders as model_folders
 from assistant.core.models.catalog import Build, Catalog
-from assistant.core.models.download import DownloadCancelled, DownloadError, Progress, download_build
+from assistant.core.models.download import DownloadCancelled, DownloadError, Progress, TooSlowPaused, download_build
 from assistant.core.models.hardware import HardwareProfile, describe
 from assistant.core.models.selector import Choice, Estimate, Preferences, fit_table, gb, select_build
 from assistant.core.store import Store
@@ -63,11 +63,28 @@ class DownloadWorker(QObject):
     progress = Signal(object)  # Progress
     finished = Signal(str, str)  # path of the verified file; where an existing copy was found ("" if downloaded)
     failed = Signal(str)
-    paused = Signal()
+    paused = Signal(str)  # why, when it was not the user's Pause ("" when it was)
+    tooSlow = Signal(object)  # Progress: answer with answer_slow(keep_going)
 
     def __init__(self) -> None:
         super().__init__()
         self.cancel = threading.Event()
+        self._answered = threading.Event()
+        self._keep_going = False
+
+    def answer_slow(self, keep_going: bool) -> None:
+        """The user's answer to ``tooSlow`` (from the GUI thread)."""
+        self._keep_going = keep_going
+        self._answered.set()
+
+    def _too_slow(self, update: Progress) -> bool:
+        """Asked on the download thread: wait for the user's answer (Pause or closing also ends the wait)."""
+        self._answered.clear()
+        self.tooSlow.emit(update)
+        while not self._answered.wait(0.2):
+            if self.cancel.is_set():
+                return False
+        return self._keep_going
 
     @Slot(object, object)
     def run(self, build: Build, search_folders: list[Path]) -> None:
@@ -81,9 +98,9 @@ class DownloadWorker(QObject):
                 self.progress.emit(update)
 
         try:
-            result = download_build(build, progress=report, cancel=self.cancel, search_folders=search_folders)
-        except DownloadCancelled:
-            self.paused.emit()
+            result = download_build(build, progress=report, cancel=self.cancel, search_folders=search_folders, too_slow=self._too_slow)
+        except DownloadCancelled as exc:
+            self.paused.emit(str(exc) if isinstance(exc, TooSlowPaused) else "")
         except DownloadError as exc:
             self.failed.emit(str(exc))
         except OSError as exc:
@@ -166,6 +183,7 @@ class SetupWizard(QDialog):
         self.worker.finished.connect(self._on_downloaded)
         self.worker.failed.connect(self._on_failed)
         self.worker.paused.connect(self._on_paused)
+        self.worker.tooSlow.connect(self._on_too_slow)
         self.thread.start()
         bridge.worker.loaded.connect(self._on_model_loaded)
         bridge.worker.loadFailed.connect(self._on_model_load_failed)
@@ -302,6 +320,20 @@ class SetupWizard(QDialog):
         self.download_status = QLabel()
         self.download_status.setWordWrap(True)
         column.addWidget(self.download_status)
+        self.slow_box = QWidget()
+        slow_row = QHBoxLayout(self.slow_box)
+        self.slow_label = QLabel()
+        self.slow_label.setWordWrap(True)
+        slow_row.addWidget(self.slow_label, 1)
+        self.slow_keep_button = QPushButton("Keep going")
+        self.slow_keep_button.clicked.connect(lambda: self._answer_slow(True))
+        slow_row.addWidget(self.slow_keep_button)
+        self.slow_pause_button = QPushButton("Pause")
+        self.slow_pause_button.clicked.connect(lambda: self._answer_slow(False))
+        slow_row.addWidget(self.slow_pause_button)
+        self.slow_box.hide()
+        self.slow_asked = 0
+        column.addWidget(self.slow_box)
         column.addStretch(1)
         buttons = QHBoxLayout()
         self.pause_button = QPushButton("Pause")
@@ -329,6 +361,7 @@ class SetupWizard(QDialog):
 
     def _pause_clicked(self) -> None:
         self.worker.cancel.set()
+        self.slow_box.hide()
 
     def _resume_clicked(self) -> None:
         self.start_download()
@@ -345,8 +378,21 @@ class SetupWizard(QDialog):
             f"{gb(update.done_bytes)} of {gb(update.total_bytes or 0)} at {update.bytes_per_second / 1e6:.1f} MB/s{eta}"
         )
 
-    def _on_paused(self) -> None:
-        self.download_status.setText("Paused. What was downloaded is kept; Resume continues from there.")
+    def _on_too_slow(self, update: Progress) -> None:
+        self.slow_asked += 1
+        self.slow_label.setText(
+            f"This is too slow ({update.bytes_per_second / 1000:.0f} kB/s): keep going, or pause and resume later "
+            "(what was downloaded is kept)?"
+        )
+        self.slow_box.show()
+
+    def _answer_slow(self, keep_going: bool) -> None:
+        self.slow_box.hide()
+        self.worker.answer_slow(keep_going)
+
+    def _on_paused(self, reason: str) -> None:
+        self.slow_box.hide()
+        self.download_status.setText(reason or "Paused. What was downloaded is kept; Resume continues from there.")
         self.pause_button.setEnabled(False)
         self.resume_button.setEnabled(True)
 

@@ -175,3 +175,28 @@ def test_models_page_lists_builds_uses_and_deletes_downloaded_files(qtbot, hub, 
         page.delete_button.click()
     assert not target.exists() and page.table.item(0, 5).text() == ""
     close_window(window)
+
+
+def test_a_too_slow_download_asks_keep_going_or_pause(qtbot, hub, smollm_path, monkeypatch):
+    from assistant.core.models.download import transfer
+
+    now = [0.0]
+
+    def trickle() -> float:  # every step of the download takes a minute: far below the slowness limit
+        now[0] += 60.0
+        return now[0]
+
+    monkeypatch.setattr(transfer, "clock", trickle)
+    window = open_window(qtbot, FakeEngine())
+    window.store.set_setting(LICENSE_SETTING, "2026-01-01T00:00:00+00:00")
+    wizard = _wizard(qtbot, window, _catalog(smollm_path))
+    wizard.choose_next.click()
+    qtbot.waitUntil(lambda: wizard.slow_box.isVisible(), timeout=60_000)
+    assert "too slow" in wizard.slow_label.text()
+    wizard.slow_keep_button.click()  # keep going: asked again later
+    qtbot.waitUntil(lambda: not wizard.slow_box.isHidden() and wizard.slow_asked == 2, timeout=60_000)
+    wizard.slow_pause_button.click()
+    qtbot.waitUntil(lambda: wizard.resume_button.isEnabled(), timeout=60_000)
+    assert wizard.slow_box.isHidden() and "too slow" in wizard.download_status.text()
+    wizard.reject()
+    close_window(window)

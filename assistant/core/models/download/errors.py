@@ -41,6 +41,10 @@ class DownloadCancelled(DownloadError):
     """The user cancelled; the part already downloaded is kept for a later resume."""
 
 
+class TooSlowPaused(DownloadCancelled):
+    """Paused because the download stayed under the slowness limit (the user chose so, or nobody could be asked)."""
+
+
 # ---- plain messages for what the server or the network said --------------------------------
 
 

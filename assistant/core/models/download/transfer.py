@@ -30,6 +30,7 @@ from assistant.core.models.download.errors import (
     DownloadCancelled,
     DownloadError,
     NetworkError,
+    TooSlowPaused,
     http_status_error,
 )
 from assistant.core.models.download.http import open_stream
@@ -234,7 +235,7 @@ def transfer(
         if too_slow is not None and too_slow(asked):
             watch.window = SLOW_ASK_AGAIN
             return
-        raise DownloadCancelled(
+        raise TooSlowPaused(
             f"The download of {target.name} is too slow ({rate / 1000:.0f} kB/s over the last "
             f"{SLOW_WINDOW / 60:.0f} minutes), so it was paused; {human_size(done)} are kept and it will resume "
             "where it stopped."
