@@ -14,7 +14,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import Qt, QThread, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -35,10 +35,11 @@ from assistant.core import settings
 from assistant.core.engines.base import Engine, GenerationParams
 from assistant.core.models import folders as model_folders
 from assistant.core.models.catalog import Build, Catalog
-from assistant.core.models.download import DownloadCancelled, DownloadError, Progress, TooSlowPaused, download_build
+from assistant.core.models.download import Progress
 from assistant.core.models.hardware import HardwareProfile, describe
 from assistant.core.models.selector import Choice, Estimate, Preferences, fit_table, gb, select_build
 from assistant.core.store import Store
+from assistant.ui.download_worker import DownloadWorker
 from assistant.ui.worker import ModelBridge
 
 SLOW_TOKENS_PER_SECOND = 5.0
@@ -55,58 +56,6 @@ than 700 million monthly users need a separate licence from Meta. This summary i
 read the full texts at <a href="https://www.llama.com/llama3_2/license/">llama.com/llama3_2/license</a>
 and <a href="https://www.llama.com/llama3_2/use-policy/">llama.com/llama3_2/use-policy</a>.</p>
 """
-
-
-class DownloadWorker(QObject):
-    """Runs one download on the wizard's thread; progress at most 10 times a second."""
-
-    progress = Signal(object)  # Progress
-    finished = Signal(str, str)  # path of the verified file; where an existing copy was found ("" if downloaded)
-    failed = Signal(str)
-    paused = Signal(str)  # why, when it was not the user's Pause ("" when it was)
-    tooSlow = Signal(object)  # Progress: answer with answer_slow(keep_going)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.cancel = threading.Event()
-        self._answered = threading.Event()
-        self._keep_going = False
-
-    def answer_slow(self, keep_going: bool) -> None:
-        """The user's answer to ``tooSlow`` (from the GUI thread)."""
-        self._keep_going = keep_going
-        self._answered.set()
-
-    def _too_slow(self, update: Progress) -> bool:
-        """Asked on the download thread: wait for the user's answer (Pause or closing also ends the wait)."""
-        self._answered.clear()
-        self.tooSlow.emit(update)
-        while not self._answered.wait(0.2):
-            if self.cancel.is_set():
-                return False
-        return self._keep_going
-
-    @Slot(object, object)
-    def run(self, build: Build, search_folders: list[Path]) -> None:
-        self.cancel.clear()
-        last = [0.0]
-
-        def report(update: Progress) -> None:
-            now = time.monotonic()
-            if now - last[0] >= 0.1 or (update.total_bytes and update.done_bytes >= update.total_bytes):
-                last[0] = now
-                self.progress.emit(update)
-
-        try:
-            result = download_build(build, progress=report, cancel=self.cancel, search_folders=search_folders, too_slow=self._too_slow)
-        except DownloadCancelled as exc:
-            self.paused.emit(str(exc) if isinstance(exc, TooSlowPaused) else "")
-        except DownloadError as exc:
-            self.failed.emit(str(exc))
-        except OSError as exc:
-            self.failed.emit(f"The download could not be written: {exc.strerror or exc}.")
-        else:
-            self.finished.emit(str(result.path), result.reused or "")
 
 
 def speed_check(engine: Engine, stop: threading.Event, progress, seconds: float = SPEED_CHECK_SECONDS) -> float:
