@@ -31,6 +31,7 @@ EXIT_CODES: dict[type[Exception], int] = {
     dl.DiskFullError: 6,
     dl.ChecksumError: 7,
     dl.OfflineError: 8,
+    dl.DownloadBusyError: 9,
     dl.DownloadCancelled: 130,
 }
 
@@ -167,6 +168,13 @@ class _Bar:
     def __init__(self, stream=None) -> None:
         self.stream = stream or sys.stderr
         self.last = 0.0
+        self.mid_line = False  # the bar is on the current line: a message must start a new one
+
+    def end_line(self) -> None:
+        if self.mid_line:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.mid_line = False
 
     def __call__(self, progress: dl.Progress) -> None:
         now = time.monotonic()
@@ -182,8 +190,9 @@ class _Bar:
             f"\r[{'#' * filled}{'.' * (30 - filled)}] {fraction * 100:5.1f}% "
             f"{progress.done_bytes / 1e6:,.0f}/{total / 1e6:,.0f} MB {progress.bytes_per_second / 1e6:6.1f} MB/s ETA {eta} "
         )
+        self.mid_line = True
         if done:
-            self.stream.write("\n")
+            self.end_line()
         self.stream.flush()
 
 
@@ -195,6 +204,22 @@ def keyring_token() -> str | None:
         return keyring.get_password("llama-desk", "huggingface")
     except Exception:
         return None
+
+
+def _ask_keep_going(bar: _Bar):
+    """The command line's answer to "this is too slow": ask on a terminal, else pause (resumable)."""
+
+    def too_slow(progress: dl.Progress) -> bool:
+        if not sys.stdin or not sys.stdin.isatty():
+            return False
+        bar.end_line()
+        answer = input(
+            f"The download of {progress.file} is very slow ({progress.bytes_per_second / 1000:.0f} kB/s). "
+            "Keep going? [y = keep going / n = pause] "
+        )
+        return answer.strip().lower().startswith("y")
+
+    return too_slow
 
 
 def run_download(args: argparse.Namespace) -> int:
@@ -219,16 +244,20 @@ def run_download(args: argparse.Namespace) -> int:
 
     known = model_folders.search_folders(Store())  # the user's folders and other apps' (LM Studio, GPT4All, ...)
     cancel = threading.Event()
+    bar = _Bar()
     try:
         result = dl.download_build(
-            build, progress=_Bar(), cancel=cancel, search_folders=[Path(p) for p in args.search_folder] + [f.path for f in known],
-            token=keyring_token(),
+            build, progress=bar, cancel=cancel, search_folders=[Path(p) for p in args.search_folder] + [f.path for f in known],
+            token=keyring_token(), too_slow=_ask_keep_going(bar),
         )
     except KeyboardInterrupt:
         cancel.set()
+        bar.end_line()
         return _fail(f"Download of {build.file} paused; run the same command again to resume.", 130)
     except dl.DownloadError as exc:
-        print(file=sys.stderr)
+        bar.end_line()
+        if isinstance(exc, dl.DownloadCancelled):
+            return _fail(f"{exc} Run the same command again to resume.", 130)
         return _fail(str(exc), EXIT_CODES.get(type(exc), 1))
     where = f" (already on this computer, in {model_folders.describe_source(result.reused, known)})" if result.reused else ""
     print(f"Verified {build.label}{where}:", file=sys.stderr)

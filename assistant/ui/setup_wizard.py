@@ -42,10 +42,10 @@ from assistant.core.models.hardware import HardwareProfile, describe
 from assistant.core.models.machine_check import MachineCheck
 from assistant.core.models.selector import FITS, TIGHT, Choice, Estimate, Preferences, fit_table, gb, select_build
 from assistant.core.store import Store
+from assistant.ui.download_worker import DownloadWorker
 from assistant.ui.setup_workers import (
     SPEED_CHECK_SECONDS,
     CheckWorker,
-    DownloadWorker,
     Measure,
     default_measure,
     speed_check,
@@ -130,6 +130,7 @@ class SetupWizard(QDialog):
         self.worker.finished.connect(self._on_downloaded)
         self.worker.failed.connect(self._on_failed)
         self.worker.paused.connect(self._on_paused)
+        self.worker.tooSlow.connect(self._on_too_slow)
         self.thread.start()
         bridge.worker.loaded.connect(self._on_model_loaded)
         bridge.worker.loadFailed.connect(self._on_model_load_failed)
@@ -316,6 +317,20 @@ class SetupWizard(QDialog):
         self.download_status = QLabel()
         self.download_status.setWordWrap(True)
         column.addWidget(self.download_status)
+        self.slow_box = QWidget()
+        slow_row = QHBoxLayout(self.slow_box)
+        self.slow_label = QLabel()
+        self.slow_label.setWordWrap(True)
+        slow_row.addWidget(self.slow_label, 1)
+        self.slow_keep_button = QPushButton("Keep going")
+        self.slow_keep_button.clicked.connect(lambda: self._answer_slow(True))
+        slow_row.addWidget(self.slow_keep_button)
+        self.slow_pause_button = QPushButton("Pause")
+        self.slow_pause_button.clicked.connect(lambda: self._answer_slow(False))
+        slow_row.addWidget(self.slow_pause_button)
+        self.slow_box.hide()
+        self.slow_asked = 0
+        column.addWidget(self.slow_box)
         column.addStretch(1)
         buttons = QHBoxLayout()
         self.pause_button = QPushButton("Pause")
@@ -343,6 +358,7 @@ class SetupWizard(QDialog):
 
     def _pause_clicked(self) -> None:
         self.worker.cancel.set()
+        self.slow_box.hide()
 
     def _resume_clicked(self) -> None:
         self.start_download()
@@ -359,8 +375,21 @@ class SetupWizard(QDialog):
             f"{gb(update.done_bytes)} of {gb(update.total_bytes or 0)} at {update.bytes_per_second / 1e6:.1f} MB/s{eta}"
         )
 
-    def _on_paused(self) -> None:
-        self.download_status.setText("Paused. What was downloaded is kept; Resume continues from there.")
+    def _on_too_slow(self, update: Progress) -> None:
+        self.slow_asked += 1
+        self.slow_label.setText(
+            f"This is too slow ({update.bytes_per_second / 1000:.0f} kB/s): keep going, or pause and resume later "
+            "(what was downloaded is kept)?"
+        )
+        self.slow_box.show()
+
+    def _answer_slow(self, keep_going: bool) -> None:
+        self.slow_box.hide()
+        self.worker.answer_slow(keep_going)
+
+    def _on_paused(self, reason: str) -> None:
+        self.slow_box.hide()
+        self.download_status.setText(reason or "Paused. What was downloaded is kept; Resume continues from there.")
         self.pause_button.setEnabled(False)
         self.resume_button.setEnabled(True)
 

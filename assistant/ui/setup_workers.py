@@ -9,53 +9,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal
 
 from assistant.core.engines.base import Engine, GenerationParams
 from assistant.core.models import machine_check
-from assistant.core.models.catalog import Build
-from assistant.core.models.download import DownloadCancelled, DownloadError, Progress, download_build
 from assistant.core.models.hardware import HardwareProfile
 from assistant.core.models.machine_check import MachineCheck
 
 SPEED_CHECK_SECONDS = 10.0
-
-
-class DownloadWorker(QObject):
-    """Runs one download on the wizard's thread; progress at most 10 times a second."""
-
-    progress = Signal(object)  # Progress
-    finished = Signal(str, str)  # path of the verified file; where an existing copy was found ("" if downloaded)
-    failed = Signal(str)
-    paused = Signal()
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.cancel = threading.Event()
-
-    @Slot(object, object)
-    def run(self, build: Build, search_folders: list[Path]) -> None:
-        self.cancel.clear()
-        last = [0.0]
-
-        def report(update: Progress) -> None:
-            now = time.monotonic()
-            if now - last[0] >= 0.1 or (update.total_bytes and update.done_bytes >= update.total_bytes):
-                last[0] = now
-                self.progress.emit(update)
-
-        try:
-            result = download_build(build, progress=report, cancel=self.cancel, search_folders=search_folders)
-        except DownloadCancelled:
-            self.paused.emit()
-        except DownloadError as exc:
-            self.failed.emit(str(exc))
-        except OSError as exc:
-            self.failed.emit(f"The download could not be written: {exc.strerror or exc}.")
-        else:
-            self.finished.emit(str(result.path), result.reused or "")
 
 
 #: (profile, again) -> the machine check; the default reads the cached one or measures (about 3 s).

@@ -13,7 +13,12 @@ It speaks what huggingface_hub and our downloader use:
 Test knobs: ``drop_after`` (close the connection after N body bytes, once),
 ``ignore_range`` (answer with the whole file, 200, whatever the Range header),
 ``wrong_bytes`` (serve altered content), ``status`` (answer every request with
-401/403/404/500), ``gated`` (401 with ``X-Error-Code: GatedRepo`` unless the
+401/403/404/500), ``hold_at`` (send N body bytes, set ``holding``, then wait for
+``release``), ``stall_after`` (every GET of bytes sends N body bytes, then waits for
+``release``), ``extra_bytes`` (N bytes of junk after the file, no Content-Length),
+``range_shift`` (once: a Range request is answered from N bytes earlier, with an honest
+Content-Range), ``cdn_answers`` (statuses with headers that the next byte GETs get
+instead of the bytes), ``redirect_loop`` (the CDN redirects to itself), ``gated`` (401 with ``X-Error-Code: GatedRepo`` unless the
 request carries ``required_token``). Counters:
 ``bytes_sent``, ``served`` (Range, bytes per finished GET) and ``requests``
 (method, path, Range header).
@@ -30,6 +35,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
+#: Longest a held response waits for the test to release it (seconds; the machine may be busy).
+PATIENCE = 120.0
 
 
 @dataclass
@@ -57,6 +64,14 @@ class HubState:
     ignore_range: bool = False  # answer every GET with the whole file (200), as some mirrors do
     wrong_bytes: bool = False
     status: int | None = None
+    hold_at: int | None = None  # pause the body after this many bytes until ``release`` is set
+    holding: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+    stall_after: int | None = None
+    extra_bytes: int = 0
+    range_shift: int = 0
+    cdn_answers: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    redirect_loop: bool = False
     gated: bool = False
     required_token: str | None = None  # when set, requests need "Authorization: Bearer <token>"
     bytes_sent: int = 0
@@ -125,6 +140,8 @@ class _Handler(BaseHTTPRequestHandler):
         if self.state.gated and not authorized and parts[0] != "cdn":  # like the real CDN, bytes need no token
             self._error(401, "GatedRepo", "Access to this model is restricted. You must be authenticated.")
             return
+        if len(parts) >= 2 and parts[0] == "cdn" and self._cdn_misbehaves():
+            return
         if len(parts) >= 2 and parts[0] == "cdn":
             hosted = next((f for f in self.state.files.values() if f.sha256 == parts[1] and f.lfs), None)
             self._serve_bytes(hosted, body)
@@ -139,6 +156,21 @@ class _Handler(BaseHTTPRequestHandler):
             self._json({"id": repo, "sha": self.state.commit, "siblings": siblings})
         else:
             self._error(404, "RepoNotFound")
+
+    def _cdn_misbehaves(self) -> bool:
+        """Answer a byte request with a queued status or a redirect to itself; whether it did."""
+        with self.state.lock:
+            answer = self.state.cdn_answers.pop(0) if self.state.cdn_answers else None
+        if self.state.redirect_loop:
+            answer = (302, {"Location": self.path})
+        if answer is None:
+            return False
+        self.send_response(answer[0])
+        for key, value in answer[1].items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        return True
 
     def _resolve(self, repo: str, revision: str, file_path: str, body: bool) -> None:
         if not any(r == repo for r, _ in self.state.files):
@@ -178,6 +210,8 @@ class _Handler(BaseHTTPRequestHandler):
         range_header = self.headers.get("Range")
         if range_header and range_header.startswith("bytes=") and not self.state.ignore_range:
             start = int(range_header[6:].split("-")[0] or 0)
+            with self.state.lock:
+                start, self.state.range_shift = max(0, start - self.state.range_shift), 0
         if start >= hosted.size:
             self.send_response(416)
             self.send_header("Content-Range", f"bytes */{hosted.size}")
@@ -188,7 +222,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(206 if start else 200)
         self._file_headers(hosted)
         self.send_header("Content-Type", "application/octet-stream")
-        self.send_header("Content-Length", str(length))
+        if self.state.extra_bytes:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        else:
+            self.send_header("Content-Length", str(length))
         if start:
             self.send_header("Content-Range", f"bytes {start}-{hosted.size - 1}/{hosted.size}")
         self.end_headers()
@@ -208,7 +246,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_body(self, hosted: HostedFile, start: int, length: int, drop_at: int | None) -> None:
         sent = self._sent = 0
         with hosted.source.open("rb") as handle:
-            if drop_at is None and not self.state.wrong_bytes:
+            hold_at, self.state.hold_at = self.state.hold_at, None
+            hold_at = self.state.stall_after if hold_at is None else hold_at
+            if drop_at is None and hold_at is None and not self.state.wrong_bytes and not self.state.extra_bytes:
                 # the whole range, zero-copy (sendfile), as a real file server or CDN sends it
                 try:
                     sent = self.connection.sendfile(handle, start, length)
@@ -220,7 +260,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             handle.seek(start)
             while sent < length:
-                chunk = handle.read(min(1 << 20, length - sent))
+                chunk = handle.read(min(1 << 20, length - sent, (hold_at - sent) if hold_at is not None else length))
                 if not chunk:
                     break
                 if drop_at is not None and sent + len(chunk) > drop_at:
@@ -235,11 +275,24 @@ class _Handler(BaseHTTPRequestHandler):
                 self._sent = sent
                 with self.state.lock:
                     self.state.bytes_sent += len(chunk)
+                if hold_at is not None and sent >= hold_at:
+                    hold_at = None
+                    self.wfile.flush()
+                    self.state.holding.set()
+                    self.state.release.wait(PATIENCE)
+                    if self.state.stall_after is not None:
+                        self.close_connection = True
+                        return
                 if drop_at is not None and sent >= drop_at:
                     self.wfile.flush()
                     self.close_connection = True
                     self.connection.shutdown(2)
                     return
+            if self.state.extra_bytes:
+                try:
+                    self.wfile.write(b"\xff" * self.state.extra_bytes)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
 
     def _sibling(self, hosted: HostedFile) -> dict:
         if not hosted.lfs:

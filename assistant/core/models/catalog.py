@@ -8,12 +8,14 @@ same format is validated with messages that name the bad field.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from assistant.core.paths import resource_path
 
@@ -23,6 +25,54 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
 _REPO = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 _QUANT = re.compile(r"^[A-Z0-9_]+$")
+#: Longest file name (UTF-8 bytes) a catalog may give: file systems allow 255, and the
+#: download adds ".part.json" or ".part.lock" beside it.
+MAX_NAME_BYTES = 200
+_UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
+
+
+def plain_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be one file or folder name inside the models folder (None when it can).
+
+    Catalogs come from users and company mirrors too; a name must not climb out of the
+    folder, hold bytes the file system refuses (NUL, control characters) or be too long.
+    """
+    if not name or name.startswith(".") or _UNSAFE_NAME.search(name) or name != name.strip():
+        return "must be a plain file name"
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        return f"must be a plain file name of at most {MAX_NAME_BYTES} bytes"
+    return None
+
+
+def relative_path_problem(path: str) -> str | None:
+    """Why ``path`` is not a relative path of plain names (None when it is)."""
+    if not path or any(plain_name_problem(part) for part in path.split("/")):
+        return "must be a relative path of plain file names separated by /"
+    return None
+
+
+def endpoint_allowed(endpoint: str) -> bool:
+    """https to any host, or plain http only to this computer (a local mirror or test hub).
+
+    The address is parsed, so "http://127.0.0.1.example.com" or
+    "http://127.0.0.1@example.com" are seen for the other hosts they are.
+    """
+    try:
+        parts = urlsplit(endpoint)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        return False
+    host = parts.hostname or ""
+    if parts.scheme == "https":
+        return bool(host)
+    if parts.scheme != "http" or parts.username is not None or parts.password is not None:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 # Quality order (higher is better) and rough bits per weight, for ranking and speed estimates.
 QUANT_QUALITY = {"Q4_0": 1, "Q4_K_M": 2, "Q5_K_M": 3, "Q6_K": 4, "Q8_0": 5, "F16": 6}
@@ -191,7 +241,7 @@ def parse_catalog(data: Any, origin: str = "catalog") -> Catalog:
             quant = check.text(raw_build, "quant", b_where)
             check.that(bool(_QUANT.match(quant)), f"{b_where}.quant", f"must look like Q4_K_M (got {quant!r})")
             file_name = check.text(raw_build, "file", b_where)
-            check.that("/" not in file_name and "\\" not in file_name and not file_name.startswith("."), f"{b_where}.file", "must be a plain file name")
+            check.name(file_name, f"{b_where}.file")
             size = raw_build.get("size")
             check.that(size is None or (isinstance(size, int) and size > 0), f"{b_where}.size", "must be a positive whole number of bytes or null")
             sha = raw_build.get("sha256")
@@ -222,6 +272,10 @@ class _Checker:
         self.that(isinstance(value, str) and bool(value.strip()), f"{where}.{key}", "must be a non-empty text")
         return str(value)
 
+    def name(self, value: str, where: str) -> None:
+        problem = plain_name_problem(value)
+        self.that(problem is None, where, problem or "")
+
     def positive(self, raw: dict[str, Any], key: str, where: str) -> int:
         value = raw.get(key)
         self.that(isinstance(value, int) and not isinstance(value, bool) and value > 0, f"{where}.{key}", "must be a positive whole number")
@@ -235,7 +289,11 @@ class _Checker:
         if pinned:
             self.that(bool(_COMMIT.match(revision)), f"{where}.revision", "must be a 40-character commit hash (a pinned revision)")
         endpoint = raw.get("endpoint")
-        self.that(endpoint is None or (isinstance(endpoint, str) and endpoint.startswith(("https://", "http://127.0.0.1"))), f"{where}.endpoint", "must be an https:// address or null")
+        self.that(
+            endpoint is None or (isinstance(endpoint, str) and endpoint_allowed(endpoint)),
+            f"{where}.endpoint",
+            "must be an https:// address (plain http:// only to this computer) or null",
+        )
         return Source(repo, revision, endpoint)
 
     def speech(self, raw: Any, where: str) -> SpeechModel:
@@ -247,10 +305,15 @@ class _Checker:
             self.that(isinstance(item, dict), f"{where}.files[{i}]", "must be an object")
             sha = item.get("sha256")
             self.that(sha is None or bool(_SHA256.match(str(sha))), f"{where}.files[{i}].sha256", "must be 64 hex characters or null")
-            files.append(SpeechFile(self.text(item, "path", f"{where}.files[{i}]"), sha, item.get("size")))
+            path = self.text(item, "path", f"{where}.files[{i}]")
+            problem = relative_path_problem(path)
+            self.that(problem is None, f"{where}.files[{i}].path", problem or "")
+            files.append(SpeechFile(path, sha, item.get("size")))
         self.that(bool(files), f"{where}.files", "must list the model's files")
+        model_id = self.text(raw, "id", where)
+        self.name(model_id, f"{where}.id")  # the model's folder inside the models folder
         return SpeechModel(
-            id=self.text(raw, "id", where),
+            id=model_id,
             name=self.text(raw, "name", where),
             english_only=bool(raw.get("english_only")),
             repo=self.text(raw, "repo", where),

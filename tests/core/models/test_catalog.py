@@ -83,6 +83,44 @@ def test_invalid_catalogs_are_refused_with_the_field_named(mutate, message: str)
         parse_catalog(_broken(mutate), "test.json")
 
 
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        # 7: names the file system cannot hold
+        (lambda d: d["models"][0]["builds"][0].update(file="model\x00.gguf"), r"builds\[0\].file must be a plain file name"),
+        (lambda d: d["models"][0]["builds"][0].update(file="m" * 300 + ".gguf"), r"builds\[0\].file .*at most 200 bytes"),
+        (lambda d: d["models"][0]["builds"][0].update(file="a\tb.gguf"), r"builds\[0\].file must be a plain file name"),
+        # 8: speech ids and file paths that would leave the models folder
+        (lambda d: d["speech"][0].update(id="../../../../x"), r"speech\[0\].id must be a plain file name"),
+        (lambda d: d["speech"][0].update(id="x" * 201), r"speech\[0\].id .*at most 200 bytes"),
+        (lambda d: d["speech"][0]["files"][0].update(path="/etc/x"), r"speech\[0\].files\[0\].path must be a relative path"),
+        (lambda d: d["speech"][0]["files"][0].update(path="a/../../x"), r"speech\[0\].files\[0\].path must be a relative path"),
+        (lambda d: d["speech"][0]["files"][0].update(path="C:\\x\\model.bin"), r"files\[0\].path must be a relative path"),
+        (lambda d: d["speech"][0]["files"][0].update(path="model\x00.bin"), r"files\[0\].path must be a relative path"),
+        # 9: plain http only to this computer, judged on the parsed address
+        (lambda d: d["models"][0]["mirrors"][0].update(endpoint="http://127.0.0.1.example.invalid"), "https://"),
+        (lambda d: d["models"][0]["mirrors"][0].update(endpoint="http://127.0.0.1@example.invalid:8080"), "https://"),
+        (lambda d: d["models"][0]["mirrors"][0].update(endpoint="http://127.0.0.1:notaport"), "https://"),
+        (lambda d: d["models"][0]["mirrors"][0].update(endpoint="https://"), "https://"),
+        (lambda d: d["models"][0]["mirrors"][0].update(endpoint="ftp://127.0.0.1"), "https://"),
+    ],
+)
+def test_unsafe_names_paths_and_endpoints_are_refused(mutate, message: str) -> None:
+    with pytest.raises(CatalogError, match=message):
+        parse_catalog(_broken(mutate), "test.json")
+
+
+@pytest.mark.parametrize("endpoint", ["https://hub.example.com", "http://127.0.0.1:8080", "http://localhost:9", "http://[::1]:8080/", "http://127.5.0.1"])
+def test_https_and_loopback_endpoints_are_accepted(endpoint: str) -> None:
+    catalog = parse_catalog(_broken(lambda d: d["models"][0]["mirrors"][0].update(endpoint=endpoint)), "test.json")
+    assert catalog.builds[0].model.mirrors[0].endpoint == endpoint
+
+
+def test_speech_files_in_subfolders_are_accepted() -> None:
+    catalog = parse_catalog(_broken(lambda d: d["speech"][0]["files"][0].update(path="sub/config.json")), "test.json")
+    assert catalog.speech[0].files[0].path == "sub/config.json"
+
+
 def test_unreadable_catalog_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(CatalogError, match="does not exist"):
         load_catalog(tmp_path / "nope.json")

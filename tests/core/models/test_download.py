@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import shutil
 import socket
 import sys
@@ -17,9 +18,9 @@ from assistant.cli import main
 from assistant.core.engines.gguf import check_model_file
 from assistant.core.models import download as dl
 from assistant.core.models.catalog import parse_catalog
-from assistant.core.models.download import fetch, sink
+from assistant.core.models.download import http, sink, transfer
 from assistant.core.paths import models_dir
-from tests.support.hub_server import COMMIT, HostedFile, HubServer, sha256_of
+from tests.support.hub_server import COMMIT, PATIENCE, HostedFile, HubServer, sha256_of
 from tests.support.profiles import PROFILES
 
 REPO = "test-org/SmolLM2-GGUF"
@@ -86,6 +87,223 @@ def test_full_download_is_verified_and_loadable(hub: HubServer, build, smollm_pa
     assert len(hub.cdn_gets()) == 1
 
 
+def _leftovers(folder: Path) -> list[Path]:
+    """What a failed download left in ``folder``, apart from the empty lock file that stays beside it."""
+    return [path for path in folder.iterdir() if not path.name.endswith(".part.lock")]
+
+
+def _run_in_thread(call) -> tuple[threading.Thread, dict]:
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            outcome["result"] = call()
+        except BaseException as exc:  # handed to the test
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, outcome
+
+
+def test_a_second_download_of_the_same_file_is_refused_while_the_first_runs(hub: HubServer, build, smollm_sha: str) -> None:
+    hub.state.hold_at = build.size // 2
+    thread, outcome = _run_in_thread(lambda: dl.download_build(build))
+    assert hub.state.holding.wait(PATIENCE)
+    with pytest.raises(dl.DownloadBusyError, match="already being downloaded by another Llama Desk"):
+        dl.download_build(build)
+    hub.state.release.set()
+    thread.join(PATIENCE)
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome["result"].sha256 == smollm_sha == sha256_of(models_dir() / FILE)
+    assert len(hub.cdn_gets()) == 1  # the second one fetched nothing
+
+
+def test_a_second_download_in_another_process_says_so(hub: HubServer, smollm_sha: str, smollm_path: Path, tmp_path: Path) -> None:
+    import subprocess
+
+    catalog = _catalog_file(tmp_path, smollm_sha, smollm_path.stat().st_size)
+    hub.state.hold_at = smollm_path.stat().st_size // 2
+    thread, outcome = _run_in_thread(lambda: dl.download_build(make_build(smollm_sha, smollm_path.stat().st_size)))
+    assert hub.state.holding.wait(PATIENCE)
+    env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
+    child = subprocess.run(
+        [sys.executable, "-c", "import sys; from assistant.cli import main; sys.exit(main(sys.argv[1:]))",
+         "models", "download", "smollm2-test-q4_0", "--catalog", str(catalog)],
+        env=env, capture_output=True, text=True, timeout=PATIENCE,
+    )
+    hub.state.release.set()
+    thread.join(PATIENCE)
+    assert child.returncode == 9, child.stderr
+    assert "already being downloaded by another Llama Desk" in child.stderr and "Traceback" not in child.stderr
+    assert outcome["result"].sha256 == sha256_of(models_dir() / FILE) == smollm_sha
+
+
+def test_verification_hashes_the_file_on_disk_not_the_bytes_received(hub: HubServer, build, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_write = sink._write_chunk
+    first = {"done": False}
+
+    def altering(fd: int, data) -> None:  # the disk gets other bytes than the network sent
+        if not first["done"]:
+            first["done"] = True
+            data = bytes([data[0] ^ 0xFF]) + bytes(data[1:])
+        real_write(fd, memoryview(data))
+
+    monkeypatch.setattr(sink, "_write_chunk", altering)
+    with pytest.raises(dl.ChecksumError):
+        dl.download_build(build)
+    assert not (models_dir() / FILE).exists()
+
+
+def _count_writes(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    written = {"n": 0}
+    real_write = sink._write_chunk
+
+    def counting(fd: int, data) -> None:
+        written["n"] += len(data)
+        real_write(fd, data)
+
+    monkeypatch.setattr(sink, "_write_chunk", counting)
+    return written
+
+
+def test_a_body_longer_than_the_file_is_read_only_up_to_its_size(hub: HubServer, build, smollm_sha: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    hub.state.extra_bytes = 3_000_000  # no Content-Length, junk after the file
+    written = _count_writes(monkeypatch)
+    result = dl.download_build(build)
+    assert result.sha256 == smollm_sha and result.path.stat().st_size == build.size
+    assert written["n"] == build.size
+
+
+def test_a_server_announcing_more_than_the_catalog_size_is_refused_before_writing(hub: HubServer, smollm_sha: str, smollm_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    smaller = make_build(smollm_sha, smollm_path.stat().st_size - 1_000_000)
+    written = _count_writes(monkeypatch)
+    with pytest.raises(dl.ChecksumError, match="larger .* than expected"):
+        dl.download_build(smaller)
+    assert written["n"] == 0 and not _leftovers(models_dir())
+
+
+def test_a_partial_answer_from_the_wrong_offset_is_not_appended(hub: HubServer, build, smollm_sha: str) -> None:
+    half = build.size // 2
+    hub.state.drop_after = half
+    with pytest.raises(dl.NetworkError):
+        dl.download_build(build, max_retries=0)
+    hub.state.range_shift = 1000  # the next 206 starts 1000 bytes early
+    result = dl.download_build(build)
+    assert result.sha256 == smollm_sha
+    assert hub.cdn_gets()[-1][2] == f"bytes={half}-"  # retried from the same offset: the valid part was kept
+
+
+def test_bytes_received_before_a_stall_are_kept(hub: HubServer, build, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(http, "READ_TIMEOUT", 5.0)  # the server stalls until the test ends; waiting 30 s each time is pointless
+    hub.state.stall_after = 250_000
+    try:
+        with pytest.raises(dl.NetworkError, match="1 MB of"):
+            dl.download_build(build, max_retries=3)
+    finally:
+        hub.state.release.set()
+    assert (models_dir() / (FILE + ".part")).stat().st_size == 4 * 250_000
+    assert hub.cdn_gets()[-1][2] == f"bytes={3 * 250_000}-"
+
+
+CLASS_NAME = re.compile(r"\b\w*(Error|Exception|HTTPStatus)\b|\b_\w+")
+
+
+def _waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Record the pauses between attempts instead of sleeping through them."""
+    waited: list[float] = []
+    monkeypatch.setattr(transfer, "pause", lambda seconds, cancel: waited.append(seconds))
+    return waited
+
+
+def test_busy_and_unavailable_file_hosts_are_retried_after_retry_after(hub: HubServer, build, smollm_sha: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    waited = _waits(monkeypatch)
+    hub.state.cdn_answers = [(429, {"Retry-After": "7"}), (503, {})]
+    assert dl.download_build(build).sha256 == smollm_sha
+    assert waited[0] == 7.0 and len(waited) == 2
+
+
+def test_a_long_retry_after_is_reported_not_waited_for(hub: HubServer, build, monkeypatch: pytest.MonkeyPatch) -> None:
+    waited = _waits(monkeypatch)
+    hub.state.cdn_answers = [(429, {"Retry-After": "3600"})]
+    with pytest.raises(dl.NetworkError, match="busy.*about 60 minutes") as caught:
+        dl.download_build(build)
+    assert waited == [] and "internet connection" not in str(caught.value)
+
+
+def test_a_busy_hub_says_so_without_internal_names(hub: HubServer, build, monkeypatch: pytest.MonkeyPatch) -> None:
+    _waits(monkeypatch)
+    hub.state.status = 429
+    with pytest.raises(dl.NetworkError, match="busy") as caught:
+        dl.download_build(build)
+    assert not CLASS_NAME.search(str(caught.value)), str(caught.value)
+
+
+def test_an_expired_file_link_is_resolved_again_once(hub: HubServer, build, smollm_sha: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _waits(monkeypatch)
+    hub.state.cdn_answers = [(403, {})]
+    assert dl.download_build(build).sha256 == smollm_sha
+    hub.state.cdn_answers = [(403, {})] * 10
+    (models_dir() / FILE).unlink()
+    with pytest.raises(dl.DownloadError, match="link") as caught:
+        dl.download_build(build)
+    assert "gated" not in str(caught.value)
+
+
+def test_a_redirect_loop_is_named_and_not_retried(hub: HubServer, build, monkeypatch: pytest.MonkeyPatch) -> None:
+    waited = _waits(monkeypatch)
+    hub.state.redirect_loop = True
+    with pytest.raises(dl.NetworkError, match="redirect") as caught:
+        dl.download_build(build)
+    assert waited == [] and "kept dropping" not in str(caught.value)
+
+
+def test_network_errors_name_no_internal_classes(build, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    with pytest.raises(dl.NetworkError) as caught:
+        dl.download_build(build)
+    assert not CLASS_NAME.search(str(caught.value)), str(caught.value)
+
+
+def _trickle(monkeypatch: pytest.MonkeyPatch, seconds_per_step: float = 60.0) -> None:
+    """A clock on which every step of the download takes a minute: a link far below the slowness limit."""
+    now = [0.0]
+
+    def clock() -> float:
+        now[0] += seconds_per_step
+        return now[0]
+
+    monkeypatch.setattr(transfer, "clock", clock)
+
+
+def test_a_trickling_download_asks_to_keep_going_or_pause(hub: HubServer, build, monkeypatch: pytest.MonkeyPatch) -> None:
+    _trickle(monkeypatch)
+    asked: list[dl.Progress] = []
+
+    def too_slow(progress: dl.Progress) -> bool:
+        asked.append(progress)
+        return len(asked) < 2  # keep going the first time, pause the second
+
+    with pytest.raises(dl.DownloadCancelled, match="too slow.*resume"):
+        dl.download_build(build, too_slow=too_slow)
+    assert len(asked) == 2 and 0 < asked[0].done_bytes < asked[1].done_bytes < build.size
+    assert asked[0].bytes_per_second < transfer.SLOW_BYTES_PER_SECOND
+    assert 0 < (models_dir() / (FILE + ".part")).stat().st_size < build.size  # kept for a resume
+
+
+def test_a_trickling_download_pauses_when_nobody_can_be_asked(hub: HubServer, build, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, smollm_sha: str, smollm_path: Path, capsys) -> None:
+    _trickle(monkeypatch)
+    with pytest.raises(dl.DownloadCancelled, match="too slow"):
+        dl.download_build(build)
+    catalog = _catalog_file(tmp_path, smollm_sha, smollm_path.stat().st_size)
+    assert main(["models", "download", "smollm2-test-q4_0", "--catalog", str(catalog)]) == 130  # stdin is no terminal here
+    assert "too slow" in capsys.readouterr().err
+
+
 def test_dropped_connection_resumes_with_only_the_remaining_bytes(hub: HubServer, build) -> None:
     half = build.size // 2
     hub.state.drop_after = half
@@ -139,7 +357,7 @@ def test_wrong_bytes_raise_checksum_error_and_leave_nothing(hub: HubServer, buil
     hub.state.wrong_bytes = True
     with pytest.raises(dl.ChecksumError, match="deleted"):
         dl.download_build(build)
-    assert not list(models_dir().iterdir())
+    assert not _leftovers(models_dir())
 
 
 @pytest.mark.parametrize("mode", ["gated", 401, 403])
@@ -169,7 +387,7 @@ def test_network_down(build, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_disk_full_before_start(hub: HubServer, build, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fetch, "free_bytes", lambda folder: 10_000_000)
+    monkeypatch.setattr(transfer, "free_bytes", lambda folder: 10_000_000)
     with pytest.raises(dl.DiskFullError, match="Not enough disk space"):
         dl.download_build(build)
     assert hub.state.bytes_sent == 0
@@ -189,7 +407,7 @@ def test_disk_filling_up_midway_leaves_nothing_partial(hub: HubServer, build, mo
     monkeypatch.setattr(sink, "_write_chunk", filling)
     with pytest.raises(dl.DiskFullError, match="disk filled up"):
         dl.download_build(build)
-    assert not list(models_dir().iterdir())
+    assert not _leftovers(models_dir())
 
 
 def test_an_unexpected_write_failure_ends_the_download_instead_of_stalling_it(hub: HubServer, build, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -199,7 +417,7 @@ def test_an_unexpected_write_failure_ends_the_download_instead_of_stalling_it(hu
     monkeypatch.setattr(sink, "_write_chunk", broken)
     with pytest.raises(dl.DownloadError, match="Could not write .*unexpected"):
         dl.download_build(build)
-    assert not list(models_dir().iterdir())
+    assert not _leftovers(models_dir())
 
 
 def test_offline_uses_the_cached_file(hub: HubServer, build, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -386,6 +604,28 @@ def test_cli_download_errors_exit_non_zero_with_the_message(hub: HubServer, smol
     assert message in capsys.readouterr().err
 
 
+def test_cli_ctrl_c_says_paused_on_a_line_of_its_own(hub: HubServer, smollm_sha: str, smollm_path: Path, tmp_path: Path, monkeypatch, capsys) -> None:
+    from assistant.commands import models as models_command
+
+    def interrupted(build, *, progress, **kwargs):
+        progress(dl.Progress(1_000_000, build.size, 1e6, 90.0, build.file))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(models_command.dl, "download_build", interrupted)
+    catalog = _catalog_file(tmp_path, smollm_sha, smollm_path.stat().st_size)
+    assert main(["models", "download", "smollm2-test-q4_0", "--catalog", str(catalog)]) == 130
+    err = capsys.readouterr().err
+    assert "\nllama-desk: Download of" in err and "MB/s" in err
+
+
+def test_disk_refusal_leaves_nothing_and_names_the_margin(hub: HubServer, build, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(transfer, "free_bytes", lambda folder: build.size)  # the file fits, the margin does not
+    with pytest.raises(dl.DiskFullError, match="safety margin") as caught:
+        dl.download_build(build)
+    assert "needs 98 MB more" in str(caught.value) and "only 98 MB is free" in str(caught.value)
+    assert not _leftovers(models_dir())
+
+
 def test_cli_download_unknown_build(tmp_path: Path, capsys) -> None:
     assert main(["models", "download", "no-such-build"]) == 2
     assert "no build called 'no-such-build'" in capsys.readouterr().err
@@ -411,6 +651,16 @@ def test_speech_model_files_are_fetched_and_verified(hub: HubServer, tmp_path: P
     sent = hub.state.bytes_sent
     dl.download_speech_model(model)  # second time: everything is already there
     assert hub.state.bytes_sent == sent
+
+
+@pytest.mark.parametrize(("model_id", "path"), [("../../../../x", "model.bin"), ("whisper-ok", "/tmp/evil.bin"), ("whisper-ok", "a/../../evil.bin")])
+def test_a_speech_model_cannot_write_outside_the_models_folder(hub: HubServer, tmp_path: Path, model_id: str, path: str) -> None:
+    from assistant.core.models.catalog import SpeechFile, SpeechModel
+
+    model = SpeechModel(model_id, "Bad", True, "Systran/faster-whisper-test", COMMIT, 1, (SpeechFile(path, None, None),))
+    with pytest.raises(dl.DownloadError, match="outside the models folder"):
+        dl.download_speech_model(model)
+    assert hub.state.requests == [] and not (tmp_path / "evil.bin").exists() and not Path("/tmp/evil.bin").exists()
 
 
 def test_small_files_kept_in_git_are_checked_against_their_git_id(hub: HubServer, tmp_path: Path) -> None:

@@ -4,18 +4,21 @@
 :func:`fetch_file`, :class:`Progress`); ``errors`` the :class:`DownloadError` family;
 ``verify`` hashing (:func:`file_sha256`, :func:`git_blob_oid`) and the index of files already
 verified; ``existing`` copies already on disk (:func:`find_existing`, the Hugging Face cache);
-``sink`` the part-file writer threads; ``http`` the standard-library GET with resume and redirects.
+``transfer`` one byte stream with the download rules (size bound, offsets, retries,
+slowness limit, verification on disk); ``sink`` the part-file writer threads; ``http`` the standard-library GET with resume and redirects.
 """
 
 from assistant.core.models.download.errors import (
     AccessDeniedError,
     ChecksumError,
     DiskFullError,
+    DownloadBusyError,
     DownloadCancelled,
     DownloadError,
     NetworkError,
     NotFoundError,
     OfflineError,
+    TooSlowPaused,
 )
 from assistant.core.models.download.existing import find_existing, hf_cache_dir
 from assistant.core.models.download.fetch import (
@@ -35,6 +38,7 @@ __all__ = [
     "AccessDeniedError",
     "ChecksumError",
     "DiskFullError",
+    "DownloadBusyError",
     "DownloadCancelled",
     "DownloadError",
     "DownloadResult",
@@ -44,6 +48,7 @@ __all__ = [
     "OfflineError",
     "Progress",
     "ProgressCallback",
+    "TooSlowPaused",
     "download_build",
     "download_speech_model",
     "fetch_file",

@@ -19,79 +19,43 @@ keyring); huggingface_hub's plaintext token file and HF_TOKEN are not consulted.
 
 from __future__ import annotations
 
-import errno
-import http.client
-import json
 import os
-import shutil
-import ssl
 import threading
-import time
-from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from assistant.core.models.catalog import Build, Source, SpeechModel
+from assistant.core.models.catalog import Build, Source, SpeechModel, plain_name_problem, relative_path_problem
 from assistant.core.models.download.errors import (
     AccessDeniedError,
     ChecksumError,
-    DiskFullError,
-    DownloadCancelled,
+    DownloadBusyError,
     DownloadError,
     NetworkError,
     NotFoundError,
     OfflineError,
+    describe_failure,
 )
 from assistant.core.models.download.existing import cached_by_revision, find_existing, link_into
-from assistant.core.models.download.http import HTTPStatus, open_stream
-from assistant.core.models.download.sink import Sink, WriteFailed
-from assistant.core.models.download.verify import (
-    GIT_OID,
-    SHA256,
-    file_sha256,
-    git_blob_oid,
-    matches,
-    remember,
-    remembered,
+from assistant.core.models.download.transfer import (
+    RETRY_STATUSES,
+    LinkRefused,
+    Progress,
+    ProgressCallback,
+    Stream,
+    TooSlowCallback,
+    busy_error,
+    discard,
+    pause,
+    retry_delay,
+    transfer,
 )
+from assistant.core.models.download.verify import GIT_OID, SHA256, file_sha256, matches, remembered
 from assistant.core.paths import models_dir
 
-DISK_SAFETY_MARGIN = 64 * 1024 * 1024
 _TRUE = {"1", "on", "yes", "true"}
-
-
-# ---- progress --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Progress:
-    done_bytes: int
-    total_bytes: int | None
-    bytes_per_second: float
-    eta_seconds: float | None
-    file: str
-
-
-ProgressCallback = Callable[[Progress], None]
-
-
-class _RateMeter:
-    """Transfer rate over the last few seconds (so ETA follows the current speed)."""
-
-    def __init__(self, window: float = 3.0) -> None:
-        self.window = window
-        self.samples: deque[tuple[float, int]] = deque()
-
-    def add(self, done: int) -> float:
-        now = time.monotonic()
-        self.samples.append((now, done))
-        while len(self.samples) > 2 and now - self.samples[0][0] > self.window:
-            self.samples.popleft()
-        first_time, first_done = self.samples[0]
-        elapsed = now - first_time
-        return (done - first_done) / elapsed if elapsed > 0 else 0.0
+__all__ = ["DownloadResult", "FileRequest", "Progress", "ProgressCallback", "TooSlowCallback"]
 
 
 @dataclass
@@ -114,6 +78,19 @@ class FileRequest:
     target: Path
 
 
+@dataclass(frozen=True)
+class _Job:
+    """One :func:`fetch_file` call's settings, handed down as one value."""
+
+    request: FileRequest
+    progress: ProgressCallback | None
+    cancel: threading.Event | None
+    search_folders: Sequence[Path]
+    token: str | None
+    max_retries: int
+    too_slow: TooSlowCallback | None
+
+
 # ---- environment --------------------------------------------------------------------------
 
 
@@ -128,11 +105,6 @@ def hub_endpoint(source: Source | None = None) -> str:
     return (os.environ.get("HF_ENDPOINT") or "https://huggingface.co").rstrip("/")
 
 
-def free_bytes(folder: Path) -> int:
-    """Free disk space in ``folder`` (a seam: tests simulate a full disk here)."""
-    return shutil.disk_usage(folder).free
-
-
 # ---- the download ------------------------------------------------------------------------------
 
 
@@ -145,15 +117,26 @@ def download_build(
     search_folders: Sequence[Path] = (),
     token: str | None = None,
     max_retries: int = 3,
+    too_slow: TooSlowCallback | None = None,
 ) -> DownloadResult:
     """Make ``build`` available on disk, verified; return where it is."""
     target = Path(dest_dir or models_dir()) / build.file
     request = FileRequest(build.sources, build.file, build.sha256, build.size, target)
-    return fetch_file(request, progress=progress, cancel=cancel, search_folders=search_folders, token=token, max_retries=max_retries)
+    return fetch_file(
+        request, progress=progress, cancel=cancel, search_folders=search_folders, token=token, max_retries=max_retries, too_slow=too_slow
+    )
 
 
 def download_speech_model(model: SpeechModel, **kwargs) -> Path:
-    """Fetch every file of a faster-whisper model into ``models_dir()/<id>/``; return the folder."""
+    """Fetch every file of a faster-whisper model into ``models_dir()/<id>/``; return the folder.
+
+    The id and paths are checked again here (not only in the catalog), because a
+    :class:`SpeechModel` can be built in code and a bad one must not write outside the folder.
+    """
+    unsafe = [model.id] if plain_name_problem(model.id) else []
+    unsafe += [item.path for item in model.files if relative_path_problem(item.path)]
+    if unsafe:
+        raise DownloadError(f"The speech model {model.name} names a file outside the models folder ({unsafe[0]!r}); nothing was downloaded.")
     folder = models_dir() / model.id
     source = Source(model.repo, model.revision or "main")
     for item in model.files:
@@ -169,10 +152,37 @@ def fetch_file(
     search_folders: Sequence[Path] = (),
     token: str | None = None,
     max_retries: int = 3,
+    too_slow: TooSlowCallback | None = None,
 ) -> DownloadResult:
-    """Reuse a verified copy, or download from the first source that works."""
+    """Reuse a verified copy, or download from the first source that works.
+
+    One download of a file at a time: a second one (another window, the command line)
+    is refused at once rather than left waiting with no progress to show. ``too_slow``
+    is asked "keep going?" when the download falls under the slowness limit; without
+    it a too slow download is paused.
+    """
+    from filelock import FileLock, Timeout
+
+    request.target.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(request.target) + ".part.lock", timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise DownloadBusyError(
+            f"{request.target.name} is already being downloaded by another Llama Desk (a window or the command line). "
+            "Let that download finish, or pause it, then try again."
+        ) from None
+    try:
+        result = _fetch_locked(_Job(request, progress, cancel, search_folders, token, max_retries, too_slow))
+        discard(Path(lock.lock_file))  # done: whoever locks next finds the verified file in place
+        return result
+    finally:
+        lock.release()
+
+
+def _fetch_locked(job: _Job) -> DownloadResult:
+    request, cancel, search_folders = job.request, job.cancel, job.search_folders
     target = request.target
-    target.parent.mkdir(parents=True, exist_ok=True)
     if request.sha256:
         if target.is_file() and file_sha256(target, cancel) == request.sha256:
             return DownloadResult(target, request.sha256, "models folder", 0)
@@ -184,7 +194,7 @@ def fetch_file(
     failures: list[DownloadError] = []
     for source in request.sources:
         try:
-            return _fetch_from(source, request, progress, cancel, search_folders, token, max_retries)
+            return _fetch_from(source, job)
         except (AccessDeniedError, NotFoundError, NetworkError) as exc:
             failures.append(exc)
         except ChecksumError as exc:
@@ -208,15 +218,25 @@ def _offline_copy(request: FileRequest, cancel: threading.Event | None) -> Downl
     )
 
 
-def _metadata(source: Source, path_in_repo: str, token: str | None):
+def _metadata(source: Source, path_in_repo: str, job: _Job):
+    """Resolve the pinned file on the hub; busy answers (429, 503) are retried like the bytes are."""
     from huggingface_hub import get_hf_file_metadata, hf_hub_url
 
     endpoint = hub_endpoint(source)
     url = hf_hub_url(source.repo, path_in_repo, revision=source.revision, endpoint=endpoint)
-    try:
-        return url, get_hf_file_metadata(url, token=token or False, endpoint=endpoint)
-    except Exception as exc:
-        raise _translate(exc, source, path_in_repo) from exc
+    for attempt in range(job.max_retries + 1):
+        try:
+            return url, get_hf_file_metadata(url, token=job.token or False, endpoint=endpoint)
+        except Exception as exc:
+            response = getattr(exc, "response", None)
+            status = getattr(response, "status_code", None)
+            if status not in RETRY_STATUSES:
+                raise _translate(exc, source, path_in_repo) from exc
+            if attempt == job.max_retries:
+                raise busy_error(status, f"{path_in_repo} from {source.repo}") from None
+            header = response.headers.get("Retry-After") if getattr(response, "headers", None) is not None else None
+            pause(retry_delay(status, header, attempt + 1, path_in_repo), job.cancel)
+    raise AssertionError("unreachable")
 
 
 def _translate(exc: BaseException, source: Source, path_in_repo: str) -> DownloadError:
@@ -241,21 +261,14 @@ def _translate(exc: BaseException, source: Source, path_in_repo: str) -> Downloa
     if status and status >= 500:
         return NetworkError(f"The download server had a problem (HTTP {status}) sending {name}. Try again later.")
     return NetworkError(
-        f"Could not reach the download server for {name} ({type(exc).__name__}). "
+        f"Could not reach the download server for {name}: {describe_failure(exc)}. "
         "Check your internet connection and try again; what was already downloaded is kept."
     )
 
 
-def _fetch_from(
-    source: Source,
-    request: FileRequest,
-    progress: ProgressCallback | None,
-    cancel: threading.Event | None,
-    search_folders: Sequence[Path],
-    token: str | None,
-    max_retries: int,
-) -> DownloadResult:
-    resolve_url, meta = _metadata(source, request.path_in_repo, token)
+def _fetch_from(source: Source, job: _Job, link_renewed: bool = False) -> DownloadResult:
+    request, cancel = job.request, job.cancel
+    resolve_url, meta = _metadata(source, request.path_in_repo, job)
     etag = meta.etag or ""
     hub_sha = etag if SHA256.match(etag) else None
     expected = request.sha256 or hub_sha
@@ -273,145 +286,23 @@ def _fetch_from(
     if not request.sha256:
         if request.target.is_file() and matches(request.target, expected, git_oid, cancel):
             return DownloadResult(request.target, file_sha256(request.target, cancel), "models folder", 0)
-        found = find_existing(expected, size, search_folders, name=request.target.name, cancel=cancel) if expected else None
+        found = find_existing(expected, size, job.search_folders, name=request.target.name, cancel=cancel) if expected else None
         if found:
             return DownloadResult(link_into(found[0], request.target, expected), expected, found[1], 0)
     from huggingface_hub.utils import build_hf_headers
 
-    headers = dict(build_hf_headers(token=token or False))
+    headers = dict(build_hf_headers(token=job.token or False))
     headers["Accept-Encoding"] = "identity"
     if urlsplit(meta.location)[:2] != urlsplit(resolve_url)[:2]:  # the CDN of another origin gets no token
         headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
-    sent, actual = _transfer(meta.location, headers, request.target, expected, size, source, progress, cancel, max_retries, git_oid)
-    return DownloadResult(request.target, actual, None, sent, source.repo)
-
-
-def _transfer(
-    url: str,
-    headers: dict[str, str],
-    target: Path,
-    sha256: str | None,
-    size: int | None,
-    source: Source,
-    progress: ProgressCallback | None,
-    cancel: threading.Event | None,
-    max_retries: int,
-    git_oid: str | None = None,
-) -> tuple[int, str]:
-    """Stream ``url`` into ``<target>.part`` (resuming it), verify, then move into place.
-
-    The bytes must hash to ``sha256``, or when there is none, to ``git_oid``. Returns the
-    bytes received and the file's SHA-256.
-    """
-    part = target.with_name(target.name + ".part")
-    state_path = target.with_name(target.name + ".part.json")
-    state = {"sha256": sha256 or git_oid, "size": size}
-    if part.exists():
-        try:
-            same = json.loads(state_path.read_text()) == state
-        except (OSError, ValueError):
-            same = False
-        if not same or (size is not None and part.stat().st_size > size):
-            part.unlink()
-    state_path.write_text(json.dumps(state))
-    done = part.stat().st_size if part.exists() else 0
-    if size is not None:
-        need = size - done
-        free = free_bytes(target.parent)
-        if free < need + DISK_SAFETY_MARGIN:
-            raise DiskFullError(
-                f"Not enough disk space for {target.name}: it needs {need / 1e9:.1f} GB more and only "
-                f"{free / 1e9:.1f} GB is free in {target.parent}. Free some space (empty the trash, remove old "
-                "downloads) and try again."
-            )
-    meter, received, failures, last_report = _RateMeter(), 0, 0, 0.0
-
-    def report(force: bool = False) -> None:
-        nonlocal last_report
-        now = time.monotonic()
-        if progress and (force or now - last_report >= 0.1):
-            last_report = now
-            rate = meter.add(done)
-            eta = (size - done) / rate if size and rate > 0 else None
-            progress(Progress(done, size, rate, eta, target.name))
-
-    sink = Sink(part)
+    stream = Stream(meta.location, headers, request.target, expected, size, git_oid)
     try:
-        while size is None or done < size:
-            try:
-                with open_stream(url, headers, done) as response:
-                    if response.status == 416 and size is not None and done >= size:
-                        break
-                    if response.status >= 400:
-                        raise _translate(HTTPStatus(response.status), source, target.name)
-                    if done and response.status == 200:  # the server ignored Range: start over
-                        sink.restart()
-                        done = 0
-                    while True:
-                        if cancel is not None and cancel.is_set():
-                            raise DownloadCancelled(
-                                f"Download of {target.name} paused; {done / 1e6:.0f} MB are kept and it will resume where it stopped."
-                            )
-                        sink.check()
-                        count = sink.receive(response)
-                        if not count:
-                            break
-                        done += count
-                        received += count
-                        failures = 0
-                        report()
-                if size is None:
-                    break
-                if done < size:
-                    raise http.client.IncompleteRead(b"", size - done)
-            except ssl.SSLError as exc:
-                raise NetworkError(
-                    f"The secure connection to the download server could not be verified ({exc.reason or exc}); "
-                    "nothing was downloaded from it. Check the computer's date and any network filter, then try again."
-                ) from exc
-            except (OSError, http.client.HTTPException) as exc:  # the network; disk errors arrive as WriteFailed
-                failures += 1
-                if failures > max_retries:
-                    raise NetworkError(
-                        f"The connection kept dropping while downloading {target.name} ({done / 1e6:.0f} MB of "
-                        f"{(size or 0) / 1e6:.0f} MB kept). Check your internet connection and try again; "
-                        "it will resume where it stopped."
-                    ) from exc
-                time.sleep(min(0.2 * 2**failures, 5.0))
-        actual = sink.finish()
-    except WriteFailed as failed:
-        sink.abandon()
-        _discard(part, state_path)
-        if failed.error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
-            raise DiskFullError(
-                f"The disk filled up while downloading {target.name}; the incomplete file was removed. "
-                "Free some space and try again."
-            ) from None
-        raise DownloadError(f"Could not write {target.name}: {failed.error.strerror or failed.error}.") from None
-    except BaseException:
-        sink.abandon()  # keeps what was written: a later call resumes from it
-        raise
-    report(force=True)
-    intact = (size is None or done == size) and (actual == sha256 if sha256 else git_blob_oid(part) == git_oid)
-    if not intact:
-        _discard(part, state_path)
-        raise ChecksumError(
-            f"The downloaded {target.name} is damaged or not the expected file (its SHA-256 does not match); "
-            "it was deleted and will not be used. Try the download again; if it keeps failing, the server may be "
-            "sending a wrong file."
-        )
-    os.replace(part, target)
-    state_path.unlink(missing_ok=True)
-    remember(target, actual)
-    return received, actual
-
-
-def _discard(*paths: Path) -> None:
-    for path in paths:
-        try:
-            path.unlink(missing_ok=True)
-        except OSError:
-            pass
+        sent, actual = transfer(stream, job.progress, cancel, job.max_retries, job.too_slow)
+    except LinkRefused:
+        if link_renewed:
+            raise
+        return _fetch_from(source, job, link_renewed=True)  # a signed link that expired: ask the hub for a new one
+    return DownloadResult(request.target, actual, None, sent, source.repo)
 
 
 def local_builds(builds: Iterable[Build], folder: Path | None = None) -> dict[str, Path]:

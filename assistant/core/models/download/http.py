@@ -8,13 +8,10 @@ import ssl
 from collections.abc import Iterator
 from urllib.parse import urljoin, urlsplit
 
+from assistant.core.models.download.errors import NetworkError
 
-class HTTPStatus(Exception):
-    """An HTTP error status, shaped like the hub errors ``_translate`` reads."""
-
-    def __init__(self, status: int) -> None:
-        super().__init__(f"HTTP {status}")
-        self.response = type("Response", (), {"status_code": status})()
+#: Seconds one read may wait for data before the attempt counts as failed.
+READ_TIMEOUT = 30.0
 
 
 def _tls_context() -> ssl.SSLContext:
@@ -57,7 +54,10 @@ def open_stream(url: str, headers: dict[str, str], offset: int, max_redirects: i
             return
         finally:
             connection.close()
-    raise http.client.HTTPException("too many redirects")
+    raise NetworkError(
+        f"The download server sent Llama Desk through more than {max_redirects} redirects (last to "
+        f"{urlsplit(url).hostname}), so the download was stopped. Try again later, or pick another build."
+    )
 
 
 def _connection(parts) -> tuple[http.client.HTTPConnection, str]:
@@ -70,10 +70,10 @@ def _connection(parts) -> tuple[http.client.HTTPConnection, str]:
     if proxy and not proxy_bypass(host):
         proxy_parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
         if https:
-            connection = http.client.HTTPSConnection(proxy_parts.hostname, proxy_parts.port or 80, timeout=30, context=_tls_context())
+            connection = http.client.HTTPSConnection(proxy_parts.hostname, proxy_parts.port or 80, timeout=READ_TIMEOUT, context=_tls_context())
             connection.set_tunnel(host, port or 443)
             return connection, path
-        return http.client.HTTPConnection(proxy_parts.hostname, proxy_parts.port or 80, timeout=30), parts.geturl()
+        return http.client.HTTPConnection(proxy_parts.hostname, proxy_parts.port or 80, timeout=READ_TIMEOUT), parts.geturl()
     if https:
-        return http.client.HTTPSConnection(host, port or 443, timeout=30, context=_tls_context()), path
-    return http.client.HTTPConnection(host, port or 80, timeout=30), path
+        return http.client.HTTPSConnection(host, port or 443, timeout=READ_TIMEOUT, context=_tls_context()), path
+    return http.client.HTTPConnection(host, port or 80, timeout=READ_TIMEOUT), path

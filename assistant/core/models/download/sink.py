@@ -31,6 +31,24 @@ def _write_chunk(fd: int, data: memoryview) -> None:
         data = data[os.write(fd, data[:WRITE_PIECE]) :]
 
 
+def read_some(response: http.client.HTTPResponse, view: memoryview) -> int:
+    """Up to ``len(view)`` bytes of the body with at most one read from the socket (0 at the end).
+
+    ``readinto`` waits until the whole buffer is full, and a timeout then loses what had
+    arrived; this returns what one read gave. A body of known length is read straight
+    into the buffer (no copy), as ``HTTPResponse.readinto`` does.
+    """
+    if response.fp is None or response.chunked or response.length is None:
+        data = response.read1(len(view))
+        view[: len(data)] = data
+        return len(data)
+    count = response.fp.readinto1(view[: response.length])
+    response.length -= count
+    if not count:
+        response.close()
+    return count
+
+
 class WriteFailed(Exception):
     def __init__(self, error: OSError) -> None:
         super().__init__(str(error))
@@ -38,14 +56,13 @@ class WriteFailed(Exception):
 
 
 class _Buffer:
-    """One receive buffer; ``users`` counts the threads (writer, hasher) still reading it."""
+    """One receive buffer, handed from the reader to the writer and back."""
 
-    __slots__ = ("data", "size", "users")
+    __slots__ = ("data", "size")
 
     def __init__(self) -> None:
         self.data = bytearray(CHUNK)
         self.size = 0
-        self.users = 0
 
     def view(self) -> memoryview:
         return memoryview(self.data)[: self.size]
@@ -56,9 +73,12 @@ class Sink:
 
     The reader receives into a few reused buffers (:data:`BUFFERS`), so every byte is
     copied once from the socket and once to the page cache, with no allocation per
-    chunk; a writer and a hasher thread take each buffer in parallel and hand it back
-    when both are done. The SHA-256 covers the bytes already in the part file, so a
-    resumed file is verified as a whole. A flusher thread syncs every
+    chunk; a writer thread writes each buffer and hands it back. The hasher thread
+    reads back from the part file what the writer wrote (from the page cache, in
+    parallel), so the SHA-256 is that of the file on disk, never only of the bytes
+    received: a disk or another writer changing them cannot pass the check. It covers
+    the bytes already in the part file, so a resumed file is verified as a whole, and
+    :meth:`finish` checks that it covered every byte of the file. A flusher thread syncs every
     :data:`FLUSH_EVERY` bytes while the download goes on, so the final fsync has little
     left to do and dirty pages never pile up and stall the writer.
     """
@@ -66,13 +86,15 @@ class Sink:
     _STOP = None
 
     def __init__(self, part: Path) -> None:
-        self.digest = hash_file(hashlib.sha256(), part) if part.exists() else hashlib.sha256()
         self.error: OSError | None = None
         self.fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0), 0o644)
+        self.reader = part.open("rb")
+        self.digest = hash_file(hashlib.sha256(), part)
+        self.written = self.hashed = self.reader.seek(0, os.SEEK_END)
+        self._failed: Exception | None = None
         self._free: queue.Queue[_Buffer] = queue.Queue()
         for _ in range(BUFFERS):
             self._free.put(_Buffer())
-        self._users_lock = threading.Lock()
         self._start()
 
     def _start(self) -> None:
@@ -88,39 +110,52 @@ class Sink:
         for thread in (self.writer, self.hasher, self.flusher):
             thread.start()
 
-    def receive(self, response: http.client.HTTPResponse) -> int:
-        """Read the next piece of ``response`` and queue it; return its size (0 at the end)."""
+    def receive(self, response: http.client.HTTPResponse, limit: int = CHUNK) -> int:
+        """Read up to ``limit`` bytes of ``response`` and queue them; return how many (0 at the end).
+
+        A read that fails (a stall past the timeout, a dropped connection) after some bytes
+        arrived still queues those bytes and fails on the next call: a slow link that
+        stalls keeps what it got.
+        """
+        if self._failed is not None:
+            failed, self._failed = self._failed, None
+            raise failed
         buffer = self._free.get()
+        view = memoryview(buffer.data)[: min(CHUNK, limit)]
+        filled = 0
         try:
-            buffer.size = response.readinto(buffer.data)
+            while filled < len(view):
+                count = read_some(response, view[filled:])
+                if not count:
+                    break
+                filled += count
+        except Exception as exc:
+            if not filled:
+                self._free.put(buffer)
+                raise
+            self._failed = exc
         except BaseException:
             self._free.put(buffer)
             raise
-        if not buffer.size:
+        if not filled:
             self._free.put(buffer)
             return 0
-        buffer.users = 2
+        buffer.size = filled
         self.write_queue.put(buffer)
-        self.hash_queue.put(buffer)
-        return buffer.size
-
-    def _release(self, buffer: _Buffer) -> None:
-        with self._users_lock:
-            buffer.users -= 1
-            if buffer.users:
-                return
-        self._free.put(buffer)
+        return filled
 
     def _write_loop(self) -> None:
         while (buffer := self.write_queue.get()) is not self._STOP:
             try:
                 if self.error is None:
                     _write_chunk(self.fd, buffer.view())
+                    self.hash_queue.put((self.written, buffer.size))
+                    self.written += buffer.size
                     self._unsynced += buffer.size
             except Exception as exc:
                 self.error = exc if isinstance(exc, OSError) else OSError(errno.EIO, f"{type(exc).__name__}: {exc}")
             finally:
-                self._release(buffer)
+                self._free.put(buffer)
             if self._unsynced >= FLUSH_EVERY:
                 self._unsynced = 0
                 with self._flush_wanted:
@@ -142,9 +177,20 @@ class Sink:
                     self.error = exc
 
     def _hash_loop(self) -> None:
-        while (buffer := self.hash_queue.get()) is not self._STOP:
-            self.digest.update(buffer.view())
-            self._release(buffer)
+        """Hash what the writer wrote, read back from the part file in order."""
+        piece = bytearray(CHUNK)
+        while (item := self.hash_queue.get()) is not self._STOP:
+            start, length = item
+            if start != self.hashed:  # never: the writer reports in order
+                continue
+            self.reader.seek(start)
+            while length:
+                count = self.reader.readinto(memoryview(piece)[: min(length, CHUNK)])
+                if not count:
+                    break
+                self.digest.update(memoryview(piece)[:count])
+                self.hashed += count
+                length -= count
 
     def check(self) -> None:
         if self.error is not None:
@@ -152,8 +198,8 @@ class Sink:
 
     def _drain(self) -> None:
         self.write_queue.put(self._STOP)
-        self.hash_queue.put(self._STOP)
         self.writer.join()
+        self.hash_queue.put(self._STOP)
         self.hasher.join()
         with self._flush_wanted:
             self._closing = True
@@ -166,19 +212,25 @@ class Sink:
         self.check()
         os.ftruncate(self.fd, 0)
         self.digest = hashlib.sha256()
+        self.written = self.hashed = 0
         self._start()
 
-    def finish(self) -> str:
-        """Wait for every chunk, flush to disk, and return the SHA-256 of the whole part file."""
+    def finish(self) -> str | None:
+        """Wait for every chunk, flush to disk, and return the SHA-256 of the whole part file.
+
+        None when the hash does not cover the file as it is on disk (something else
+        wrote to it): the caller treats that as a damaged file.
+        """
         self._drain()
         self.check()
         try:
             os.fsync(self.fd)
+            whole = os.fstat(self.fd).st_size == self.hashed
         except OSError as exc:
             raise WriteFailed(exc) from None
         finally:
             self._close()
-        return self.digest.hexdigest()
+        return self.digest.hexdigest() if whole else None
 
     def abandon(self) -> None:
         if self.fd >= 0:
@@ -187,6 +239,7 @@ class Sink:
 
     def _close(self) -> None:
         fd, self.fd = self.fd, -1
+        self.reader.close()
         try:
             os.close(fd)
         except OSError:
