@@ -312,15 +312,17 @@ def _period(text: str, now: datetime, zone: str | ZoneInfo | None) -> SpanResolu
 _MAX_PHRASE_WORDS = 12
 
 
-def find_phrase(text: str, hint: str, now: datetime | None = None) -> str:
+def find_phrase(text: str, hint: str, now: datetime | None = None, *, period: bool = False) -> str:
     """The words of ``text`` that say a date or time, picked with ``hint`` (a model's copy of them).
 
     A small model copying "the day after tomorrow at 9:15" may write "tomorrow at 9:15", or
     turn "next week Tuesday" into "next Tuesday": every word is in the message, the meaning
     is not. So the phrase is taken from the user's own words instead: of the runs of words
     that the grammar reads as a date (not "unrecognized"), the one sharing the most words with
-    ``hint``, then the longest. "" when no run shares a word with ``hint``.
+    ``hint``, then the longest. "" when no run shares a word with ``hint``. With ``period``, runs
+    are read as ranges ("next week", "the rest of the week"), as agenda questions mean them.
     """
+    read = resolve_period if period else resolve_span
     words = [word.strip(",;:!?()\"'“”«»") for word in text.split()]
     wanted = set(_plain_words(hint))
     moment = now or datetime.now(UTC)
@@ -336,14 +338,14 @@ def find_phrase(text: str, hint: str, now: datetime | None = None) -> str:
             shared = len(wanted & set(_plain_words(phrase(first, last))))
             if shared == 0 or (best is not None and shared < best[0]):
                 continue
-            status = resolve_span(phrase(first, last), moment, "UTC").start.status
+            status = read(phrase(first, last), moment, "UTC").start.status
             key = (shared, status == "ok", last - first, first, last)
             if status != "unrecognized" and (best is None or key[:3] > best[:3]):
                 best = key
     if best is None:
         return ""
     first, last = best[3:]
-    reading = resolve_span(phrase(first, last), moment, "UTC")
+    reading = read(phrase(first, last), moment, "UTC")
     if not reading.ok:  # nothing to compare: keep the words from the first to the last one the hint has
         inside = [i for i in range(first, last) if set(_plain_words(words[i])) & wanted]
         return phrase(inside[0], inside[-1] + 1)
@@ -351,7 +353,7 @@ def find_phrase(text: str, hint: str, now: datetime | None = None) -> str:
     while shrunk:  # drop words at either end that change nothing ("for", "put a call with")
         shrunk = False
         for trial in ((first + 1, last), (first, last - 1)):
-            if trial[1] > trial[0] and _same(resolve_span(phrase(*trial), moment, "UTC"), reading):
+            if trial[1] > trial[0] and _same(read(phrase(*trial), moment, "UTC"), reading):
                 first, last = trial
                 shrunk = True
                 break

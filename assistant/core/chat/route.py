@@ -193,11 +193,12 @@ def to_call(action: str, fields: dict[str, Any], message: str) -> tuple[ToolCall
         phrase = str(values.get(key) or "").strip()
         if key not in values or not phrase:
             continue
-        said = find_phrase(source, phrase)  # the user's own words for it, not the model's copy
+        period = key in ("from", "to")
+        said = find_phrase(source, phrase, period=period)  # the user's own words for it, not the model's copy
         if said:
             values[key] = said
-        elif not grounded(phrase, source):
-            dropped.append(f"{key} '{phrase}' is not in the message")
+        elif period or not grounded(phrase, source):  # an agenda range must be a date; a start may be asked about
+            dropped.append(f"{key} '{phrase}' is not a date the message gives")
             values[key] = ""
     if values.get("end") and set(_words(str(values["end"]))) <= set(_words(str(values.get("when") or ""))):
         values["end"] = ""  # "from 4 to 5 pm" was read whole as the start: the span gives the end

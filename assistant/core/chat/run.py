@@ -23,6 +23,7 @@ from assistant.core.dates import (
     get_zone,
     parse_duration,
     resolve_datetime,
+    resolve_period,
 )
 
 # -------------------------------------------------------------------------- validation
@@ -111,19 +112,24 @@ class ToolOutcome:
 def _range(
     arguments: dict[str, Any], now: datetime, zone: str, default_length: timedelta | None
 ) -> tuple[datetime, datetime]:
-    """The [start, end) asked for. A date-only end includes that whole day. Without an end:
-    ``default_length`` after the start, or (None) up to the end of the start's day."""
+    """The [start, end) asked for. The start may name a period ("next week", "this afternoon",
+    "between January 18 and 22"), which also gives the end. A date-only end includes that whole
+    day. Otherwise: ``default_length`` after the start, or (None) up to the end of the start's day."""
     start_text = arguments.get("start")
+    period_end = None
     if start_text:
-        start_result = resolve_datetime(start_text, now, zone)
-        if not start_result.ok:
-            raise DateError(f"start: {start_result.reason}")
-        start = start_result.value
+        period = resolve_period(start_text, now, zone)
+        if not period.ok:
+            raise DateError(f"start: {period.reason}")
+        start = period.start.value
+        period_end = period.end.value if period.end is not None else None
     else:
         start = now.astimezone(get_zone(zone))
     assert start is not None
     end_text = arguments.get("end")
-    if end_text:
+    if period_end is not None and not end_text:
+        end = period_end
+    elif end_text:
         end_result = resolve_datetime(end_text, now, zone)
         if not end_result.ok:
             raise DateError(f"end: {end_result.reason}")

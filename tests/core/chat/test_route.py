@@ -82,7 +82,7 @@ def test_a_title_taken_from_pasted_text_is_refused(calendar):
 def test_a_time_the_user_did_not_say_is_dropped_not_trusted():
     call, dropped = to_call("create_task", {"title": "Call the plumber", "due": "as soon as possible"}, "Add a task: call the plumber")
     assert call is not None and call.arguments == {"title": "Call the plumber"}
-    assert dropped == ["due 'as soon as possible' is not in the message"]
+    assert dropped == ["due 'as soon as possible' is not a date the message gives"]
 
 
 def test_an_event_without_a_time_is_not_proposed():
@@ -153,3 +153,13 @@ def test_a_length_the_user_did_not_say_is_dropped():
     clock = {"title": "Planning", "when": "Wednesday next week from 10 to 11:30", "end": "", "duration_minutes": 30}
     call, _ = to_call("create_event", clock, "Book a planning session on Wednesday next week from 10 to 11:30")
     assert "duration_minutes" not in call.arguments  # the 30 of 11:30 is not a length
+
+
+def test_agenda_ranges_are_read_as_periods_and_a_non_date_is_not_a_range(calendar):
+    from assistant.core.chat.run import run_tool_call
+
+    week, _ = to_call("list_events", {"from": "next week", "to": ""}, "What's my schedule for next week?")
+    result = run_tool_call(week, calendar, now=NOW, zone=BERLIN).result
+    assert (result["start"], result["end"]) == ("2026-12-07T00:00:00+01:00", "2026-12-14T00:00:00+01:00")
+    laura, dropped = to_call("list_events", {"from": "next meeting with Laura", "to": ""}, "When is my next meeting with Laura?")
+    assert laura.arguments == {"end": "in 30 days"} and dropped  # no day said: the coming month

@@ -572,8 +572,8 @@ def test_unknown_tool_reply_is_explained_not_dumped(calendar: LocalCalendar) -> 
 def test_am_i_free_tuesday_afternoon(calendar: LocalCalendar) -> None:
     call = parse_tool_calls('{"name": "list_calendar_events", "parameters": {"start": "Tuesday afternoon"}}')[0]
     outcome = run_tool_call(call, calendar, now=NOW, zone=BERLIN)
-    assert outcome.result["start"] == "2026-12-01T14:00:00+01:00"
-    assert outcome.result["end"] == "2026-12-02T00:00:00+01:00"
+    assert outcome.result["start"] == "2026-12-01T12:00:00+01:00"  # "afternoon" read as a period: 12:00-18:00
+    assert outcome.result["end"] == "2026-12-01T18:00:00+01:00"
     assert [e["title"] for e in outcome.result["events"]] == ["Design review"]
 
 
