@@ -136,6 +136,27 @@ def map_messages(context: MeetingContext, chunk: str, part: int, parts: int, liv
 
 # --- deciding -----------------------------------------------------------------------------------
 
+#: First-person promises and accepted requests, in the six languages of the app.
+_PROMISE_CUES = [
+    r"\bi'?ll\b",
+    r"\bi will\b",
+    r"\bi'm going to\b",
+    r"\bi am going to\b",
+    r"\blet me\b",
+    r"\bwill do\b",
+    r"\bi can (?:do|take|send|check|write|book|look)\b",
+    r"\bi(?:'ll| will)? take (?:it|that|care)\b",
+    r"\bsure,? i\b",
+    r"\bich (?:werde|mache|schicke|kümmere|übernehme|schreibe|kläre|prüfe|bereite)\b",
+    r"\b(?:mach|übernehm|schick)e? ich\b",
+    r"\bje (?:vais|m'en occupe|m'occupe|ferai|prépare|envoie|t'envoie|vous envoie|regarde)\b",
+    r"\bj'envoie\b",
+    r"\b(?:voy a|me encargo|yo me ocupo|lo hago|te lo mando|enviaré|haré|preparo)\b",
+    r"\b(?:lo faccio|me ne occupo|mi occupo|farò|ti mando|manderò|preparo io|scrivo io)\b",
+    r"\b(?:eu vou|vou |eu faço|eu cuido|eu mando|fico com|farei|eu preparo|eu envio)",
+]
+PROMISE_CUE = re.compile("|".join(_PROMISE_CUES), re.IGNORECASE)
+
 
 def _words(text: str) -> list[str]:
     return re.findall(r"[^\W_]+", text.casefold())
@@ -150,6 +171,22 @@ class Evidence:
         speakers = re.findall(r"^(?:\[[\d:.]+\]\s*)?([^\W\d_][\w .'-]{0,40}?):", transcript, re.MULTILINE)
         self.speakers = {speaker.strip().casefold() for speaker in speakers}
         self._flat = " ".join(_words(transcript))
+        self._lines = [
+            (m["speaker"].strip(), m["said"])
+            for m in re.finditer(r"^(?:\[[\d:.]+\]\s*)?(?P<speaker>[^\W\d_][\w .'-]{0,40}?):\s*(?P<said>.+)$", transcript, re.MULTILINE)
+        ]
+
+    def promised_by(self, task: str) -> str:
+        """The speaker of the line ``task`` was taken from, when that line is their own promise ("I'll ..."), else ""."""
+        wanted = {w for w in _words(task) if len(w) > 3}
+        best, best_shared = None, 0
+        for speaker, said in self._lines:
+            shared = len(wanted & {w for w in _words(said) if len(w) > 3})
+            if shared > best_shared:
+                best, best_shared = (speaker, said), shared
+        if best is None or best_shared < min(2, len(wanted)) or not PROMISE_CUE.search(best[1]):
+            return ""
+        return best[0]
 
     def said(self, phrase: str) -> bool:
         """Whether every word of ``phrase`` occurs in the transcript."""
@@ -238,7 +275,7 @@ def notes_from_extraction(data: Any, context: MeetingContext, transcript: str, l
         actions.append(
             ActionItem(
                 task=clip(" ".join(str(item["task"]).split()), limits.item_chars),
-                owner=evidence.owner(str(item.get("owner") or "")),
+                owner=evidence.promised_by(str(item["task"])) or evidence.owner(str(item.get("owner") or "")),
                 due=due.value,
                 due_said=said,
                 check=due.check,

@@ -370,7 +370,9 @@ def merge_notes(parts: list[MeetingNotes], title: str | None = None) -> MeetingN
     events: dict[tuple[str, str], ProposedEvent] = {}
     for part in parts:
         for event in part.proposed_events:
-            key = (_key(event.title), _key(event.start))
+            # The same resolved start is the same session, however it was titled (a second look may
+            # find again what the first reading named differently); unresolved ones go by title.
+            key = ("", _key(event.start)) if event.start else (_key(event.title), _key(event.start_said))
             known_event = events.get(key)
             if known_event is None:
                 events[key] = replace(event, attendees=list(event.attendees))

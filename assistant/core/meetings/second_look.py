@@ -19,30 +19,11 @@ from typing import Any
 
 from assistant.core.date_words import normalize
 from assistant.core.engines.base import Message
+from assistant.core.meetings.extract import PROMISE_CUE as _CUE
 from assistant.core.meetings.extract import system_prompt
 from assistant.core.meetings.notes import ActionItem, ProposedEvent
 from assistant.core.meetings.prompts import MeetingContext
 
-#: First-person promises and accepted requests, in the six languages of the app.
-_CUES = [
-    r"\bi'?ll\b",
-    r"\bi will\b",
-    r"\bi'm going to\b",
-    r"\bi am going to\b",
-    r"\blet me\b",
-    r"\bwill do\b",
-    r"\bi can (?:do|take|send|check|write|book|look)\b",
-    r"\bi(?:'ll| will)? take (?:it|that|care)\b",
-    r"\bsure,? i\b",
-    r"\bich (?:werde|mache|schicke|kümmere|übernehme|schreibe|kläre|prüfe|bereite)\b",
-    r"\b(?:mach|übernehm|schick)e? ich\b",
-    r"\bje (?:vais|m'en occupe|m'occupe|ferai|prépare|envoie|t'envoie|vous envoie|regarde)\b",
-    r"\bj'envoie\b",
-    r"\b(?:voy a|me encargo|yo me ocupo|lo hago|te lo mando|enviaré|haré|preparo)\b",
-    r"\b(?:lo faccio|me ne occupo|mi occupo|farò|ti mando|manderò|preparo io|scrivo io)\b",
-    r"\b(?:eu vou|vou |eu faço|eu cuido|eu mando|fico com|farei|eu preparo|eu envio)",
-]
-_CUE = re.compile("|".join(_CUES), re.IGNORECASE)
 _LINE = re.compile(r"^(?:\[[\d:.]+\]\s*)?(?P<speaker>[^\W\d_][\w .'-]{0,40}?):\s*(?P<said>.+)$")
 _SKIP = re.compile(r"\b(?:i'?ll think|let me think|i'll see|ich überlege|je vais réfléchir|lo pienso|vou pensar)\b", re.I)
 

@@ -82,7 +82,13 @@ def test_an_owner_who_is_not_in_the_meeting_is_left_empty(context):
         ]
     )
     owners = [a.owner for a in notes_from_extraction(data, context, STANDUP, DEFAULT_LIMITS).action_items]
-    assert owners == ["", "tom"]
+    assert owners == ["", "Tom"]  # Tom's own "I'll review the pricing page" names him, as he is written
+
+
+def test_the_owner_is_who_promised_it_in_the_transcript(context):
+    data = extraction(commitments=[{"owner": "Tom", "task": "grant access to the analytics workspace", "due": "today"}])
+    [item] = notes_from_extraction(data, context, STANDUP + "\n[00:05:00] Ruth: I'll grant you access to the analytics workspace.", DEFAULT_LIMITS).action_items
+    assert item.owner == "Ruth"  # the model named the one who asked; the line says who promised
 
 
 def test_summary_lines_copied_from_the_transcript_are_dropped(context):
