@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -37,6 +36,7 @@ NOW = datetime(2026, 11, 27, 11, 25, tzinfo=BERLIN)
 
 from tests.support.memory_keyring import MemoryKeyring
 from tests.support.processes import free_port, stop_process, wait_for_port
+from tests.support.radicale_server import start_radicale
 from tests.support.tls import self_signed_certificate
 
 pytestmark = pytest.mark.server
@@ -179,34 +179,9 @@ def test_no_keyring_means_no_account_and_no_plaintext(radicale: str) -> None:
 def test_untrusted_certificate_is_refused(tmp_path: Path) -> None:
     """TLS verification stays on: a self-signed https server is not trusted silently."""
     cert, key = self_signed_certificate(tmp_path)
-    (tmp_path / "users").write_text("alice:secret\n")
     port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "radicale",
-            "--server-hosts",
-            f"127.0.0.1:{port}",
-            "--server-ssl",
-            "--server-certificate",
-            str(cert),
-            "--server-key",
-            str(key),
-            "--storage-filesystem-folder",
-            str(tmp_path / "store"),
-            "--auth-type",
-            "htpasswd",
-            "--auth-htpasswd-filename",
-            str(tmp_path / "users"),
-            "--auth-htpasswd-encryption",
-            "plain",
-            "--auth-delay",
-            "0",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    tls = ("--server-ssl", "--server-certificate", str(cert), "--server-key", str(key))
+    process = start_radicale(tmp_path, port, subprocess.DEVNULL, *tls)
     try:
         assert wait_for_port(process, port), "Radicale (TLS) did not start"
         calendar = CalDAVCalendar(CalDAVAccount("x", f"https://127.0.0.1:{port}/", "alice"), "secret", timeout=5)

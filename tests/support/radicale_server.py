@@ -49,10 +49,19 @@ END:VCALENDAR\r
 """
 
 
+def start_radicale(root, port: int, log, *options: str) -> subprocess.Popen:
+    """Radicale on 127.0.0.1:``port`` with its store and plain-text users (alice:secret) in ``root``."""
+    (root / "users").write_text("alice:secret\n")
+    command = [sys.executable, "-m", "radicale", "--server-hosts", f"127.0.0.1:{port}"]
+    command += ["--storage-filesystem-folder", str(root / "store"), "--auth-type", "htpasswd"]
+    command += ["--auth-htpasswd-filename", str(root / "users"), "--auth-htpasswd-encryption", "plain"]
+    command += ["--auth-delay", "0", *options]
+    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+
+
 @pytest.fixture(scope="module")
 def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("radicale")
-    (root / "users").write_text("alice:secret\n")
     (root / "rights").write_text(RIGHTS)
     readonly = root / "store" / "collection-root" / "alice" / "readonly"
     readonly.mkdir(parents=True)
@@ -68,31 +77,7 @@ def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     (readonly / "board-meeting.ics").write_text(READONLY_EVENT, newline="")
     port = free_port()
     log = (root / "radicale.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "radicale",
-            "--server-hosts",
-            f"127.0.0.1:{port}",
-            "--storage-filesystem-folder",
-            str(root / "store"),
-            "--auth-type",
-            "htpasswd",
-            "--auth-htpasswd-filename",
-            str(root / "users"),
-            "--auth-htpasswd-encryption",
-            "plain",
-            "--auth-delay",
-            "0",
-            "--rights-type",
-            "from_file",
-            "--rights-file",
-            str(root / "rights"),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    process = start_radicale(root, port, log, "--rights-type", "from_file", "--rights-file", str(root / "rights"))
     try:
         if not wait_for_port(process, port):
             raise RuntimeError("Radicale did not start: " + (root / "radicale.log").read_text())
