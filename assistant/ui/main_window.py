@@ -209,6 +209,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(quit_action)
 
         chat_menu = self.menuBar().addMenu("&Conversation")
+        self.busy_actions: list[QAction] = []  # refused while a reply, a calendar call or a card is pending
         for text, slot, shortcut in (
             ("&New chat", self._new_clicked, QKeySequence.StandardKey.New),
             ("&Rename…", self.ask_rename, None),
@@ -221,6 +222,8 @@ class MainWindow(QMainWindow):
                 action.setShortcut(shortcut)
             action.triggered.connect(slot)
             chat_menu.addAction(action)
+            if slot is not self.ask_rename:
+                self.busy_actions.append(action)
         self.stop_action = QAction("&Stop reply", self)
         self.stop_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
         self.stop_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
@@ -246,11 +249,25 @@ class MainWindow(QMainWindow):
     def _regenerate_clicked(self) -> None:
         self.regenerate()
 
+    @property
+    def busy(self) -> bool:
+        """A reply, a calendar call or a proposal awaiting the user belongs to the current conversation."""
+        return self.request is not None or bool(self.pending_cards) or self.tool_job is not None
+
+    def _refuse_while_busy(self) -> bool:
+        """Switching, creating or deleting a conversation now would orphan its reply: say so and refuse."""
+        if self.busy:
+            self.statusBar().showMessage("Finish or stop the current reply (or decide on its cards) first.", 5000)
+        return self.busy
+
     def _new_clicked(self) -> None:
-        self.new_conversation()
+        if not self._refuse_while_busy():
+            self.new_conversation()
 
     def _update_controls(self) -> None:
-        busy = self.request is not None or bool(self.pending_cards) or self.tool_job is not None
+        busy = self.busy
+        for action in self.busy_actions:
+            action.setEnabled(not busy)
         ready = self.active_info is not None and (self.loading_path is None or self.uses_remote)
         self.send_button.setEnabled(ready and not busy)
         self.stop_button.setEnabled(busy)
@@ -455,12 +472,12 @@ class MainWindow(QMainWindow):
         self._update_controls()
 
     def _on_conversation_clicked(self, item: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
-        if item is not None and self.request is None:
+        if item is not None and not self._refuse_while_busy():
             self.select_conversation(int(item.data(Qt.ItemDataRole.UserRole)))
 
     def _conversation_menu(self, position) -> None:
         item = self.conversation_list.itemAt(position)
-        if item is None:
+        if item is None or self._refuse_while_busy():
             return
         self.select_conversation(int(item.data(Qt.ItemDataRole.UserRole)))
         menu = QMenu(self)
@@ -493,7 +510,7 @@ class MainWindow(QMainWindow):
 
     def ask_delete(self) -> None:
         conversation = self.store.get_conversation(self.conversation_id) if self.conversation_id else None
-        if conversation is None or self.request is not None:
+        if conversation is None or self._refuse_while_busy():
             return
         answer = QMessageBox.question(self, "Delete conversation", f"Delete “{conversation.title}” and all its messages?")
         if answer == QMessageBox.StandardButton.Yes:
