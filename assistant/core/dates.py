@@ -68,7 +68,8 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from assistant.core.date_grammar import PhraseError, read, read_period
+from assistant.core.date_grammar import PhraseError, read
+from assistant.core.date_periods import read_period
 from assistant.core.date_words import normalize
 
 Status = Literal["ok", "ambiguous", "impossible", "unrecognized"]
@@ -280,7 +281,7 @@ def resolve_datetime(text: str, now: datetime, zone: str | ZoneInfo | None = Non
 def resolve_period(text: str, now: datetime, zone: str | ZoneInfo | None = None) -> SpanResolution:
     """The range a phrase covers, to list events or find free time ("next week", "this afternoon").
 
-    See :func:`assistant.core.date_grammar.read_period` for the rules. ``end`` is None when
+    See :func:`assistant.core.date_periods.read_period` for the rules. ``end`` is None when
     the phrase is a point in time ("tomorrow at 3"): the caller picks the length.
     """
     return _in_range(text, lambda: _period(text, now, zone))

@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from assistant.core.date_words import normalize
-from assistant.core.engines.base import Message
+from assistant.core.engines.base import ContextOverflowError, Message
+from assistant.core.meetings.extract import EMPTY_EXTRACTION, notes_from_extraction, system_prompt
 from assistant.core.meetings.extract import PROMISE_CUE as _CUE
-from assistant.core.meetings.extract import system_prompt
-from assistant.core.meetings.notes import ActionItem, ProposedEvent
+from assistant.core.meetings.notes import ActionItem, MeetingNotes, NotesLimits, ProposedEvent
 from assistant.core.meetings.prompts import MeetingContext
 
 _LINE = re.compile(r"^(?:\[[\d:.]+\]\s*)?(?P<speaker>[^\W\d_][\w .'-]{0,40}?):\s*(?P<said>.+)$")
@@ -169,3 +171,43 @@ def sessions_from(answer: Any) -> list[dict[str, str]]:
         if isinstance(item, dict) and str(item.get("title") or "").strip() and str(item.get("when") or "").strip():
             found.append({"title": " ".join(str(item["title"]).split()), "when": str(item["when"]).strip()})
     return found
+
+
+#: ``generate(messages, max_tokens, schema, stop) -> (text, cancelled)``: the summarizer's model caller.
+Generate = Callable[[list[Message], int, dict[str, Any], threading.Event | None], tuple[str, bool]]
+
+
+def look_again(
+    generate: Generate,
+    context: MeetingContext,
+    limits: NotesLimits,
+    text: str,
+    notes: MeetingNotes,
+    stop: threading.Event | None,
+) -> bool:
+    """Add to ``notes`` the promises and sessions its extraction missed; True when cancelled."""
+    promises, sessions = [], []
+    checks = [(c, False) for c in candidates(text, notes.action_items)]
+    checks += [(c, True) for c in session_candidates(text, notes.proposed_events)]
+    for candidate, session in checks:
+        try:
+            raw, cancelled = generate(check_messages(context, candidate, session=session), 96,
+                                      SESSION_SCHEMA if session else CHECK_SCHEMA, stop)  # fmt: skip
+        except ContextOverflowError:
+            break
+        if cancelled:
+            return True
+        try:
+            answer = json.loads(raw)
+        except ValueError:
+            continue
+        if session:
+            sessions.extend(sessions_from(answer))
+        elif commitment := commitment_from(answer, candidate):
+            promises.append(commitment)
+    if promises or sessions:
+        found = {**EMPTY_EXTRACTION, "commitments": promises, "sessions": sessions}
+        extra = notes_from_extraction(found, context, text, limits)
+        notes.action_items.extend(extra.action_items)
+        notes.proposed_events.extend(extra.proposed_events)
+    return False

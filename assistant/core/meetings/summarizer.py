@@ -19,7 +19,6 @@ CLI) call these methods and get plain callbacks; cancelling is a ``threading.Eve
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -33,7 +32,6 @@ from assistant.core.engines.base import (
     Message,
 )
 from assistant.core.meetings.extract import (
-    EMPTY_EXTRACTION,
     extraction_schema,
     map_messages,
     notes_from_extraction,
@@ -59,15 +57,7 @@ from assistant.core.meetings.prompts import (
     plain_user_prompt,
     retry_note,
 )
-from assistant.core.meetings.second_look import (
-    CHECK_SCHEMA,
-    SESSION_SCHEMA,
-    candidates,
-    check_messages,
-    commitment_from,
-    session_candidates,
-    sessions_from,
-)
+from assistant.core.meetings.second_look import look_again
 from assistant.core.meetings.transcript import Chunk, Transcript, chunk_text
 
 # --- results and progress ---------------------------------------------------------------------
@@ -381,7 +371,7 @@ class FoldState:
         if reply.cancelled:
             return True
         if reply.notes is not None:
-            if self.second_look and self._look_again(caller, text, reply.notes, stop):
+            if self.second_look and look_again(caller.generate, self.context, self.limits, text, reply.notes, stop):
                 return True
             self.add(reply.notes)
             if reply.truncated:
@@ -408,37 +398,6 @@ class FoldState:
             f"The model's answer{where} could not be read as structured notes (tried twice), so it is shown as "
             "plain text; its action items and events are not listed separately."
         )
-        return False
-
-    def _look_again(self, caller: ModelCaller, text: str, notes: MeetingNotes, stop: threading.Event | None) -> bool:
-        """Add the promises and sessions the extraction missed (one short constrained check per line).
-
-        Returns True when cancelled.
-        """
-        promises, sessions = [], []
-        checks = [(c, False) for c in candidates(text, notes.action_items)]
-        checks += [(c, True) for c in session_candidates(text, notes.proposed_events)]
-        for candidate, session in checks:
-            schema = SESSION_SCHEMA if session else CHECK_SCHEMA
-            try:
-                raw, cancelled = caller.generate(check_messages(self.context, candidate, session=session), 96, schema, stop)
-            except ContextOverflowError:
-                break
-            if cancelled:
-                return True
-            try:
-                answer = json.loads(raw)
-            except ValueError:
-                continue
-            if session:
-                sessions.extend(sessions_from(answer))
-            elif commitment := commitment_from(answer, candidate):
-                promises.append(commitment)
-        if promises or sessions:
-            found = {**EMPTY_EXTRACTION, "commitments": promises, "sessions": sessions}
-            extra = notes_from_extraction(found, self.context, text, self.limits)
-            notes.action_items.extend(extra.action_items)
-            notes.proposed_events.extend(extra.proposed_events)
         return False
 
     def condense(self, caller: ModelCaller, budget: Budget, stop: threading.Event | None) -> None:
