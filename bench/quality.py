@@ -280,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--request", action="append", help="only these chat request ids (repeat)")
     parser.add_argument("--quick", action="store_true", help=f"three transcripts ({', '.join(QUICK_TRANSCRIPTS)}) and every chat request")
     parser.add_argument("--no-second-look", action="store_true", help="notes without the check of promise-like lines")
+    parser.add_argument("--details", metavar="OUT", help="also write every prediction to this JSON file")
     parser.add_argument("--json", metavar="OUT", help="write the bench/run.py result object here")
     args = parser.parse_args(argv)
     entries = json.loads((DATA / "transcripts.json").read_text(encoding="utf-8"))
@@ -307,6 +308,8 @@ def main(argv: list[str] | None = None) -> int:
         details.append({"model": name, "notes": notes, "chat": chat})
     table = markdown(results, args.threads)
     print(table)
+    if args.details:  # every prediction, per transcript and request, for reading the misses
+        Path(args.details).write_text(json.dumps(details, indent=1, ensure_ascii=False), encoding="utf-8")
     if args.json:
         rows = []
         for result in results:
@@ -314,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
                 if key in result:
                     rows.append({"metric": f"{result['model']}: {key}", "value": result[key], "goal": goal, "ok": None})
         Path(args.json).write_text(
-            json.dumps({"name": "Quality of notes and calendar actions", "rows": rows, "markdown": table, "details": details}, indent=1),
+            json.dumps({"name": "Quality of notes and calendar actions", "rows": rows, "markdown": table}, indent=1),
             encoding="utf-8",
         )
     return 0
