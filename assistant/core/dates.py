@@ -325,7 +325,7 @@ def find_phrase(text: str, hint: str, now: datetime | None = None, *, period: bo
     """
     read = resolve_period if period else resolve_span
     words = [word.strip(",;:!?()\"'“”«»") for word in text.split()]
-    wanted = set(_plain_words(hint))
+    wanted = set(plain_words(hint))
     moment = now or datetime.now(UTC)
 
     def phrase(first: int, last: int) -> str:
@@ -336,7 +336,7 @@ def find_phrase(text: str, hint: str, now: datetime | None = None, *, period: bo
     best: tuple[int, bool, int, int, int] | None = None
     for first in range(len(words)):
         for last in range(first + 1, min(len(words), first + _MAX_PHRASE_WORDS) + 1):
-            shared = len(wanted & set(_plain_words(phrase(first, last))))
+            shared = len(wanted & set(plain_words(phrase(first, last))))
             if shared == 0 or (best is not None and shared < best[0]):
                 continue
             status = read(phrase(first, last), moment, "UTC").start.status
@@ -348,7 +348,7 @@ def find_phrase(text: str, hint: str, now: datetime | None = None, *, period: bo
     first, last = best[3:]
     reading = read(phrase(first, last), moment, "UTC")
     if not reading.ok:  # nothing to compare: keep the words from the first to the last one the hint has
-        inside = [i for i in range(first, last) if set(_plain_words(words[i])) & wanted]
+        inside = [i for i in range(first, last) if set(plain_words(words[i])) & wanted]
         return phrase(inside[0], inside[-1] + 1)
     shrunk = True
     while shrunk:  # drop words at either end that change nothing ("for", "put a call with")
@@ -368,7 +368,8 @@ def _same(a: SpanResolution, b: SpanResolution) -> bool:
     return key(a.start) == key(b.start) and key(a.end) == key(b.end)
 
 
-def _plain_words(text: str) -> list[str]:
+def plain_words(text: str) -> list[str]:
+    """The words of ``text``, case-folded, without punctuation (how phrases are compared everywhere)."""
     return re.findall(r"[^\W_]+", text.casefold())
 
 

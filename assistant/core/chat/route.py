@@ -28,7 +28,7 @@ from typing import Any
 
 from assistant.core.chat.parse import ToolCall
 from assistant.core.chat.prompt import plan_prompt
-from assistant.core.dates import find_phrase
+from assistant.core.dates import find_phrase, plain_words
 from assistant.core.engines.base import Engine, GenerationParams, Message
 
 ACTIONS = ("reply", "create_event", "create_task", "list_events", "find_free_slot")
@@ -120,21 +120,17 @@ def own_words(message: str) -> str:
     return _QUOTED.sub(" ", text).strip()
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[^\W_]+", text.casefold())
-
-
 def grounded(phrase: str, source: str) -> bool:
     """Whether every word of ``phrase`` occurs in ``source`` (order and case free)."""
-    words = _words(phrase)
-    available = set(_words(source))
+    words = plain_words(phrase)
+    available = set(plain_words(source))
     return bool(words) and all(word in available for word in words)
 
 
 def _title_grounded(title: str, source: str) -> bool:
     """A title shares at least one real word with the user's words (it may be reworded)."""
-    available = set(_words(source))
-    return any(len(word) >= 3 and word in available for word in _words(title))
+    available = set(plain_words(source))
+    return any(len(word) >= 3 and word in available for word in plain_words(title))
 
 
 _HOUR_WORDS = ("hour", "hr", "stunde", "heure", "hora", "ora")
@@ -200,7 +196,7 @@ def to_call(action: str, fields: dict[str, Any], message: str) -> tuple[ToolCall
         elif period or not grounded(phrase, source):  # an agenda range must be a date; a start may be asked about
             dropped.append(f"{key} '{phrase}' is not a date the message gives")
             values[key] = ""
-    if values.get("end") and set(_words(str(values["end"]))) <= set(_words(str(values.get("when") or ""))):
+    if values.get("end") and set(plain_words(str(values["end"]))) <= set(plain_words(str(values.get("when") or ""))):
         values["end"] = ""  # "from 4 to 5 pm" was read whole as the start: the span gives the end
     minutes = values.get("duration_minutes")
     if minutes and not duration_said(int(minutes), source):

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.core.dates import resolve_span
+from assistant.core.dates import plain_words, resolve_span
 from assistant.core.engines.base import Message
 from assistant.core.meetings.language import LANGUAGE_NAMES
 from assistant.core.meetings.notes import (
@@ -158,19 +158,15 @@ _PROMISE_CUES = [
 PROMISE_CUE = re.compile("|".join(_PROMISE_CUES), re.IGNORECASE)
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[^\W_]+", text.casefold())
-
-
 class Evidence:
     """The transcript as the checks see it: its words, its speakers and the names it mentions."""
 
     def __init__(self, transcript: str) -> None:
         self.text = transcript
-        self.words = set(_words(transcript))
+        self.words = set(plain_words(transcript))
         speakers = re.findall(r"^(?:\[[\d:.]+\]\s*)?([^\W\d_][\w .'-]{0,40}?):", transcript, re.MULTILINE)
         self.speakers = {speaker.strip().casefold() for speaker in speakers}
-        self._flat = " ".join(_words(transcript))
+        self._flat = " ".join(plain_words(transcript))
         self._lines = [
             (m["speaker"].strip(), m["said"])
             for m in re.finditer(r"^(?:\[[\d:.]+\]\s*)?(?P<speaker>[^\W\d_][\w .'-]{0,40}?):\s*(?P<said>.+)$", transcript, re.MULTILINE)
@@ -178,10 +174,10 @@ class Evidence:
 
     def promised_by(self, task: str) -> str:
         """The speaker of the line ``task`` was taken from, when that line is their own promise ("I'll ..."), else ""."""
-        wanted = {w for w in _words(task) if len(w) > 3}
+        wanted = {w for w in plain_words(task) if len(w) > 3}
         best, best_shared = None, 0
         for speaker, said in self._lines:
-            shared = len(wanted & {w for w in _words(said) if len(w) > 3})
+            shared = len(wanted & {w for w in plain_words(said) if len(w) > 3})
             if shared > best_shared:
                 best, best_shared = (speaker, said), shared
         if best is None or best_shared < min(2, len(wanted)) or not PROMISE_CUE.search(best[1]):
@@ -190,12 +186,12 @@ class Evidence:
 
     def said(self, phrase: str) -> bool:
         """Whether every word of ``phrase`` occurs in the transcript."""
-        words = _words(phrase)
+        words = plain_words(phrase)
         return bool(words) and all(word in self.words for word in words)
 
     def owner(self, name: str) -> str:
         """``name`` when it is a speaker or occurs in the transcript, else "" (never a guessed owner)."""
-        words = _words(name)
+        words = plain_words(name)
         if not words:
             return ""
         if name.strip().casefold() in self.speakers or all(word in self.words for word in words):
@@ -208,7 +204,7 @@ class Evidence:
         True when a run of consecutive words covering ``share`` of the sentence occurs in the
         transcript in the same order; short sentences (under six words) are never counted.
         """
-        words = _words(sentence)
+        words = plain_words(sentence)
         if len(words) < 6:
             return False
         need = max(6, int(len(words) * share + 0.999))
