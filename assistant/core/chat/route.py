@@ -26,6 +26,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.core.chat.cues import asks_for
 from assistant.core.chat.parse import ToolCall
 from assistant.core.chat.prompt import plan_prompt
 from assistant.core.dates import find_phrase, plain_words
@@ -179,10 +180,13 @@ def fill_in(engine: Engine, messages: list[Message], action: str, stop: threadin
 def to_call(action: str, fields: dict[str, Any], message: str) -> tuple[ToolCall | None, list[str]]:
     """The tool call for checked ``fields``, or None; and what was dropped, in words.
 
-    Checks: a proposal's title must come from the user's own words (not from quoted text);
+    Checks: the message's own words can ask for ``action`` at all (:func:`asks_for`);
+    a proposal's title must come from the user's own words (not from quoted text);
     a time phrase the user did not say is dropped rather than trusted.
     """
     source = own_words(message)
+    if not asks_for(action, source):
+        return None, [f"the message does not ask for {action.replace('_', ' ')}"]
     dropped: list[str] = []
     values = {key: fields.get(key) for key in FIELDS[action]}
     for key in TIME_FIELDS:

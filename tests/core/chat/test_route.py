@@ -10,6 +10,7 @@ import pytest
 
 from assistant.core.calendars import LocalCalendar
 from assistant.core.chat.actions import answer, routed_system_prompt, uses_routing
+from assistant.core.chat.cues import asks_for
 from assistant.core.chat.route import (
     DECISION_SCHEMA,
     ROUTE_MARKER,
@@ -163,3 +164,39 @@ def test_agenda_ranges_are_read_as_periods_and_a_non_date_is_not_a_range(calenda
     assert (result["start"], result["end"]) == ("2026-12-07T00:00:00+01:00", "2026-12-14T00:00:00+01:00")
     laura, dropped = to_call("list_events", {"from": "next meeting with Laura", "to": ""}, "When is my next meeting with Laura?")
     assert laura.arguments == {"end": "in 30 days"} and dropped  # no day said: the coming month
+
+
+@pytest.mark.parametrize(
+    ("action", "message"),
+    [
+        ("create_task", "What's a good way to organise my calendar?"),
+        ("create_event", "Is it better to schedule meetings in the morning?"),
+        ("create_event", "Wie plane ich am besten meine Woche?"),
+        ("create_task", "Comment organiser mes tâches ?"),
+        ("list_events", "What day of the week is 1 January 2027?"),
+        ("list_events", "How many days until Christmas?"),
+        ("find_free_slot", "Explain the Pomodoro technique in two sentences."),
+    ],
+)
+def test_an_action_the_message_does_not_ask_for_becomes_a_reply(action, message):
+    fields = {"title": "Organise calendar", "when": "Monday", "due": "", "end": "", "duration_minutes": 25, "from": "1 January 2027", "to": ""}
+    call, dropped = to_call(action, fields, message)
+    assert call is None and dropped == [f"the message does not ask for {action.replace('_', ' ')}"]
+
+
+@pytest.mark.parametrize(
+    ("action", "message"),
+    [
+        ("create_event", "Can you add lunch with Maya tomorrow at 12:30?"),
+        ("create_event", "Tomorrow at noon: coffee with Priya"),
+        ("create_event", "Kannst du mir morgen um 9 den Zahnarzt eintragen?"),
+        ("create_task", "I need to file the expense report by Friday, add it as a task"),
+        ("list_events", "What do I have on Tuesday?"),
+        ("list_events", "Qu'est-ce que j'ai comme réunions demain ?"),
+        ("list_events", "¿Qué tengo el lunes?"),
+        ("find_free_slot", "When could I fit a 30-minute call on Thursday?"),
+        ("find_free_slot", "Hast du morgen 30 Minuten Zeit für mich gefunden?"),
+    ],
+)
+def test_requests_in_any_form_still_reach_their_action(action, message):
+    assert asks_for(action, message)
