@@ -20,9 +20,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from assistant.core.dates import plain_words, resolve_span
+from assistant.core.dates import find_phrase, plain_words, resolve_span
 from assistant.core.engines.base import Message
 from assistant.core.meetings.language import LANGUAGE_NAMES
 from assistant.core.meetings.notes import (
@@ -158,6 +159,48 @@ _PROMISE_CUES = [
 PROMISE_CUE = re.compile("|".join(_PROMISE_CUES), re.IGNORECASE)
 
 
+#: Words that end a copied phrase without changing its date ("Monday at 10 for the").
+_TRAILING = frozenset("for the a an and with to of für pour para per de la le el il o".split())
+
+
+_CLAUSE = re.compile(r"[,;.!?]+\s|\s(?:and|but|und|aber|et|mais|y|pero|e|ma|mas)\s", re.IGNORECASE)
+
+
+def _widen(clause: str, found: str, telling: set[str]) -> str:
+    """``found`` (a run of ``clause``'s words) grown to the telling words just before or after it.
+
+    The date grammar reads "4th at 10" like "Monday the 4th at 10" and keeps the shorter run;
+    the notes keep the words that were said.
+    """
+    words = clause.split()
+    size = len(found.split())
+    keys = [" ".join(plain_words(" ".join(words[i : i + size]))) for i in range(len(words))]
+    if not found or " ".join(plain_words(found)) not in keys:
+        return found
+    first = keys.index(" ".join(plain_words(found)))
+    last = first + size
+    for step in (1, 2):  # a telling word one or two words away ("Monday the 4th")
+        if first - step >= 0 and set(plain_words(words[first - step])) & telling:
+            first -= step
+            break
+    for step in (1, 2):
+        if last + step - 1 < len(words) and set(plain_words(words[last + step - 1])) & telling:
+            last += step
+            break
+    return " ".join(word.strip(",;:!?()\"'“”«»") for word in words[first:last]).rstrip(".")
+
+
+def _ordinal(word: str) -> str:
+    """"4th" and "4" compare equal."""
+    return re.sub(r"^(\d+)(?:st|nd|rd|th|er|e|º|ª)$", r"\1", word)
+
+
+def _reads_alike(a: str, b: str, now: datetime | None) -> bool:
+    moment = now or datetime.now(UTC)
+    first, second = resolve_span(a, moment, "UTC").start, resolve_span(b, moment, "UTC").start
+    return (first.status, first.value) == (second.status, second.value)
+
+
 class Evidence:
     """The transcript as the checks see it: its words, its speakers and the names it mentions."""
 
@@ -172,17 +215,56 @@ class Evidence:
             for m in re.finditer(r"^(?:\[[\d:.]+\]\s*)?(?P<speaker>[^\W\d_][\w .'-]{0,40}?):\s*(?P<said>.+)$", transcript, re.MULTILINE)
         ]
 
-    def promised_by(self, task: str) -> str:
-        """The speaker of the line ``task`` was taken from, when that line is their own promise ("I'll ..."), else ""."""
-        wanted = {w for w in plain_words(task) if len(w) > 3}
+    def _line_about(self, text: str) -> tuple[str, str, int] | None:
+        """The spoken line sharing the most words (of four letters or more) with ``text``, and how many."""
+        wanted = {w for w in plain_words(text) if len(w) > 3}
         best, best_shared = None, 0
         for speaker, said in self._lines:
             shared = len(wanted & {w for w in plain_words(said) if len(w) > 3})
             if shared > best_shared:
-                best, best_shared = (speaker, said), shared
-        if best is None or best_shared < min(2, len(wanted)) or not PROMISE_CUE.search(best[1]):
+                best, best_shared = (speaker, said, shared), shared
+        return best
+
+    def promised_by(self, task: str) -> str:
+        """The speaker of the line ``task`` was taken from, when that line is their own promise ("I'll ..."), else ""."""
+        best = self._line_about(task)
+        wanted = {w for w in plain_words(task) if len(w) > 3}
+        if best is None or best[2] < min(2, len(wanted)) or not PROMISE_CUE.search(best[1]):
             return ""
         return best[0]
+
+    def as_said(self, phrase: str, about: str, now: datetime | None = None) -> str:
+        """``phrase`` (a model's copy of a date) in the words of the line it was taken from.
+
+        A small model shortens or rounds what it copies ("Monday the 4th at 10 AM" for "Monday
+        the 4th at 10", "tomorrow" for "the day after tomorrow"). The line with the most of the
+        phrase's telling words (names of days, numbers), then the most words of ``about`` (the
+        task or session), the later on a tie, holds the real words: the run of its words that
+        reads as a date and keeps every telling word. Otherwise the model's copy stands, and is
+        checked as before (a phrase nobody said gets no date).
+        """
+        telling = {w for w in plain_words(phrase) if len(w) > 3 or any(c.isdigit() for c in w)}
+        if not telling:
+            return phrase
+        topic = {w for w in plain_words(about) if len(w) > 3}
+        best, best_key = "", (0, 0)
+        for _speaker, said in self._lines:
+            words = set(plain_words(said))
+            key = (len(telling & words), len(topic & words))
+            if key[0] and key >= best_key:
+                best, best_key = said, key
+        if not best:
+            return phrase
+        clauses = [c for c in _CLAUSE.split(best) if c.strip()]  # one date per clause, not two run together
+        best = max(reversed(clauses), key=lambda clause: len(telling & set(plain_words(clause))))
+        found = _widen(best, find_phrase(best, phrase, now), telling)
+        while found and plain_words(found)[-1] in _TRAILING:
+            found = found.rsplit(None, 1)[0] if " " in found else ""
+        if not {_ordinal(w) for w in telling} <= {_ordinal(w) for w in plain_words(found)}:
+            return phrase  # the line's date is another one ("next" for "next Monday"): not trusted
+        if " ".join(plain_words(phrase)) in " ".join(plain_words(best)) and _reads_alike(phrase, found, now):
+            return phrase  # said word for word, and meaning the same ("by Friday"): the words kept whole
+        return found
 
     def said(self, phrase: str) -> bool:
         """Whether every word of ``phrase`` occurs in the transcript."""
@@ -266,7 +348,7 @@ def notes_from_extraction(data: Any, context: MeetingContext, transcript: str, l
     for item in data.get("commitments", []):
         if not isinstance(item, dict) or not str(item.get("task") or "").strip():
             continue
-        said = str(item.get("due") or "").strip()
+        said = evidence.as_said(str(item.get("due") or "").strip(), str(item["task"]), context.meeting_time)
         due = resolve_phrase(said, context, evidence, date_only=True)
         actions.append(
             ActionItem(
@@ -281,7 +363,7 @@ def notes_from_extraction(data: Any, context: MeetingContext, transcript: str, l
     for item in data.get("sessions", []):
         if not isinstance(item, dict) or not str(item.get("title") or "").strip():
             continue
-        said = str(item.get("when") or "").strip()
+        said = evidence.as_said(str(item.get("when") or "").strip(), str(item["title"]), context.meeting_time)
         start = resolve_phrase(said, context, evidence, date_only=False)
         events.append(
             ProposedEvent(

@@ -27,6 +27,20 @@ from assistant.core.meetings.notes import ActionItem, MeetingNotes, NotesLimits,
 from assistant.core.meetings.prompts import MeetingContext
 
 _LINE = re.compile(r"^(?:\[[\d:.]+\]\s*)?(?P<speaker>[^\W\d_][\w .'-]{0,40}?):\s*(?P<said>.+)$")
+#: A line asking someone else to do something ("Carla, can you…?", "Kannst du…", "¿Puedes…?").
+_REQUEST = re.compile(
+    r"\b(?:can|could|would|will) you\b|\bplease\b|\bwhen can you\b|\b(?:kannst|könntest) du\b|\bkönnen sie\b|\bbitte\b"
+    r"|\b(?:peux|pourrais|pouvez)[- ](?:tu|vous)\b|\btu peux\b|\bs'il te pla[iî]t\b|\b(?:puedes|podrías|podrias)\b"
+    r"|\bpor favor\b|\b(?:puoi|potresti)\b|\bper favore\b|\b(?:podes|poderia|pode)\b",
+    re.IGNORECASE,
+)
+#: A short answer that takes a request on ("Sure.", "Sounds good.", "Klar.", "D'accord", "Vale").
+_ACCEPT = re.compile(
+    r"^\s*(?:sure|sounds good|ok(?:ay)?|yes|yeah|yep|will do|no problem|of course|on it|got it|absolutely|can do"
+    r"|klar|gerne|ja|mach ich|d'accord|oui|bien sûr|pas de souci|vale|sí|si|claro|de acuerdo|va bene|certo|sì"
+    r"|d'accordo|combinado|pode deixar|com certeza|sim)\b",
+    re.IGNORECASE,
+)
 _SKIP = re.compile(r"\b(?:i'?ll think|let me think|i'll see|ich überlege|je vais réfléchir|lo pienso|vou pensar)\b", re.I)
 
 #: At most this many lines of each kind are checked per part, so a chatty meeting costs a bounded time.
@@ -110,13 +124,28 @@ def _lines(text: str) -> list[Candidate]:
     return lines
 
 
+def _takes_on(line: Candidate) -> bool:
+    """Whether ``line`` answers another speaker's request with a yes or a time ("Sure.", "By Friday the 22nd?")."""
+    said = line.line.split(":", 1)[1]
+    before_speaker, _, before = line.before.partition(":")
+    if not before or before_speaker.strip().casefold() == line.speaker.casefold() or not _REQUEST.search(before):
+        return False
+    return len(said.split()) <= 14 and bool(_ACCEPT.search(said) or _WHEN.search(normalize(said)))
+
+
 def candidates(text: str, known: list[ActionItem]) -> list[Candidate]:
-    """Lines of ``text`` that sound like a promise and that no item of ``known`` covers yet."""
+    """Lines of ``text`` that sound like a promise, or take on a request, that no item of ``known`` covers yet.
+
+    An accepted request is judged with the request before it, whose words it is checked against.
+    """
     found = []
     for line in _lines(text):
         said = line.line.split(":", 1)[1]
-        if _CUE.search(said) and not _SKIP.search(said) and not _covered(line.speaker, said, known):
-            found.append(line)
+        promise = _CUE.search(said) and not _SKIP.search(said)
+        if promise or _takes_on(line):
+            covered_by = said if promise else f"{said} {line.before.partition(':')[2]}"
+            if not _covered(line.speaker, covered_by, known):
+                found.append(line)
     return found[:MAX_CHECKS]
 
 
@@ -141,6 +170,12 @@ def _covered(speaker: str, said: str, known: list[ActionItem]) -> bool:
         if shared >= 2 or (shared >= 1 and item.owner.casefold() == speaker.casefold()):
             return True
     return False
+
+
+def _repeats(commitment: dict[str, str], found: list[dict[str, str]]) -> bool:
+    """Whether the same person's promise of the same thing was found already (a request, then its "Sounds good")."""
+    words = _words(commitment["task"])
+    return any(item["owner"] == commitment["owner"] and words & _words(item["task"]) for item in found)
 
 
 def check_messages(context: MeetingContext, candidate: Candidate, *, session: bool = False) -> list[Message]:
@@ -203,7 +238,7 @@ def look_again(
             continue
         if session:
             sessions.extend(sessions_from(answer))
-        elif commitment := commitment_from(answer, candidate):
+        elif (commitment := commitment_from(answer, candidate)) and not _repeats(commitment, promises):
             promises.append(commitment)
     if promises or sessions:
         found = {**EMPTY_EXTRACTION, "commitments": promises, "sessions": sessions}

@@ -17,7 +17,7 @@ from assistant.core.meetings.extract import (
     map_messages,
     notes_from_extraction,
 )
-from assistant.core.meetings.notes import DEFAULT_LIMITS, MeetingNotes, NotesValidationError
+from assistant.core.meetings.notes import DEFAULT_LIMITS, ActionItem, MeetingNotes, NotesValidationError
 from tests.support.notes import answering_checks
 
 STANDUP = """[00:00:01] Ruth: Morning, everyone. Tom, you first.
@@ -183,3 +183,31 @@ def test_the_second_look_adds_a_promise_the_extraction_missed(context):
     plain = FakeEngine(script, n_ctx=4096)
     plain.load("fake.gguf")
     assert len(Summarizer(plain, context, second_look=False).summarize(STANDUP).notes.action_items) == 1
+
+
+ONE_ON_ONE = """[00:00:36] Grace: Let's do the review first. When can you get me a draft?
+[00:00:44] Diego: Hmm, this weekend is packed. By Friday the 22nd?
+[00:00:48] Grace: That is fine.
+[00:00:50] Grace: Can you also look at the flaky test?
+[00:00:52] Grace: Sure, it is the one in search.
+[00:00:54] Diego: Yeah, I'd rather not today.
+[00:00:58] Raj: Please book the vet for the day after tomorrow at 9, and the review is Monday the 4th at 10."""
+
+
+def test_an_accepted_request_is_checked_as_the_answerers_promise():
+    from assistant.core.meetings.second_look import candidates
+
+    found = [(c.speaker, c.line) for c in candidates(ONE_ON_ONE, [])]
+    assert ("Diego", "Diego: Hmm, this weekend is packed. By Friday the 22nd?") in found
+    assert all(speaker != "Grace" for speaker, _ in found)  # a yes to one's own question takes nothing on
+    assert ("Diego", "Diego: Yeah, I'd rather not today.") not in found  # what it answers is no request
+    covered = ActionItem(task="get Grace a draft of the self-review", owner="Diego", due="", due_said="")
+    assert "Diego: Hmm, this weekend is packed. By Friday the 22nd?" not in [c.line for c in candidates(ONE_ON_ONE, [covered])]
+
+
+def test_a_models_copy_of_a_date_is_read_in_the_words_that_were_said():
+    evidence, now = Evidence(ONE_ON_ONE), datetime(2026, 12, 17, 15, 0)
+    assert evidence.as_said("tomorrow at 9", "book the vet", now) == "day after tomorrow at 9"  # not the shorter date
+    assert evidence.as_said("Monday the 4th at 10 AM", "review", now) == "Monday the 4th at 10"  # no "AM" was said
+    assert evidence.as_said("by Friday the 22nd", "draft") == "by Friday the 22nd"  # said word for word: kept whole
+    assert evidence.as_said("by next Monday", "review") == "by next Monday"  # another date on the line: not swapped in
