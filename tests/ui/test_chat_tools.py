@@ -166,7 +166,7 @@ def test_closing_while_the_calendar_is_read_waits_for_it_and_starts_nothing(qtbo
 
 def test_tool_names_known_to_the_window_match_the_tools():
     from assistant.core.chat.tools import TOOL_NAMES, TOOLS
-    from assistant.ui import main_window
+    from assistant.ui.chat import controller
 
-    assert main_window.TOOL_NAMES is TOOL_NAMES  # one set, the window's is core's
+    assert controller.TOOL_NAMES is TOOL_NAMES  # one set, the chat's is core's
     assert TOOL_NAMES == {tool["function"]["name"] for tool in TOOLS}
