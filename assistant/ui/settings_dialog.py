@@ -1,4 +1,4 @@
-"""Settings: the team server (OpenAI-compatible), the context size, and performance."""
+"""Settings: the team server (OpenAI-compatible), the context size, performance, and the send key."""
 
 from __future__ import annotations
 
@@ -47,6 +47,11 @@ class ConnectionCheck(Job):
 
         return str(exc) if isinstance(exc, RemoteEngineError) else None
 
+
+SEND_KEY_OPTIONS = (
+    ("Enter (Shift+Enter for a new line)", "enter"),
+    ("Ctrl+Enter (Enter for a new line)", "ctrl+enter"),
+)
 
 GPU_OPTIONS = (
     ("Automatic (all layers when possible)", "auto"),
@@ -122,6 +127,11 @@ class SettingsDialog(QDialog):
         self.gpu_note = QLabel(gpu_note())
         self.gpu_note.setWordWrap(True)
         local_form.addRow(self.gpu_note)
+        self.send_key_box = QComboBox()
+        for label, value in SEND_KEY_OPTIONS:
+            self.send_key_box.addItem(label, value)
+        self.send_key_box.setCurrentIndex(max(0, self.send_key_box.findData(store.get_setting(settings.SEND_KEY))))
+        local_form.addRow("Send messages with", self.send_key_box)
         self.bench_button = QPushButton("Benchmark this machine…")
         self.bench_button.clicked.connect(self.benchmarkRequested)
         local_form.addRow("Performance", self.bench_button)
@@ -175,6 +185,7 @@ class SettingsDialog(QDialog):
         self.store.set_setting(settings.SERVER_MODEL, self.model_box.currentText().strip() or None)
         self.store.set_setting(settings.CONTEXT_SIZE, self.context_box.value())
         self.store.set_setting(settings.GPU_LAYERS, self.gpu_choice())
+        self.store.set_setting(settings.SEND_KEY, self.send_key_box.currentData())
         self.accept()
 
     def set_gpu_choice(self, value: object) -> None:
