@@ -58,6 +58,7 @@ class ChatController(QObject):
     notice = Signal(str)  # a refusal or a note for the status bar
     activity = Signal(str)  # what the model is doing ("thinking…", "Reading the calendar…", its speed)
     contextUsed = Signal(int)
+    editRequested = Signal(int, str)  # message id, text: the user asked to change a sent message
 
     def __init__(self, store: Store, engines: Engines, view: ChatView, conversation_list: QListWidget) -> None:
         super().__init__()
@@ -71,8 +72,6 @@ class ChatController(QObject):
         view.editRequested.connect(self.editRequested)
         self.refresh_list()
         self.sync_model()
-
-    editRequested = Signal(int, str)  # message id, text: the window asks how to resend
 
     # -- state ----------------------------------------------------------------------------
     @property
@@ -141,11 +140,15 @@ class ChatController(QObject):
         self.session.show(conversation_id)
         self.refresh_list()
         self.view.clear()
-        if self.reply is not None:
-            self.reply.bubble = None  # the owner is never left while it streams; never touch a cleared bubble
+        reply = self.reply
+        if reply is not None:
+            reply.bubble = None  # never touch a cleared bubble
         for message in self.messages():
-            self.view.add_message(message.role, message.content, message.status, display_of(message.role, message.content),
-                                  message_id=message.id)
+            bubble = self.view.add_message(message.role, message.content, message.status,
+                                           display_of(message.role, message.content), message_id=message.id)
+            if reply is not None and reply.message is not None and message.id == reply.message.id:
+                reply.bubble = bubble  # the reply streaming here goes on in its new bubble
+                bubble.set_text(reply.text, STREAMING)
         self.tools.show_cards(conversation_id)
         self.sync_model()
 
@@ -154,9 +157,12 @@ class ChatController(QObject):
             self.select(int(item.data(Qt.ItemDataRole.UserRole)))
 
     def delete(self, conversation_id: int) -> bool:
-        if self.session.owns(conversation_id) or (self.shows(conversation_id) and self.refused(Action.DELETE)):
-            if self.session.owns(conversation_id):
-                self.notice.emit(self.session.refusal(Action.DELETE) or "This conversation is still busy.")
+        """Delete a conversation, unless the running turn belongs to it (then the reason is shown)."""
+        if self.shows(conversation_id):
+            if self.refused(Action.DELETE):
+                return False
+        elif self.session.owns(conversation_id):
+            self.notice.emit("That conversation is still busy: press Stop (Esc) in it first.")
             return False
         self.store.delete_conversation(conversation_id)
         self._dropped.pop(conversation_id, None)
