@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
         self.chat.activity.connect(self.speed_label.setText)
         self.chat.contextUsed.connect(self._set_context)
         self.chat.editRequested.connect(self.ask_edit)
+        self.chat.conversationShown.connect(self._show_engine)
         self.engines.changed.connect(self._show_engine)
         self.engines.loadFailed.connect(self._on_load_failed)
         self.engines.serverUnusable.connect(lambda message: self.show_error("The team server cannot be used", message))
@@ -334,7 +335,7 @@ class MainWindow(QMainWindow):
     def _engine_chosen(self, index: int) -> None:
         kind = self.engine_box.itemData(index)
         if kind and self.conversation_id is not None and not self.chat.set_engine(kind):
-            self._show_engine()
+            self._show_engine()  # refused: the chooser goes back
 
     def _show_engine(self) -> None:
         """Status bar and chooser for the current conversation's engine."""

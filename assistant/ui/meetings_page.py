@@ -368,8 +368,7 @@ class MeetingsPage(QWidget):
     # -- files ----------------------------------------------------------------
     def open_file(self, path: str) -> bool:
         if Path(path).suffix.lower() in AUDIO_SUFFIXES:
-            self.transcribe_audio(path)
-            return True
+            return self.transcribe_audio(path)
         try:
             transcript = load_transcript(path)
         except TranscriptError as exc:

@@ -59,6 +59,7 @@ class ChatController(QObject):
     activity = Signal(str)  # what the model is doing ("thinking…", "Reading the calendar…", its speed)
     contextUsed = Signal(int)
     editRequested = Signal(int, str)  # message id, text: the user asked to change a sent message
+    conversationShown = Signal()  # another conversation (or its engine) is on screen
 
     def __init__(self, store: Store, engines: Engines, view: ChatView, conversation_list: QListWidget) -> None:
         super().__init__()
@@ -151,6 +152,7 @@ class ChatController(QObject):
                 bubble.set_text(reply.text, STREAMING)
         self.tools.show_cards(conversation_id)
         self.sync_model()
+        self.conversationShown.emit()
 
     def _on_clicked(self, item: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
         if item is not None:
@@ -183,6 +185,7 @@ class ChatController(QObject):
             return False
         self.store.set_conversation_engine(self.conversation_id, kind)
         self.sync_model()
+        self.conversationShown.emit()
         return True
 
     def messages(self, conversation_id: int | None = None) -> list[StoredMessage]:
