@@ -54,6 +54,11 @@ GPU_LAYERS = _setting(
     "where the local model runs: auto (every layer on the GPU when llama.cpp can offload), all, none, or a number of layers",
 )
 GPU_CHOICES = ("auto", "all", "none")
+SEND_KEY = _setting(
+    "send_key", str, "enter",
+    "which key sends a chat message: enter (Shift+Enter starts a new line) or ctrl+enter (Enter starts a new line)",
+)
+SEND_KEYS = ("enter", "ctrl+enter")
 
 
 def default(key: str) -> Any:

@@ -1,10 +1,10 @@
 """Calendar work on threads of its own, so a slow CalDAV server never freezes the window.
 
 Reading or writing a CalDAV calendar can take as long as the server's timeout (20 s).
-Every such call from the UI runs in a :class:`CalendarCall`; its ``done`` signal brings
-the result, or a readable message, back to the GUI thread. A call has no Qt parent
-and is kept alive here until it ends, so closing the widget that started it never
-destroys a running thread; the main window waits for all of them before the app exits.
+Every such call from the UI is a :class:`CalendarCall`, a :class:`~assistant.ui.jobs.Job`
+whose ``done`` brings the result, or a readable message, back to the GUI thread. The job
+registry keeps a call alive until it ends, so closing the widget that started it never
+destroys a running thread; the main window waits for all jobs before the app exits.
 """
 
 from __future__ import annotations
@@ -13,48 +13,25 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QThread, Signal
-
 from assistant.core.calendars import CalendarError, conflict_calendars, open_calendar
 from assistant.core.chat import ToolCall, ToolOutcome, run_tool_call
+from assistant.ui import jobs
 
 
-class CalendarCall(QThread):
+class CalendarCall(jobs.Job):
     """Runs ``function()`` once; ``done(result, error)`` with ``error`` "" on success."""
 
-    done = Signal(object, str)
-
     def __init__(self, function: Callable[[], object]) -> None:
-        super().__init__()
-        self.function = function
+        super().__init__(lambda _job: function(), name="calendar")
 
-    def run(self) -> None:
-        try:
-            result = self.function()
-        except CalendarError as exc:
-            self.done.emit(None, str(exc))
-        except Exception as exc:
-            self.done.emit(None, f"The calendar could not be used ({type(exc).__name__}: {exc}).")
-        else:
-            self.done.emit(result, "")
-
-
-_ALIVE: set[CalendarCall] = set()  # every call still running, whoever started it
-
-
-def _ended(call: CalendarCall) -> None:
-    call.wait()
-    _ALIVE.discard(call)
-
-
-def wait_for_all() -> None:
-    """Before the app exits: wait for every call still running (at most the server's timeout)."""
-    for call in list(_ALIVE):
-        call.wait()
+    def describe_error(self, exc: BaseException) -> str:
+        if isinstance(exc, CalendarError):
+            return str(exc)
+        return f"The calendar could not be used ({type(exc).__name__}: {exc})."
 
 
 class CalendarCalls:
-    """The calls one widget started: reaped when they answer, dropped by ``wait_all`` on close."""
+    """The calls one widget started; an answer counts only while its call is still wanted."""
 
     def __init__(self) -> None:
         self.running: list[CalendarCall] = []
@@ -65,16 +42,13 @@ class CalendarCalls:
 
     def run(self, call: CalendarCall, on_done: Callable[[CalendarCall, object, str], None]) -> CalendarCall:
         """Start ``call`` (a CalendarCall not yet started), as :meth:`start` does."""
-        _ALIVE.add(call)
-        call.done.connect(lambda result, error, call=call: on_done(call, result, error))  # before start: never missed
-        call.finished.connect(lambda call=call: _ended(call))
+        call.done.connect(lambda result, error, call=call: on_done(call, result, error))
         self.running.append(call)
         call.start()
         return call
 
     def finished(self, call: CalendarCall) -> bool:
-        """Reap ``call``; False when the owner was shut down meanwhile and its answer is not wanted."""
-        call.wait()
+        """Forget ``call``; False when the owner dropped it meanwhile and its answer is not wanted."""
         if call not in self.running:
             return False
         self.running.remove(call)
@@ -90,6 +64,11 @@ class CalendarCalls:
         for call in self.running:
             call.wait()
         self.running.clear()
+
+
+def wait_for_all() -> None:
+    """Every job still running, calendar calls included (kept for callers from before the job registry)."""
+    jobs.wait_all()
 
 
 def _run_calls(calls: list[ToolCall], calendar_name: str, zone: ZoneInfo, now: datetime) -> list[ToolOutcome]:

@@ -24,12 +24,20 @@ class MessageBubble(QFrame):
     """One message: who said it, the text as Markdown, and a copy button."""
 
     copyRequested = Signal(str)
+    editRequested = Signal()
 
     def __init__(
-        self, role: str, text: str, status: str = "complete", parent: QWidget | None = None, display: str | None = None
+        self,
+        role: str,
+        text: str,
+        status: str = "complete",
+        parent: QWidget | None = None,
+        display: str | None = None,
+        message_id: int | None = None,
     ) -> None:
         super().__init__(parent)
         self.role = role
+        self.message_id = message_id  # the stored message shown here
         self.text = text
         self.status = status
         self.setObjectName(f"bubble_{role}")
@@ -44,13 +52,10 @@ class MessageBubble(QFrame):
         self.state.setObjectName("bubbleState")
         header.addWidget(self.state)
         header.addStretch(1)
-        self.copy_button = QToolButton()
-        self.copy_button.setText("Copy")
-        self.copy_button.setToolTip("Copy this message")
-        self.copy_button.setAutoRaise(True)
-        self.copy_button.clicked.connect(self.copy)
-        header.addWidget(self.copy_button)
+        self.copy_button = _header_button(header, "Copy", "Copy this message", self.copy)
+        self.edit_button = _header_button(header, "Edit", "Change this message and send it again", self.editRequested)
         layout.addLayout(header)
+        self.edit_button.setVisible(role == "user" and message_id is not None)  # once it has a parent
         self.body = QLabel()
         self.body.setObjectName("bubbleBody")
         self.body.setWordWrap(True)
@@ -80,8 +85,20 @@ class MessageBubble(QFrame):
         self.copyRequested.emit(self.text)
 
 
+def _header_button(header: QHBoxLayout, text: str, tip: str, slot) -> QToolButton:
+    button = QToolButton()
+    button.setText(text)
+    button.setToolTip(tip)
+    button.setAutoRaise(True)
+    button.clicked.connect(slot)
+    header.addWidget(button)
+    return button
+
+
 class ChatView(QScrollArea):
-    """Scrollable column of message bubbles that follows new text while at the bottom."""
+    """Scrollable column of message bubbles (and cards) that follows new text while at the bottom."""
+
+    editRequested = Signal(int, str)  # message id, its text: the user wants to change a sent message
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -110,19 +127,34 @@ class ChatView(QScrollArea):
         self.placeholder.setVisible(bool(text) and not self.bubbles)
 
     def clear(self) -> None:
-        for bubble in self.bubbles:
-            bubble.setParent(None)
-            bubble.deleteLater()
+        """Take every bubble and card off; bubbles are deleted, cards only detached (their owner keeps them)."""
+        for index in reversed(range(self.column.count())):
+            widget = self.column.itemAt(index).widget()
+            if widget is None or widget is self.placeholder:
+                continue
+            self.column.removeWidget(widget)
+            widget.setParent(None)
+            if isinstance(widget, MessageBubble):
+                widget.deleteLater()
         self.bubbles.clear()
         self.placeholder.setVisible(bool(self.placeholder.text()))
 
-    def add_message(self, role: str, text: str, status: str = "complete", display: str | None = None) -> MessageBubble:
-        bubble = MessageBubble(role, text, status, display=display)
+    def add_message(
+        self, role: str, text: str, status: str = "complete", display: str | None = None, message_id: int | None = None
+    ) -> MessageBubble:
+        bubble = MessageBubble(role, text, status, display=display, message_id=message_id)
+        if message_id is not None:
+            bubble.editRequested.connect(lambda bubble=bubble: self.editRequested.emit(bubble.message_id, bubble.text))
         self.column.insertWidget(self.column.count() - 1, bubble)
         self.bubbles.append(bubble)
         self.placeholder.setVisible(False)
         self._follow = True
         return bubble
+
+    def widgets(self) -> list[QWidget]:
+        """Everything shown in the column, in order (bubbles and cards)."""
+        items = (self.column.itemAt(i).widget() for i in range(self.column.count()))
+        return [widget for widget in items if widget is not None and widget is not self.placeholder]
 
     def add_widget(self, widget: QWidget) -> QWidget:
         """Put any widget (such as an event card) at the end of the conversation."""

@@ -117,13 +117,13 @@ class EventCard(QFrame):
         self.ics_button = QPushButton("Open in my calendar app…")
         self.ics_button.setToolTip("Save this event as an .ics file and open it with the system's calendar")
         self.ics_button.clicked.connect(self._export_clicked)
-        self.ics_button.setVisible(not is_task)
         buttons.addWidget(self.ics_button)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self._cancel_clicked)
         buttons.addWidget(self.cancel_button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
+        self.ics_button.setVisible(not is_task)  # only once it has a parent: a parentless button would open as a window
         self.status_label = QLabel()
         layout.addWidget(self.status_label)
         for edit in self.fields.values():

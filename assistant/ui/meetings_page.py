@@ -309,22 +309,38 @@ class MeetingsPage(QWidget):
         self.end_live()
         self.status.setText(f"Recording saved to {audio_path}. " + self.status.text())
 
-    def transcribe_audio(self, path: str) -> None:
-        """Import an audio or video file: transcribe on its own thread, then summarize."""
+    def transcribe_audio(self, path: str) -> bool:
+        """Import an audio or video file: transcribe on its own thread, then summarize.
+
+        One transcription at a time: a second import while one runs is refused (stop the first)."""
         from assistant.ui.transcribe_job import TranscribeJob
 
+        running = getattr(self, "transcribe_job", None)
+        if running is not None:
+            self.status.setText(f"Still transcribing {Path(running.path).name}: stop it first, then open {Path(path).name}.")
+            return False
         self.meeting_id = None
         self.title_edit.setText(Path(path).stem.replace("_", " ").strip().capitalize())
         self.transcript_edit.clear()
         self.notes_view.clear()
         self._markdown, self.notes = "", None
-        job = TranscribeJob(path, self, model=self.store.get_setting(settings.SPEECH_MODEL) or None)
-        job.progressed.connect(self._on_transcribe_progress)
-        job.done.connect(self._on_transcribed)
-        job.failed.connect(lambda message: self.status.setText(f"<span style='color:#c5221f'>{message}</span>"))
+        job = TranscribeJob(path, model=self.store.get_setting(settings.SPEECH_MODEL) or None)
+        job.progressed.connect(lambda update: self._on_transcribe_progress(*update))
+        job.done.connect(lambda result, error: self._on_transcribe_done(job, result, error))
         self.transcribe_job = job
         self.cancel_button.setEnabled(True)
         job.start()
+        return True
+
+    def _on_transcribe_done(self, job, result: tuple[str, bool] | None, error: str) -> None:
+        if job is not getattr(self, "transcribe_job", None):
+            return  # the page was shut down meanwhile
+        self.transcribe_job = None
+        self._update_controls()
+        if error:
+            self.status.setText(f"<span style='color:#c5221f'>{error}</span>")
+        else:
+            self._on_transcribed(*result)
 
     def _on_transcribe_progress(self, done: float, total: float) -> None:
         self.progress.setRange(0, max(1, int(total)))
@@ -344,15 +360,15 @@ class MeetingsPage(QWidget):
         self.cancel()
         job = getattr(self, "transcribe_job", None)
         if job is not None:
-            job.stop()
+            job.wait()
+            self.transcribe_job = None  # its late answer is not wanted
         if self.recorder is not None:
             self.recorder.shutdown()
 
     # -- files ----------------------------------------------------------------
     def open_file(self, path: str) -> bool:
         if Path(path).suffix.lower() in AUDIO_SUFFIXES:
-            self.transcribe_audio(path)
-            return True
+            return self.transcribe_audio(path)
         try:
             transcript = load_transcript(path)
         except TranscriptError as exc:

@@ -1,8 +1,8 @@
-"""Settings: the team server (OpenAI-compatible), the context size, and performance."""
+"""Settings: the team server (OpenAI-compatible), the context size, performance, and the send key."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -20,31 +20,38 @@ from PySide6.QtWidgets import (
 
 from assistant.core import settings
 from assistant.core.store import Store
+from assistant.ui.jobs import Job
 
 
-class ConnectionCheck(QThread):
-    """Asks the server for its models on a thread of its own (it may be slow or unreachable)."""
+class ConnectionCheck(Job):
+    """Asks the server for its models on a thread of its own (it may be slow or unreachable).
 
-    checked = Signal(bool, str, list)
+    ``done((ok, message, models), error)``."""
 
-    def __init__(self, url: str, model: str, key: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, url: str, model: str, key: str) -> None:
+        super().__init__(name="connection check")
         self.url, self.model, self.key = url, model, key
 
-    def run(self) -> None:
-        from assistant.core.engines.remote import RemoteEngine, RemoteEngineError
+    def work(self) -> tuple[bool, str, list[str]]:
+        from assistant.core.engines.remote import RemoteEngine
 
+        engine = RemoteEngine(self.url, self.model or None, self.key or None)
         try:
-            engine = RemoteEngine(self.url, self.model or None, self.key or None)
-            try:
-                status = engine.test_connection()
-            finally:
-                engine.close()
-        except RemoteEngineError as exc:
-            self.checked.emit(False, str(exc), [])
-            return
-        self.checked.emit(status.ok, status.message, list(status.models))
+            status = engine.test_connection()
+        finally:
+            engine.close()
+        return status.ok, status.message, list(status.models)
 
+    def describe_error(self, exc: BaseException) -> str | None:
+        from assistant.core.engines.remote import RemoteEngineError
+
+        return str(exc) if isinstance(exc, RemoteEngineError) else None
+
+
+SEND_KEY_OPTIONS = (
+    ("Enter (Shift+Enter for a new line)", "enter"),
+    ("Ctrl+Enter (Enter for a new line)", "ctrl+enter"),
+)
 
 GPU_OPTIONS = (
     ("Automatic (all layers when possible)", "auto"),
@@ -120,6 +127,11 @@ class SettingsDialog(QDialog):
         self.gpu_note = QLabel(gpu_note())
         self.gpu_note.setWordWrap(True)
         local_form.addRow(self.gpu_note)
+        self.send_key_box = QComboBox()
+        for label, value in SEND_KEY_OPTIONS:
+            self.send_key_box.addItem(label, value)
+        self.send_key_box.setCurrentIndex(max(0, self.send_key_box.findData(store.get_setting(settings.SEND_KEY))))
+        local_form.addRow("Send messages with", self.send_key_box)
         self.bench_button = QPushButton("Benchmark this machine…")
         self.bench_button.clicked.connect(self.benchmarkRequested)
         local_form.addRow("Performance", self.bench_button)
@@ -137,9 +149,15 @@ class SettingsDialog(QDialog):
             return
         self.test_button.setEnabled(False)
         self.server_status.setText("Connecting…")
-        self.check = ConnectionCheck(url, self.model_box.currentText().strip(), self.key_edit.text().strip(), self)
-        self.check.checked.connect(self._on_checked)
-        self.check.start()
+        check = ConnectionCheck(url, self.model_box.currentText().strip(), self.key_edit.text().strip())
+        check.done.connect(lambda result, error: self._on_check_done(check, result, error))
+        self.check = check.start()
+
+    def _on_check_done(self, check: ConnectionCheck, result: tuple[bool, str, list[str]] | None, error: str) -> None:
+        if check is not self.check:
+            return  # the dialog was closed meanwhile
+        self.check = None
+        self._on_checked(*(result or (False, error, [])))
 
     def _on_checked(self, ok: bool, message: str, models: list) -> None:
         self.test_button.setEnabled(True)
@@ -167,6 +185,7 @@ class SettingsDialog(QDialog):
         self.store.set_setting(settings.SERVER_MODEL, self.model_box.currentText().strip() or None)
         self.store.set_setting(settings.CONTEXT_SIZE, self.context_box.value())
         self.store.set_setting(settings.GPU_LAYERS, self.gpu_choice())
+        self.store.set_setting(settings.SEND_KEY, self.send_key_box.currentData())
         self.accept()
 
     def set_gpu_choice(self, value: object) -> None:
@@ -183,6 +202,7 @@ class SettingsDialog(QDialog):
         return str(self.gpu_layers_box.value()) if key == "layers" else key
 
     def done(self, result: int) -> None:
-        if self.check is not None:
+        if self.check is not None:  # at most the server's timeout; its answer is no longer wanted
             self.check.wait()
+            self.check = None
         super().done(result)

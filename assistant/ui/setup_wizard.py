@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QThread, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -121,22 +121,19 @@ class SetupWizard(QDialog):
         self._build_license_page()
         self._build_download_page()
         self._build_speed_page()
-        self.thread = QThread(self)
-        self.thread.setObjectName("model-download")
-        self.worker = DownloadWorker()
-        self.worker.moveToThread(self.thread)
+        self.worker = DownloadWorker()  # each download is a job of its own
         self._start_download.connect(self.worker.run)
         self.worker.progress.connect(self._on_progress)
         self.worker.finished.connect(self._on_downloaded)
         self.worker.failed.connect(self._on_failed)
         self.worker.paused.connect(self._on_paused)
         self.worker.tooSlow.connect(self._on_too_slow)
-        self.thread.start()
         bridge.worker.loaded.connect(self._on_model_loaded)
         bridge.worker.loadFailed.connect(self._on_model_load_failed)
         bridge.worker.taskFinished.connect(self._on_speed_measured)
         bridge.worker.failed.connect(self._on_speed_failed)
         self._speed_request = None
+        self._closed = False
         self.measure_machine()
 
     # -- page 1: choose -------------------------------------------------------
@@ -513,14 +510,13 @@ class SetupWizard(QDialog):
         """Stop the download thread (and wait for a running machine check) whichever way the dialog ends."""
         if self.check_worker is not None:
             self.check_worker.wait()
-        if not self.thread.isRunning():
+        if self._closed:
             super().done(result)
             return
-        self.worker.cancel.set()
+        self._closed = True
+        self.worker.shutdown()
         if self._speed_request is not None:
             self._speed_request.stop()
-        self.thread.quit()
-        self.thread.wait()
         for signal, slot in (
             (self.bridge.worker.loaded, self._on_model_loaded),
             (self.bridge.worker.loadFailed, self._on_model_load_failed),

@@ -1,6 +1,6 @@
 """The setup wizard's background work: the download, the machine check, the speed check.
 
-Each runs off the GUI thread (the download and the check on threads of their own, the
+Each runs off the GUI thread (the download and the check as jobs of their own, the
 speed check on the model worker) and reports back through Qt signals.
 """
 
@@ -10,12 +10,13 @@ import threading
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Signal
 
 from assistant.core.engines.base import Engine, GenerationParams
 from assistant.core.models import machine_check
 from assistant.core.models.hardware import HardwareProfile
 from assistant.core.models.machine_check import MachineCheck
+from assistant.ui.jobs import Job
 
 SPEED_CHECK_SECONDS = 10.0
 
@@ -28,21 +29,18 @@ def default_measure(profile: HardwareProfile, again: bool) -> MachineCheck:
     return machine_check.cached_or_measure(profile, again=again)
 
 
-class CheckWorker(QThread):
-    """Runs the machine check off the GUI thread; ``measured`` carries the check (None if it failed)."""
+class CheckWorker(Job):
+    """Runs the machine check off the GUI thread; ``measured`` carries the check (None if it failed:
+    the table-based estimates then stay in place)."""
 
     measured = Signal(object)
 
     def __init__(self, measure: Measure, profile: HardwareProfile, again: bool, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.measure, self.profile, self.again = measure, profile, again
+        super().__init__(lambda _job: measure(profile, again), name="machine check")  # no Qt parent: the job registry keeps it
+        self.done.connect(lambda result, _error: self.measured.emit(result))
 
-    def run(self) -> None:
-        try:
-            result = self.measure(self.profile, self.again)
-        except Exception:  # a failed check leaves the table-based estimates in place
-            result = None
-        self.measured.emit(result)
+    def describe_error(self, exc: BaseException) -> str:
+        return f"The machine check failed ({type(exc).__name__}: {exc})."
 
 
 def speed_check(engine: Engine, stop: threading.Event, progress, seconds: float = SPEED_CHECK_SECONDS) -> float:

@@ -2,41 +2,30 @@
 
 from __future__ import annotations
 
-import threading
-
-from PySide6.QtCore import QThread, Signal
-
 from assistant.core.audio.stt import SpeechRecognizer, TranscribeError
 from assistant.core.meetings.transcript import format_timestamp
+from assistant.ui.jobs import Job
 
 
-class TranscribeJob(QThread):
-    """Runs faster-whisper over one file; progress in audio seconds; stop keeps what was heard."""
+class TranscribeJob(Job):
+    """Runs faster-whisper over one file; progress ``(seconds done, total)`` at most once a second
+    of audio; ``done((text with timestamps, cancelled), error)``; stop keeps what was heard."""
 
-    progressed = Signal(float, float)  # seconds done, total
-    done = Signal(str, bool)  # transcript with timestamps, cancelled
-    failed = Signal(str)
-
-    def __init__(self, path: str, parent=None, model: str | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, path: str, model: str | None = None) -> None:
+        super().__init__(name="transcription")
         self.path, self.model = path, model
-        self.cancel = threading.Event()
-        self._last = 0.0
-
-    def stop(self) -> None:
-        self.cancel.set()
-        self.wait()
+        self._last = float("-inf")
 
     def _progress(self, done: float, total: float) -> None:
         if done - self._last >= 1.0 or done >= total:
             self._last = done
-            self.progressed.emit(done, total)
+            self.report((done, total), force=True)
 
-    def run(self) -> None:
-        try:
-            result = SpeechRecognizer(self.model, beam_size=5).transcribe_file(self.path, progress=self._progress, cancel=self.cancel)
-        except TranscribeError as exc:
-            self.failed.emit(str(exc))
-            return
+    def work(self) -> tuple[str, bool]:
+        recognizer = SpeechRecognizer(self.model, beam_size=5)
+        result = recognizer.transcribe_file(self.path, progress=self._progress, cancel=self.cancel)
         text = "\n".join(f"[{format_timestamp(s.start)}] {s.text}" for s in result.segments)
-        self.done.emit(text, result.cancelled)
+        return text, result.cancelled
+
+    def describe_error(self, exc: BaseException) -> str | None:
+        return str(exc) if isinstance(exc, TranscribeError) else None

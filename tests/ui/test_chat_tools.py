@@ -11,6 +11,7 @@ import pytest
 from assistant.core.calendars import LocalCalendar, local_zone
 from assistant.core.engines.fake import FakeEngine
 from tests.support.ui_helpers import close_window, open_window, send_and_wait
+from tests.ui.slow_calendar import SlowCalendar
 
 CALL = json.dumps(
     {"name": "create_calendar_event", "parameters": {"title": "Follow-up with Dana", "start": "Tuesday next week at 3pm", "duration_minutes": 30}}
@@ -103,24 +104,12 @@ def test_read_only_tools_answer_the_model_directly(qtbot, fake_model):
     close_window(window)
 
 
-class _SlowCalendar(LocalCalendar):
-    """A calendar server that answers only when the test lets it (as a slow CalDAV server would)."""
-
-    def __init__(self, release: threading.Event) -> None:
-        super().__init__(zone=local_zone())
-        self.release = release
-
-    def list_events(self, start, end):
-        assert self.release.wait(60)
-        return super().list_events(start, end)
-
-
 def _ask_with_a_slow_calendar(qtbot, fake_model, monkeypatch):
     """A chat whose model lists events from a calendar that answers once ``release`` is set."""
     from assistant.ui import calendar_jobs
 
     release = threading.Event()
-    monkeypatch.setattr(calendar_jobs, "open_calendar", lambda name, zone: _SlowCalendar(release))
+    monkeypatch.setattr(calendar_jobs, "open_calendar", lambda name, zone: SlowCalendar(release))
     listing = json.dumps({"name": "list_calendar_events", "parameters": {"start": "today", "end": "in two weeks"}})
     engine = FakeEngine([listing, "You have nothing planned."])
     window = open_window(qtbot, engine, fake_model)
@@ -166,7 +155,7 @@ def test_closing_while_the_calendar_is_read_waits_for_it_and_starts_nothing(qtbo
 
 def test_tool_names_known_to_the_window_match_the_tools():
     from assistant.core.chat.tools import TOOL_NAMES, TOOLS
-    from assistant.ui import main_window
+    from assistant.ui.chat import controller
 
-    assert main_window.TOOL_NAMES is TOOL_NAMES  # one set, the window's is core's
+    assert controller.TOOL_NAMES is TOOL_NAMES  # one set, the chat's is core's
     assert TOOL_NAMES == {tool["function"]["name"] for tool in TOOLS}

@@ -91,7 +91,7 @@ def test_shutdown_waits_for_a_write_and_drops_its_answer(qtbot, tmp_path):
 
 
 def test_a_card_cancelled_and_deleted_while_its_check_runs_lets_the_check_end(qtbot, tmp_path):
-    from assistant.ui import calendar_jobs
+    from assistant.ui import jobs
 
     release = threading.Event()
     card = _card(qtbot, SlowCalendar(tmp_path / "calendar.ics", release), owned_by_test=False)
@@ -101,7 +101,7 @@ def test_a_card_cancelled_and_deleted_while_its_check_runs_lets_the_check_end(qt
     card.cancel()  # the user may now leave the conversation: the card goes away
     card.deleteLater()
     qtbot.wait(50)
-    assert call.isRunning() and call in calendar_jobs._ALIVE  # kept alive, not destroyed with the card
+    assert call.isRunning() and call in jobs.running()  # kept alive, not destroyed with the card
     release.set()
-    qtbot.waitUntil(lambda: call not in calendar_jobs._ALIVE, timeout=60_000)
+    qtbot.waitUntil(lambda: call not in jobs.running(), timeout=60_000)
     assert call.isFinished()

@@ -78,7 +78,7 @@ class LlamaCppEngine(Engine):
 
         load_backends()  # installer builds: pick the CPU variant for this processor first
 
-        self.unload()
+        self.unload()  # before the new load: two models rarely fit in memory. A failure below leaves none loaded.
         if progress:
             progress(0.0)
         started = time.perf_counter()
@@ -102,7 +102,8 @@ class LlamaCppEngine(Engine):
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelFileError(
                 f"llama.cpp could not load {Path(path).name} (architecture '{summary.architecture}'): {exc}. "
-                "The file may be damaged or made for a newer llama.cpp; try another build."
+                "The file may be damaged or made for a newer llama.cpp; try another build. "
+                "No model is loaded now (the previous one was unloaded first)."
             ) from None
         self._llm = llm
         template = summary.chat_template or FALLBACK_TEMPLATE
