@@ -7,6 +7,7 @@ recorder, or from pasted text fed in steps ("Simulate live").
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -39,9 +40,14 @@ from assistant.core.calendars import EventDraft, TaskDraft, local_zone
 from assistant.core.meetings import MeetingContext, Summarizer, SummaryProgress, SummaryResult
 from assistant.core.meetings.live import LiveFeed, live_notes_of, run_live_session
 from assistant.core.meetings.notes import MeetingNotes, notes_to_markdown
+from assistant.core.meetings.templates import shown_notes
 from assistant.core.meetings.transcript import TranscriptError, load_transcript, long_transcript_notice
 from assistant.core.store import Meeting, Store
 from assistant.ui.event_card import EventDialog
+from assistant.ui.meeting_ask import MeetingAskPanel
+from assistant.ui.meeting_extras import MeetingExtras
+from assistant.ui.meeting_notes_editor import NotesEditor
+from assistant.ui.meeting_options import MeetingOptionsBar
 from assistant.ui.worker import ModelBridge, Request
 
 AUDIO_SUFFIXES = {".wav", ".mp3", ".m4a", ".mp4", ".webm", ".ogg", ".flac", ".mkv", ".mov"}
@@ -49,7 +55,7 @@ LIVE_STEP_WORDS = 60  # "Simulate live": words fed per step
 LIVE_STEP_MS = 1000
 
 
-class MeetingsPage(QWidget):
+class MeetingsPage(MeetingExtras, QWidget):
     """List of meetings; transcript editor; notes view; summarize, live mode, export."""
 
     notesChanged = Signal()
@@ -105,6 +111,9 @@ class MeetingsPage(QWidget):
         self.date_edit.setDisplayFormat("ddd d MMM yyyy HH:mm")
         header.addWidget(self.date_edit)
         column.addLayout(header)
+        self.options = MeetingOptionsBar()
+        self.options.changed.connect(self._options_changed)
+        column.addWidget(self.options)
 
         tools = QHBoxLayout()
         self.open_button = QPushButton("Open transcript or recording…")
@@ -133,7 +142,9 @@ class MeetingsPage(QWidget):
         notes_layout.setContentsMargins(0, 0, 0, 0)
         self.notes_view = QTextBrowser()
         self.notes_view.setOpenExternalLinks(True)
-        notes_layout.addWidget(self.notes_view, 1)
+        self.notes_editor = NotesEditor(self.notes_view, self.markdown)
+        self.notes_editor.saved.connect(self._notes_saved)
+        notes_layout.addWidget(self.notes_editor, 1)
         self.proposals = QVBoxLayout()
         notes_layout.addLayout(self.proposals)
         export = QHBoxLayout()
@@ -145,6 +156,10 @@ class MeetingsPage(QWidget):
         export.addWidget(self.export_button)
         export.addStretch(1)
         notes_layout.addLayout(export)
+        self.ask_panel = MeetingAskPanel(self.bridge, self._ask_source)
+        self.ask_panel.jumpRequested.connect(self.jump_to)
+        self.ask_panel.busyChanged.connect(lambda _busy: self._update_controls())
+        notes_layout.addWidget(self.ask_panel)
         panes.addWidget(notes_side)
         column.addWidget(panes, 1)
         self.status = QLabel()
@@ -157,7 +172,7 @@ class MeetingsPage(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
         self.recorder_slot = QVBoxLayout()
-        column.insertLayout(2, self.recorder_slot)
+        column.insertLayout(3, self.recorder_slot)
         self.recorder = self._make_recorder()
         self._update_controls()
 
@@ -173,7 +188,8 @@ class MeetingsPage(QWidget):
         return panel
 
     def _update_controls(self) -> None:
-        busy = self.request is not None
+        self.ask_panel.set_enabled(self.request is None)
+        busy = self.request is not None or self.ask_panel.busy
         self.summarize_button.setEnabled(not busy and self.bridge.engine.loaded)
         self.summarize_button.setToolTip("" if self.bridge.engine.loaded else "Load a model first")
         self.cancel_button.setEnabled(busy)
@@ -209,6 +225,7 @@ class MeetingsPage(QWidget):
         if meeting is None:
             return
         self.meeting_id = meeting.id
+        self.ask_panel.reset()
         self.title_edit.setText(meeting.title)
         self.transcript_edit.setPlainText(meeting.transcript)
         if meeting.meeting_date:
@@ -225,8 +242,13 @@ class MeetingsPage(QWidget):
                 self.notes = MeetingNotes.from_dict(saved["notes"])
             except ValueError:
                 self.notes = None
+        options = saved.get("options") or {}
+        self.options.set_template(str(options.get("template") or "general"), quiet=True)
+        self.options.set_language(str(options.get("language") or "auto"), quiet=True)
         self._markdown = saved.get("markdown", "")
-        self.notes_view.setMarkdown(self._markdown)
+        if self.notes is not None and not saved.get("edited"):
+            self._markdown = notes_to_markdown(shown_notes(self.notes, self.options.template().sections))
+        self.notes_editor.set_markdown(self._markdown, edited=bool(saved.get("edited")))
         self._show_proposals()
 
     def _on_meeting_clicked(self, item: QListWidgetItem | None, _previous) -> None:
@@ -392,7 +414,8 @@ class MeetingsPage(QWidget):
 
     def _context(self) -> MeetingContext:
         zone = local_zone()
-        return MeetingContext.create(self._meeting_time(), zone)
+        instructions = self.options.template().instructions
+        return MeetingContext.create(self._meeting_time(), zone, self.options.language(), instructions)
 
     def summarize(self) -> bool:
         """Summarize the transcript in one go (or live, with "Simulate live")."""
@@ -400,6 +423,9 @@ class MeetingsPage(QWidget):
         if self.request is not None or not text.strip():
             if not text.strip():
                 self.status.setText("There is no text to summarize. Paste or open a transcript first.")
+            return False
+        if self._payload().get("edited") and not self.ask_replace_edited():
+            self.status.setText("Kept your edited notes; nothing was started.")
             return False
         notice = long_transcript_notice(len(text.split()))
         if notice and not self.ask_long(notice):
@@ -496,8 +522,8 @@ class MeetingsPage(QWidget):
         notes = live_notes_of(update)
         if notes is not None and not notes.is_empty:
             self.notes = notes
-            self._markdown = notes_to_markdown(notes)
-            self.notes_view.setMarkdown(self._markdown)
+            self._markdown = notes_to_markdown(shown_notes(notes, self.options.template().sections))
+            self.notes_editor.set_markdown(self._markdown)
 
     def _on_finished(self, request_id: int, result: object) -> None:
         if self.request is None or request_id != self.request.id:
@@ -510,15 +536,14 @@ class MeetingsPage(QWidget):
         if isinstance(result, SummaryResult):
             self.result = result
             self.notes = result.notes if result.structured else None
-            self._markdown = result.to_markdown()
-            self.notes_view.setMarkdown(self._markdown)
+            self._markdown = replace(result, notes=shown_notes(result.notes, self.options.template().sections)).to_markdown()
+            self.notes_editor.set_markdown(self._markdown)
             status = f"Notes ready in {result.seconds:.1f} s ({result.model_calls} model calls)."
             if result.cancelled:
                 status = "Stopped: the notes cover only what was read so far."
             self.status.setText(" ".join([status, *result.notices]))
             if self.meeting_id is not None:
-                payload = {"notes": result.notes.to_dict(), "markdown": self._markdown, "notices": result.notices}
-                self.store.update_meeting(self.meeting_id, notes=payload)
+                self._save_payload(notes=result.notes.to_dict(), markdown=self._markdown, notices=result.notices, edited=False)
                 if result.notes.title and self.title_edit.text().startswith(("New meeting", "Meeting ")):
                     self.store.update_meeting(self.meeting_id, title=result.notes.title)
                     self.title_edit.setText(result.notes.title)
@@ -605,3 +630,4 @@ class MeetingsPage(QWidget):
         dialog.open()
         self.last_dialog = dialog
         return dialog
+

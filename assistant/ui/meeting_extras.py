@@ -1,0 +1,83 @@
+"""The Meetings page's template and language choice, edited notes and questions, kept apart from its core flow.
+
+:class:`MeetingExtras` is mixed into :class:`assistant.ui.meetings_page.MeetingsPage`; it stores
+the meeting's options and edited notes in the meeting's notes record (``options``, ``edited``,
+``markdown``) and moves the transcript to a cited time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QMessageBox
+
+from assistant.core.meetings.notes import notes_to_markdown
+from assistant.core.meetings.templates import shown_notes
+from assistant.core.meetings.transcript import format_timestamp
+
+
+class MeetingExtras:
+    """Methods of the Meetings page for options, edited notes and "Ask about this meeting"."""
+
+    def ask_replace_edited(self) -> bool:
+        """Before new notes replace notes the user edited (tests replace this)."""
+        answer = QMessageBox.question(
+            self,
+            "Replace your edited notes?",
+            "You edited these notes. Summarizing again replaces your edits with new notes from the model.\n\nReplace them?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _payload(self) -> dict[str, Any]:
+        meeting = self.store.get_meeting(self.meeting_id) if self.meeting_id is not None else None
+        return dict(meeting.notes or {}) if meeting is not None else {}
+
+    def _save_payload(self, **changes: Any) -> None:
+        """Store changed parts of the meeting's notes record, keeping the rest (and the options)."""
+        if self.meeting_id is None:
+            return
+        payload = self._payload()
+        payload.update(changes)
+        payload["options"] = {"template": self.options.template_name(), "language": self.options.language()}
+        self.store.update_meeting(self.meeting_id, notes=payload)
+
+    def _options_changed(self) -> None:
+        """A template or language was picked: kept with the meeting; the sections shown follow the template."""
+        self._save_payload()
+        if self.notes is not None and not self._payload().get("edited") and self.request is None:
+            self._markdown = notes_to_markdown(shown_notes(self.notes, self.options.template().sections))
+            self.notes_editor.set_markdown(self._markdown)
+            self._update_controls()
+
+    def _notes_saved(self, markdown: str) -> None:
+        """The user's edit of the notes: saved with the meeting, shown and exported from now on."""
+        self._ensure_meeting()
+        self._markdown = markdown
+        self._save_payload(markdown=markdown, edited=True)
+        self.status.setText("Your notes are saved with the meeting.")
+        self._update_controls()
+
+    def _ask_source(self) -> tuple[str, str, str]:
+        return self.transcript_edit.toPlainText(), self.markdown(), self.options.language()
+
+    def jump_to(self, seconds: float) -> bool:
+        """Show and select the transcript line that starts at ``seconds`` (or the last one before it)."""
+        wanted = f"[{format_timestamp(seconds)}]"
+        document = self.transcript_edit.document()
+        block = document.firstBlock()
+        found = None
+        while block.isValid():
+            text = block.text()
+            if text.startswith("[") and text[:10] <= wanted:
+                found = block
+            block = block.next()
+        if found is None:
+            return False
+        cursor = self.transcript_edit.textCursor()
+        cursor.setPosition(found.position())
+        cursor.movePosition(cursor.MoveOperation.EndOfBlock, cursor.MoveMode.KeepAnchor)
+        self.transcript_edit.setTextCursor(cursor)
+        self.transcript_edit.ensureCursorVisible()
+        return True
