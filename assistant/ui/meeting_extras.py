@@ -11,6 +11,8 @@ from typing import Any
 
 from PySide6.QtWidgets import QMessageBox
 
+from assistant.core import settings
+from assistant.core.meetings.language import speech_model_for
 from assistant.core.meetings.notes import notes_to_markdown
 from assistant.core.meetings.templates import shown_notes
 from assistant.core.meetings.transcript import format_timestamp
@@ -43,9 +45,36 @@ class MeetingExtras:
         payload["options"] = {"template": self.options.template_name(), "language": self.options.language()}
         self.store.update_meeting(self.meeting_id, notes=payload)
 
+    def speech_for_meeting(self) -> tuple[str | None, str | None]:
+        """The speech model and spoken language (None: detected) for this meeting's language choice.
+
+        A language other than English needs a multilingual model; without one the status line
+        links to the Models page and the English-capable default is kept.
+        """
+        language = self.options.language()
+        preferred = self.store.get_setting(settings.SPEECH_MODEL) or None
+        model, problem = speech_model_for(language, preferred)
+        if problem:
+            self.status.setText(f"{problem} <a href='models:multilingual'>Open the Models page</a>")
+            return preferred, None
+        return model, None if language == "auto" else language
+
+    def _status_link(self, link: str) -> None:
+        if link == "models:multilingual":
+            window = self.window()
+            tabs = getattr(window, "tabs", None)
+            page = getattr(window, "models_page", None)  # built on first use
+            if tabs is not None and page is not None:
+                tabs.setCurrentWidget(page)
+                want = getattr(page, "want_multilingual", None)
+                if want is not None:
+                    want()
+
     def _options_changed(self) -> None:
         """A template or language was picked: kept with the meeting; the sections shown follow the template."""
         self._save_payload()
+        if self.recorder is not None:
+            self.recorder.stt_model = self.speech_for_meeting()[0]  # the next recording hears this language
         if self.notes is not None and not self._payload().get("edited") and self.request is None:
             self._markdown = notes_to_markdown(shown_notes(self.notes, self.options.template().sections))
             self.notes_editor.set_markdown(self._markdown)

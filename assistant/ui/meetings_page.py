@@ -164,6 +164,7 @@ class MeetingsPage(MeetingExtras, QWidget):
         column.addWidget(panes, 1)
         self.status = QLabel()
         self.status.setWordWrap(True)
+        self.status.linkActivated.connect(self._status_link)
         column.addWidget(self.status)
         splitter.addWidget(main)
         splitter.setStretchFactor(1, 1)
@@ -179,7 +180,7 @@ class MeetingsPage(MeetingExtras, QWidget):
     def _make_recorder(self) -> QWidget:
         from assistant.ui.recorder import RecorderPanel
 
-        panel = RecorderPanel(stt_model=self.store.get_setting(settings.SPEECH_MODEL) or None)
+        panel = RecorderPanel(stt_model=self.speech_for_meeting()[0])
         panel.recordingStarted.connect(self._on_recording_started)
         panel.transcriptSpan.connect(self._on_span)
         panel.finished.connect(self._on_recording_finished)
@@ -340,7 +341,8 @@ class MeetingsPage(MeetingExtras, QWidget):
         self.transcript_edit.clear()
         self.notes_view.clear()
         self._markdown, self.notes = "", None
-        job = TranscribeJob(path, self, model=self.store.get_setting(settings.SPEECH_MODEL) or None)
+        model, language = self.speech_for_meeting()
+        job = TranscribeJob(path, self, model=model, language=language)
         job.progressed.connect(self._on_transcribe_progress)
         job.done.connect(self._on_transcribed)
         job.failed.connect(lambda message: self.status.setText(f"<span style='color:#c5221f'>{message}</span>"))

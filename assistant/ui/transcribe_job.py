@@ -17,9 +17,9 @@ class TranscribeJob(QThread):
     done = Signal(str, bool)  # transcript with timestamps, cancelled
     failed = Signal(str)
 
-    def __init__(self, path: str, parent=None, model: str | None = None) -> None:
+    def __init__(self, path: str, parent=None, model: str | None = None, language: str | None = None) -> None:
         super().__init__(parent)
-        self.path, self.model = path, model
+        self.path, self.model, self.language = path, model, language  # language None: detected
         self.cancel = threading.Event()
         self._last = 0.0
 
@@ -34,7 +34,7 @@ class TranscribeJob(QThread):
 
     def run(self) -> None:
         try:
-            result = SpeechRecognizer(self.model, beam_size=5).transcribe_file(self.path, progress=self._progress, cancel=self.cancel)
+            result = SpeechRecognizer(self.model, language=self.language, beam_size=5).transcribe_file(self.path, progress=self._progress, cancel=self.cancel)
         except TranscribeError as exc:
             self.failed.emit(str(exc))
             return

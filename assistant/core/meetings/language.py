@@ -9,6 +9,7 @@ for the others the model does its best).
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 # --- languages ------------------------------------------------------------------------------
 
@@ -83,3 +84,30 @@ def detect_language(text: str) -> str:
                 counts[code] += 1
     best = max(counts, key=lambda code: counts[code])
     return best if counts[best] > counts["en"] else "en"
+
+
+def hears_only_english(model: str | Path) -> bool:
+    """Whether a speech model (folder or catalog id) is English-only: faster-whisper's ``.en`` models."""
+    name = Path(str(model)).name
+    return name.endswith(".en") or "-en" in name
+
+
+def speech_model_for(language: str, preferred: str | None) -> tuple[str | None, str]:
+    """The speech model to use for a meeting in ``language`` and, when none fits, why.
+
+    English and auto-detect keep ``preferred`` (the app's setting; None: the first downloaded).
+    Another language needs a multilingual model: ``preferred`` when it is one, else the first
+    multilingual model downloaded; with none, (None, a message saying what to download).
+    """
+    if language in ("auto", "en") or (preferred and not hears_only_english(preferred)):
+        return preferred, ""
+    from assistant.core.audio.stt import downloaded_speech_models
+
+    for folder in downloaded_speech_models():
+        if not hears_only_english(folder):
+            return str(folder), ""
+    name = SPEECH_LANGUAGES.get(language, language)
+    return None, (
+        f"To hear {name}, download a multilingual speech model on the Models page "
+        "(Speech to text: meetings in other languages too)."
+    )
