@@ -7,14 +7,18 @@ the meeting's options and edited notes in the meeting's notes record (``options`
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtWidgets import QMessageBox
 
 from assistant.core import settings
+from assistant.core.dates import local_zone
 from assistant.core.meetings.language import speech_model_for
+from assistant.core.meetings.linking import LinkedEvent, find_linked_event
 from assistant.core.meetings.notes import notes_to_markdown
-from assistant.core.meetings.templates import shown_notes
+from assistant.core.meetings.templates import remember_for_event, shown_notes, template_for_event
 from assistant.core.meetings.transcript import format_timestamp
 
 
@@ -70,9 +74,46 @@ class MeetingExtras:
                 if want is not None:
                     want()
 
+    def link_calendar_event(self, moment: datetime, then: Callable[[], None] | None = None) -> None:
+        """Look (on a calendar thread) for the event the meeting starting at ``moment`` belongs to; then call ``then``."""
+        meeting_id = self.meeting_id
+
+        def done(call: Any, result: Any, error: str) -> None:
+            if not self.calendar_calls.finished(call):
+                return
+            event, problems = result if result is not None else (None, [error])
+            if event is not None and meeting_id is not None:
+                self._apply_linked_event(meeting_id, event)
+            elif problems:
+                self.status.setText("Calendars could not all be read: " + "; ".join(p for p in problems if p))
+            if then is not None:
+                then()
+
+        self.calendar_calls.start(lambda: find_linked_event(moment, local_zone()), done)
+
+    def _apply_linked_event(self, meeting_id: int, event: LinkedEvent) -> None:
+        """The meeting takes the event's title and attendees, and the template remembered for that title."""
+        self.store.update_meeting(meeting_id, title=event.title)
+        if meeting_id != self.meeting_id:  # another meeting was opened meanwhile: only stored
+            meeting = self.store.get_meeting(meeting_id)
+            payload = dict((meeting.notes if meeting else None) or {})
+            self.store.update_meeting(meeting_id, notes={**payload, "event": event.to_dict()})
+            return
+        self.linked_event = event
+        self.title_edit.setText(event.title)
+        remembered = template_for_event(event.title)
+        if remembered:
+            self.options.set_template(remembered, quiet=True)
+        self._save_payload(event=event.to_dict())
+        people = f" with {', '.join(event.attendees)}" if event.attendees else ""
+        self.status.setText(f"Linked to the calendar event “{event.title}”{people}.")
+        self.reload_list()
+
     def _options_changed(self) -> None:
         """A template or language was picked: kept with the meeting; the sections shown follow the template."""
         self._save_payload()
+        if self.linked_event is not None:
+            remember_for_event(self.linked_event.title, self.options.template_name())
         if self.recorder is not None:
             self.recorder.stt_model = self.speech_for_meeting()[0]  # the next recording hears this language
         if self.notes is not None and not self._payload().get("edited") and self.request is None:

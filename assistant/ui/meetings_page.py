@@ -38,11 +38,13 @@ from PySide6.QtWidgets import (
 from assistant.core import settings
 from assistant.core.calendars import EventDraft, TaskDraft, local_zone
 from assistant.core.meetings import MeetingContext, Summarizer, SummaryProgress, SummaryResult
+from assistant.core.meetings.linking import LinkedEvent
 from assistant.core.meetings.live import LiveFeed, live_notes_of, run_live_session
 from assistant.core.meetings.notes import MeetingNotes, notes_to_markdown
 from assistant.core.meetings.templates import shown_notes
 from assistant.core.meetings.transcript import TranscriptError, load_transcript, long_transcript_notice
 from assistant.core.store import Meeting, Store
+from assistant.ui.calendar_jobs import CalendarCalls
 from assistant.ui.event_card import EventDialog
 from assistant.ui.meeting_ask import MeetingAskPanel
 from assistant.ui.meeting_extras import MeetingExtras
@@ -72,6 +74,8 @@ class MeetingsPage(MeetingExtras, QWidget):
         self._live_timer = QTimer(self)
         self._live_timer.timeout.connect(self._feed_next_step)
         self.last_dialog: EventDialog | None = None
+        self.linked_event: LinkedEvent | None = None
+        self.calendar_calls = CalendarCalls()
         self._build()
         bridge.worker.taskProgress.connect(self._on_progress)
         bridge.worker.taskFinished.connect(self._on_finished)
@@ -243,6 +247,7 @@ class MeetingsPage(MeetingExtras, QWidget):
                 self.notes = MeetingNotes.from_dict(saved["notes"])
             except ValueError:
                 self.notes = None
+        self.linked_event = LinkedEvent.from_dict(saved.get("event") or {})
         options = saved.get("options") or {}
         self.options.set_template(str(options.get("template") or "general"), quiet=True)
         self.options.set_language(str(options.get("language") or "auto"), quiet=True)
@@ -317,9 +322,15 @@ class MeetingsPage(MeetingExtras, QWidget):
         self.transcript_edit.clear()
         self.notes_view.clear()
         self._markdown, self.notes = "", None
+        self.linked_event = None
         self._ensure_meeting()
+        self.link_calendar_event(self._meeting_time(), then=self._start_recording_notes)
+
+    def _start_recording_notes(self) -> None:
+        """Live notes for the recording (after the calendar event, if any, gave names and a template)."""
         if self.bridge.engine.loaded and self.request is None:
             self.start_live()
+            self.feed_live(self.transcript_edit.toPlainText())  # what was heard while the calendars were read
         else:
             self.status.setText("Recording. Load a model to get notes while the meeting goes on.")
 
@@ -371,6 +382,7 @@ class MeetingsPage(MeetingExtras, QWidget):
             job.stop()
         if self.recorder is not None:
             self.recorder.shutdown()
+        self.calendar_calls.wait_all()
 
     # -- files ----------------------------------------------------------------
     def open_file(self, path: str) -> bool:
@@ -417,7 +429,8 @@ class MeetingsPage(MeetingExtras, QWidget):
     def _context(self) -> MeetingContext:
         zone = local_zone()
         instructions = self.options.template().instructions
-        return MeetingContext.create(self._meeting_time(), zone, self.options.language(), instructions)
+        names = tuple(self.linked_event.attendees) if self.linked_event else ()
+        return MeetingContext.create(self._meeting_time(), zone, self.options.language(), instructions, names)
 
     def summarize(self) -> bool:
         """Summarize the transcript in one go (or live, with "Simulate live")."""

@@ -20,6 +20,7 @@ from typing import Any
 
 from assistant.core.engines.base import Message
 from assistant.core.meetings.notes import MeetingNotes
+from assistant.core.meetings.prompts import MeetingContext
 
 #: The sections of the notes a template can show or hide (the title is always shown).
 SECTIONS = ("summary", "decisions", "action_items", "open_questions", "proposed_events")
@@ -259,9 +260,14 @@ def instructions_note(instructions: str, label: str = "") -> str:
     )
 
 
-def with_instructions(messages: list[Message], instructions: str) -> list[Message]:
-    """``messages`` with the template's instructions added to the system message (a new list)."""
-    note = instructions_note(instructions)
+def with_instructions(messages: list[Message], context: MeetingContext) -> list[Message]:
+    """``messages`` with the template's instructions and the invited people added to the system message (a new list)."""
+    from assistant.core.meetings.linking import attendees_note
+
+    note = instructions_note(context.instructions)
+    people = attendees_note(context.known_names)
+    if people:
+        note += "\n" + people
     if not note or not messages or messages[0].get("role") != "system":
         return messages
     return [{**messages[0], "content": str(messages[0]["content"]) + note}, *messages[1:]]
