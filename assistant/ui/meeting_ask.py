@@ -16,6 +16,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLineEdit, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
+from assistant.core.chat.prompt import reply_reserve
 from assistant.core.engines.base import GenerationParams, Message
 from assistant.core.meetings.ask import ANSWER_TOKENS, build_prompt, citations
 from assistant.ui.worker import ModelBridge, Request
@@ -99,6 +100,7 @@ class MeetingAskPanel(QGroupBox):
             context_size=self.bridge.engine.context_size,
             history=self.history,
             language=language,
+            answer_tokens=reply_reserve(self.bridge.engine.context_size),  # what the worker keeps free
         )
         self._transcript = transcript
         self.reply = ""

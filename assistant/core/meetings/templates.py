@@ -92,12 +92,13 @@ BUILTIN_TEMPLATES: tuple[MeetingTemplate, ...] = (
 )
 
 
-def templates_dir() -> Path:
-    """Where user templates are kept (created on first use)."""
+def templates_dir(create: bool = False) -> Path:
+    """Where user templates are kept (made when the first one is saved)."""
     from assistant.core.paths import data_dir
 
     path = data_dir() / "templates"
-    path.mkdir(parents=True, exist_ok=True)
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
     return path
 
 
@@ -189,7 +190,7 @@ def _write_json(path: Path, data: Any) -> None:
 def save_template(template: MeetingTemplate, folder: Path | None = None) -> Path:
     """Save a user template (a built-in's name saves an edited copy of it); returns its file."""
     checked = make_template(template.name, template.label, template.instructions, template.sections)
-    path = (folder or templates_dir()) / f"{checked.name}.json"
+    path = (folder or templates_dir(create=True)) / f"{checked.name}.json"
     data = checked.to_dict()
     del data["name"]
     _write_json(path, data)
@@ -222,7 +223,7 @@ def _by_event(folder: Path) -> dict[str, str]:
 
 def remember_for_event(event_title: str, name: str, folder: Path | None = None) -> None:
     """Remember that meetings of the event called ``event_title`` use template ``name``."""
-    folder = folder or templates_dir()
+    folder = folder or templates_dir(create=True)
     key = _event_key(event_title)
     if not key:
         return
