@@ -42,6 +42,7 @@ class MeetingAskPanel(QGroupBox):
         self.history: list[Message] = []
         self.turns: list[tuple[str, str]] = []  # (question, answer) shown
         self.reply = ""
+        self.last_error = ""  # the worker's message when the last question failed
         self._transcript = ""
         layout = QVBoxLayout(self)
         self.answers = QTextBrowser()
@@ -103,7 +104,7 @@ class MeetingAskPanel(QGroupBox):
             answer_tokens=reply_reserve(self.bridge.engine.context_size),  # what the worker keeps free
         )
         self._transcript = transcript
-        self.reply = ""
+        self.reply, self.last_error = "", ""
         self.turns.append((question.strip(), ""))
         params = GenerationParams(max_tokens=ANSWER_TOKENS, temperature=0.2)
         self.request = self.bridge.chat(prompt.system, prompt.messages, params)
@@ -145,6 +146,7 @@ class MeetingAskPanel(QGroupBox):
     def _on_failed(self, request_id: int, message: str) -> None:
         if self.request is None or request_id != self.request.id:
             return
+        self.last_error = message
         self._done(f" ({message})")
 
     def answer_links(self, answer: str) -> str:

@@ -144,3 +144,17 @@ def test_ask_about_the_meeting_answers_with_times_that_jump_to_the_transcript(qt
     follow_up = page.bridge.engine.calls[-1][0]
     assert [m["content"] for m in follow_up[1:3]] == ["What did Ruth promise?", ANSWER]  # the earlier turn goes along
     assert json.dumps(panel.history).count("Question:") == 0  # history keeps plain questions, not excerpts
+
+
+def test_ask_about_the_meeting_on_the_real_model(qtbot, smollm_path):
+    from assistant.core.engines.llama import LlamaCppEngine
+
+    window = open_window(qtbot, LlamaCppEngine(), str(smollm_path))
+    assert window.model_info is not None
+    page = window.meetings_page
+    page.transcript_edit.setPlainText(TRANSCRIPT)
+    assert page.ask_panel.ask("What will Ruth send to Omar?")
+    qtbot.waitUntil(lambda: not page.ask_panel.busy, timeout=300_000)
+    question, answer = page.ask_panel.turns[-1]
+    assert page.ask_panel.last_error == "" and question == "What will Ruth send to Omar?" and answer
+    close_window(window)
