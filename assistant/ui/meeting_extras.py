@@ -121,8 +121,20 @@ class MeetingExtras:
             self.notes_editor.set_markdown(self._markdown)
             self._update_controls()
 
+    def _editing_changed(self, editing: bool) -> None:
+        if editing:
+            self._editing_meeting = self.meeting_id  # an edit is saved to the meeting it was started on
+
     def _notes_saved(self, markdown: str) -> None:
         """The user's edit of the notes: saved with the meeting, shown and exported from now on."""
+        target = getattr(self, "_editing_meeting", None)
+        if target is not None and target != self.meeting_id:  # another meeting is open now
+            meeting = self.store.get_meeting(target)
+            if meeting is not None:
+                self.store.update_meeting(target, notes={**(meeting.notes or {}), "markdown": markdown, "edited": True})
+                self.status.setText(f"Your notes are saved with “{meeting.title}”.")
+            self.notes_editor.set_markdown(self.markdown())  # this meeting's notes stay on show
+            return
         self._ensure_meeting()
         self._markdown = markdown
         self._save_payload(markdown=markdown, edited=True)

@@ -60,12 +60,9 @@ class NotesEditor(QWidget):
         return self.stack.currentWidget() is self.editor
 
     def set_markdown(self, markdown: str, edited: bool = False) -> None:
-        """Show notes (from the model or saved); leaves editing mode without saving."""
+        """Show notes (from the model or saved); an edit in progress stays open (saving it keeps the user's text)."""
         self.view.setMarkdown(markdown)
         self.edited_label.setText("Edited by you" if edited and markdown else "")
-        if self.editing:
-            self.stack.setCurrentWidget(self.view)
-            self.editingChanged.emit(False)
         self._show_buttons()
 
     def start_editing(self) -> None:

@@ -148,6 +148,7 @@ class MeetingsPage(MeetingExtras, QWidget):
         self.notes_view.setOpenExternalLinks(True)
         self.notes_editor = NotesEditor(self.notes_view, self.markdown)
         self.notes_editor.saved.connect(self._notes_saved)
+        self.notes_editor.editingChanged.connect(self._editing_changed)
         notes_layout.addWidget(self.notes_editor, 1)
         self.proposals = QVBoxLayout()
         notes_layout.addLayout(self.proposals)
@@ -226,6 +227,8 @@ class MeetingsPage(MeetingExtras, QWidget):
         return meeting.id
 
     def open_meeting(self, meeting_id: int) -> None:
+        if self.notes_editor.editing:  # like the transcript, an edit in progress is saved on leaving
+            self.notes_editor.save()
         meeting = self.store.get_meeting(meeting_id)
         if meeting is None:
             return
@@ -439,9 +442,11 @@ class MeetingsPage(MeetingExtras, QWidget):
             if not text.strip():
                 self.status.setText("There is no text to summarize. Paste or open a transcript first.")
             return False
-        if self._payload().get("edited") and not self.ask_replace_edited():
-            self.status.setText("Kept your edited notes; nothing was started.")
-            return False
+        if self._payload().get("edited"):
+            if not self.ask_replace_edited():
+                self.status.setText("Kept your edited notes; nothing was started.")
+                return False
+            self._save_payload(edited=False)
         notice = long_transcript_notice(len(text.split()))
         if notice and not self.ask_long(notice):
             self.status.setText("Not started: the transcript is long. Shorten it or start again to go ahead.")
@@ -537,8 +542,9 @@ class MeetingsPage(MeetingExtras, QWidget):
         notes = live_notes_of(update)
         if notes is not None and not notes.is_empty:
             self.notes = notes
-            self._markdown = notes_to_markdown(shown_notes(notes, self.options.template().sections))
-            self.notes_editor.set_markdown(self._markdown)
+            if not self._payload().get("edited"):  # notes the user edited meanwhile stay as they are
+                self._markdown = notes_to_markdown(shown_notes(notes, self.options.template().sections))
+                self.notes_editor.set_markdown(self._markdown)
 
     def _on_finished(self, request_id: int, result: object) -> None:
         if self.request is None or request_id != self.request.id:
@@ -551,14 +557,18 @@ class MeetingsPage(MeetingExtras, QWidget):
         if isinstance(result, SummaryResult):
             self.result = result
             self.notes = result.notes if result.structured else None
-            self._markdown = replace(result, notes=shown_notes(result.notes, self.options.template().sections)).to_markdown()
-            self.notes_editor.set_markdown(self._markdown)
+            kept = bool(self._payload().get("edited"))  # edited while the notes were being written
+            if not kept:
+                self._markdown = replace(result, notes=shown_notes(result.notes, self.options.template().sections)).to_markdown()
+                self.notes_editor.set_markdown(self._markdown)
             status = f"Notes ready in {result.seconds:.1f} s ({result.model_calls} model calls)."
             if result.cancelled:
                 status = "Stopped: the notes cover only what was read so far."
+            if kept:
+                status += " Your edited notes are kept; summarize again to replace them."
             self.status.setText(" ".join([status, *result.notices]))
             if self.meeting_id is not None:
-                self._save_payload(notes=result.notes.to_dict(), markdown=self._markdown, notices=result.notices, edited=False)
+                self._save_payload(notes=result.notes.to_dict(), markdown=self._markdown, notices=result.notices, edited=kept)
                 if result.notes.title and self.title_edit.text().startswith(("New meeting", "Meeting ")):
                     self.store.update_meeting(self.meeting_id, title=result.notes.title)
                     self.title_edit.setText(result.notes.title)

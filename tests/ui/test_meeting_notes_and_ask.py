@@ -158,3 +158,47 @@ def test_ask_about_the_meeting_on_the_real_model(qtbot, smollm_path):
     question, answer = page.ask_panel.turns[-1]
     assert page.ask_panel.last_error == "" and question == "What will Ruth send to Omar?" and answer
     close_window(window)
+
+
+def test_an_edit_in_progress_is_kept_with_its_own_meeting(qtbot, page):
+    page.transcript_edit.setPlainText(TRANSCRIPT)
+    _summarize(qtbot, page)
+    first = page.meeting_id
+    page.notes_editor.start_editing()
+    page.notes_editor.editor.setPlainText("# First\n\n- edited before switching\n")
+    second = page.new_meeting("Second")  # opening another meeting saves the edit to the first
+    assert page.meeting_id == second and not page.notes_editor.editing
+    assert "edited before switching" in page.store.get_meeting(first).notes["markdown"]
+    assert "edited before switching" not in page.notes_view.toPlainText()
+    page.notes_editor.start_editing()
+    page.notes_editor.editor.setPlainText("# Second\n\n- notes of the second\n")
+    page.open_file(str(_write(page, "third.txt")))  # a new meeting opened from a file while editing
+    page.notes_editor.save()
+    assert page.store.get_meeting(second).notes["markdown"].startswith("# Second")
+    assert page.store.get_meeting(page.meeting_id).notes is None and "notes of the second" not in page.notes_view.toPlainText()
+
+
+def _write(page, name: str):
+    from pathlib import Path
+
+    path = Path(page.store.path).parent / name
+    path.write_text("Omar: Hello there, this is the third meeting.\n", encoding="utf-8")
+    return path
+
+
+def test_notes_edited_while_they_are_written_are_kept(qtbot, tmp_path):
+    model = tmp_path / "slow.gguf"
+    model.write_text("x")
+    window = open_window(qtbot, FakeEngine(answering_checks(_reply), n_ctx=4096, token_delay=0.05), str(model))
+    page = window.meetings_page
+    page.transcript_edit.setPlainText(TRANSCRIPT)
+    assert page.summarize()
+    page.notes_editor.start_editing()
+    page.notes_editor.editor.setPlainText("# Mine\n\n- written while the model worked\n")
+    page.notes_editor.save()
+    assert page.request is not None  # still writing
+    qtbot.waitUntil(lambda: page.request is None, timeout=60_000)
+    assert "written while the model worked" in page.notes_view.toPlainText() and "edited notes are kept" in page.status.text()
+    meeting = page.store.get_meeting(page.meeting_id)
+    assert meeting.notes["edited"] is True and meeting.notes["notes"]["action_items"]  # new structured notes stored too
+    close_window(window)
