@@ -83,6 +83,8 @@ def test_a_german_meeting_uses_a_multilingual_speech_model_for_imports_and_recor
     page.options.set_language("de")
     assert "download a multilingual speech model" in page.status.text() and "models:multilingual" in page.status.text()
     assert page.speech_for_meeting() == (str(english), None)  # nothing better: the default, language detected
+    page.status.linkActivated.emit("models:multilingual")  # the link opens the Models page, multilingual chosen
+    assert window.tabs.currentWidget() is window.models_page and window.models_page.multilingual()
 
     multi = _fake_model_folder(models_dir() / "whisper-base")
     page.options.set_language("es")
