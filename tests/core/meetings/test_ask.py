@@ -79,3 +79,16 @@ def test_citations_only_name_times_of_transcript_lines():
 def test_empty_question_or_transcript_is_refused(question, transcript, message):
     with pytest.raises(ValueError, match=message):
         ask(_engine(), question, transcript)
+
+
+def test_every_action_item_and_decision_of_the_long_meeting_is_found():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_planning", TEST_DATA / "transcripts" / "make_planning.py")
+    planning = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(planning)
+    found = passages(LONG)
+    questions = [(f"Who will {task}?", f"{name} will {task}") for _block, name, task, _when in planning.ACTION_ITEMS]
+    questions += [(f"What was decided about {' '.join(d.split()[1:4])}?", d) for _block, d in planning.DECISIONS]
+    first = [answer for question, answer in questions if answer in rank(found, question)[0][1].text]
+    assert len(first) == len(questions)
