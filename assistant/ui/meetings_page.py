@@ -327,15 +327,20 @@ class MeetingsPage(MeetingExtras, QWidget):
         self._markdown, self.notes = "", None
         self.linked_event = None
         self._ensure_meeting()
-        self.link_calendar_event(self._meeting_time(), then=self._start_recording_notes)
-
-    def _start_recording_notes(self) -> None:
-        """Live notes for the recording (after the calendar event, if any, gave names and a template)."""
         if self.bridge.engine.loaded and self.request is None:
-            self.start_live()
-            self.feed_live(self.transcript_edit.toPlainText())  # what was heard while the calendars were read
+            feed = self.live_feed = LiveFeed()  # text is kept from the start; the notes start once the calendars are read
+            self.link_calendar_event(self._meeting_time(), then=lambda: self._start_recording_notes(feed))
         else:
+            self.link_calendar_event(self._meeting_time())
             self.status.setText("Recording. Load a model to get notes while the meeting goes on.")
+
+    def _start_recording_notes(self, feed: LiveFeed) -> None:
+        """Live notes for the recording, with the linked event's attendees and template."""
+        if self.live_feed is feed and self.request is None:
+            linked = self.status.text() if self.linked_event is not None else ""
+            self.start_live(feed=feed)
+            if linked:
+                self.status.setText(f"{linked} {self.status.text()}")
 
     def _on_span(self, text: str) -> None:
         self.transcript_edit.appendPlainText(text)
@@ -479,10 +484,10 @@ class MeetingsPage(MeetingExtras, QWidget):
     def _summarize_clicked(self) -> None:
         self.summarize()
 
-    def start_live(self, pasted: str | None = None) -> LiveFeed:
-        """Start a live session; ``pasted`` text is fed in steps (else the recorder feeds it)."""
+    def start_live(self, pasted: str | None = None, feed: LiveFeed | None = None) -> LiveFeed:
+        """Start a live session; ``pasted`` text is fed in steps (else the recorder feeds ``feed`` or a new one)."""
         self._ensure_meeting()
-        feed = LiveFeed()
+        feed = feed or LiveFeed()
         self.live_feed = feed
         context = self._context()
 

@@ -24,13 +24,16 @@ def test_recording_during_an_event_is_linked_to_it(qtbot, tmp_path):
     window = open_window(qtbot, FakeEngine(answering_checks([reply]), n_ctx=4096), str(model))
     page = window.meetings_page
     page._on_recording_started(str(tmp_path / "recording"))  # what the recorder signals when it starts
+    assert page.live_feed is not None
+    page.feed_live("You: Ruth, can you send the contract?\n")  # heard while the calendars are read: kept
     qtbot.waitUntil(lambda: page.linked_event is not None and page.request is not None, timeout=60_000)
     assert page.title_edit.text() == "Contract review" and page.options.template_name() == "customer-call"
-    assert page.linked_event.attendees == ["Ruth Miller"]
-    page.feed_live("You: Ruth, can you send the contract?\n")
+    assert page.linked_event.attendees == ["Ruth Miller"] and "Linked to the calendar event" in page.status.text()
     page.end_live()
     qtbot.waitUntil(lambda: page.request is None, timeout=60_000)
-    system = next(m for m, p in page.bridge.engine.calls if p.json_schema is not None)[0]["content"]
+    messages = next(m for m, p in page.bridge.engine.calls if p.json_schema is not None)
+    assert "Ruth, can you send the contract?" in messages[-1]["content"]
+    system = messages[0]["content"]
     assert "invited to this meeting (from the calendar): Ruth Miller" in system and "This is a call with a customer." in system
     assert [item.owner for item in page.notes.action_items] == ["Ruth Miller"]
     meeting = page.store.get_meeting(page.meeting_id)
