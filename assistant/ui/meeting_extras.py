@@ -17,7 +17,7 @@ from assistant.core import settings
 from assistant.core.dates import local_zone
 from assistant.core.meetings.language import speech_model_for
 from assistant.core.meetings.linking import LinkedEvent, find_linked_event
-from assistant.core.meetings.notes import notes_to_markdown
+from assistant.core.meetings.summarizer import SummaryResult
 from assistant.core.meetings.templates import remember_for_event, shown_notes, template_for_event
 from assistant.core.meetings.transcript import format_timestamp
 
@@ -116,9 +116,14 @@ class MeetingExtras:
             remember_for_event(self.linked_event.title, self.options.template_name())
         if self.recorder is not None:
             self.recorder.stt_model = self.speech_for_meeting()[0]  # the next recording hears this language
-        if self.notes is not None and not self._payload().get("edited") and self.request is None:
-            self._markdown = notes_to_markdown(shown_notes(self.notes, self.options.template().sections))
+        payload = self._payload()
+        if self.notes is not None and not payload.get("edited") and self.request is None:
+            shown = shown_notes(self.notes, self.options.template().sections)
+            notices = [str(n) for n in payload.get("notices") or []]
+            self._markdown = SummaryResult(shown, self.options.language(), notices=notices).to_markdown()
             self.notes_editor.set_markdown(self._markdown)
+            if self.meeting_id is not None:
+                self._save_payload(markdown=self._markdown)
             self._update_controls()
 
     def _editing_changed(self, editing: bool) -> None:

@@ -254,9 +254,7 @@ class MeetingsPage(MeetingExtras, QWidget):
         options = saved.get("options") or {}
         self.options.set_template(str(options.get("template") or "general"), quiet=True)
         self.options.set_language(str(options.get("language") or "auto"), quiet=True)
-        self._markdown = saved.get("markdown", "")
-        if self.notes is not None and not saved.get("edited"):
-            self._markdown = notes_to_markdown(shown_notes(self.notes, self.options.template().sections))
+        self._markdown = saved.get("markdown", "")  # as written (with the template of the time) or as edited
         self.notes_editor.set_markdown(self._markdown, edited=bool(saved.get("edited")))
         self._show_proposals()
 
