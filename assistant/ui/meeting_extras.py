@@ -18,7 +18,7 @@ from assistant.core.dates import local_zone
 from assistant.core.meetings.language import speech_model_for
 from assistant.core.meetings.linking import LinkedEvent, find_linked_event
 from assistant.core.meetings.summarizer import SummaryResult
-from assistant.core.meetings.templates import remember_for_event, shown_notes, template_for_event
+from assistant.core.meetings.templates import TemplateError, remember_for_event, shown_notes, template_for_event
 from assistant.core.meetings.transcript import format_timestamp
 
 
@@ -113,7 +113,10 @@ class MeetingExtras:
         """A template or language was picked: kept with the meeting; the sections shown follow the template."""
         self._save_payload()
         if self.linked_event is not None:
-            remember_for_event(self.linked_event.title, self.options.template_name())
+            try:
+                remember_for_event(self.linked_event.title, self.options.template_name())
+            except TemplateError as exc:
+                self.status.setText(f"<span style='color:#c5221f'>{exc}</span>")
         if self.recorder is not None:
             self.recorder.stt_model = self.speech_for_meeting()[0]  # the next recording hears this language
         payload = self._payload()

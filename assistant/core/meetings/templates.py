@@ -105,10 +105,10 @@ def templates_dir(create: bool = False) -> Path:
 def check_name(name: str) -> str:
     """``name`` as a template id, or :class:`TemplateError` saying what is allowed."""
     cleaned = name.strip().lower()
-    if not _NAME.match(cleaned):
+    if not _NAME.match(cleaned) or f"{cleaned}.json" == _BY_EVENT:
         raise TemplateError(
             f"'{name}' cannot be a template name: use 1-40 lower-case letters, digits, '-' or '_', "
-            "starting with a letter or digit."
+            "starting with a letter or digit ('by-event' is taken)."
         )
     return cleaned
 
@@ -177,13 +177,15 @@ def get_template(name: str | None, folder: Path | None = None) -> MeetingTemplat
 
 def _write_json(path: Path, data: Any) -> None:
     """Write ``data`` next to ``path`` and move it into place (no half-written file on a full disk)."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    temporary = ""
     try:
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             json.dump(data, stream, ensure_ascii=False, indent=2)
         os.replace(temporary, path)
     except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
+        if temporary:
+            Path(temporary).unlink(missing_ok=True)
         raise TemplateError(f"The template could not be saved in {path.parent} ({exc.strerror or exc}).") from exc
 
 

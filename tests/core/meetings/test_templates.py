@@ -111,6 +111,7 @@ def test_user_templates_are_saved_listed_edited_and_deleted(tmp_path):
     ("name", "sections", "instructions", "message"),
     [
         ("../evil", ["summary"], "", "cannot be a template name"),
+        ("by-event", ["summary"], "", "'by-event' is taken"),
         ("ok", [], "", "at least one section"),
         ("ok", ["summary", "gossip"], "", "Unknown section"),
         ("ok", ["summary"], "x" * 5000, "keep them under"),
@@ -119,6 +120,12 @@ def test_user_templates_are_saved_listed_edited_and_deleted(tmp_path):
 def test_bad_templates_are_refused_with_a_reason(name, sections, instructions, message):
     with pytest.raises(TemplateError, match=message):
         make_template(name, "Label", instructions, sections)
+
+
+def test_a_folder_that_cannot_be_written_gives_a_message(tmp_path):
+    folder = tmp_path / "missing" / "templates"  # no such folder: saving fails cleanly
+    with pytest.raises(TemplateError, match="could not be saved"):
+        save_template(make_template("retro", "Retro", "", ["summary"]), folder)
 
 
 def test_template_is_remembered_per_event_title(tmp_path):
