@@ -12,4 +12,5 @@ COMMAND_MODULES: list[str] = [
     "assistant.commands.calendar",
     "assistant.commands.transcribe",
     "assistant.commands.bench",
+    "assistant.commands.templates",
 ]

@@ -4,6 +4,8 @@ Markdown goes to stdout (or the validated JSON object with ``--json``); progress
 notices go to stderr, so the output can be redirected into a file as it is.
 A transcript of more than 20,000 words is only summarized with ``--yes``: without it the
 time estimate is printed and nothing runs (exit 1).
+``--template NAME`` adds a template's instructions and shows only its sections (the JSON keeps
+every key; hidden sections are empty); ``--language CODE`` writes the notes in that language.
 Exit codes: 0 notes written, 1 could not run (file, model, options), 2 the model's answers
 could not be read as structured notes (the plain-text notes are still printed), 130 stopped.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -24,6 +27,8 @@ from assistant.core.meetings import (
     Summarizer,
     SummaryProgress,
 )
+from assistant.core.meetings.language import notes_language
+from assistant.core.meetings.templates import get_template, shown_notes
 from assistant.core.meetings.transcript import TranscriptError, load_transcript, long_transcript_notice
 from assistant.core.settings import DEFAULT_CONTEXT_SIZE
 
@@ -52,6 +57,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--ctx", type=int, default=None, metavar="N", help=f"context size in tokens (default: the app's setting, {DEFAULT_CONTEXT_SIZE})")
     parser.add_argument(
         "--max-tokens", type=int, default=None, metavar="N", help="longest answer per part of the transcript, in tokens"
+    )
+    parser.add_argument(
+        "--template",
+        metavar="NAME",
+        help="meeting template: what to look for and which sections to show (see `llama-desk templates list`)",
+    )
+    parser.add_argument(
+        "--language",
+        metavar="CODE",
+        default="auto",
+        help="language of the notes, e.g. de or es (default: auto, the transcript's language)",
     )
     parser.add_argument(
         "--yes", action="store_true", help="summarize a long transcript (over 20,000 words) without asking"
@@ -96,7 +112,9 @@ def check_sizes(ctx: int | None, max_tokens: int | None) -> None:
 def run_summarize(args: argparse.Namespace) -> int:
     try:
         check_sizes(args.ctx, args.max_tokens)
-        context = meeting_context(args.now, args.tz)
+        template = get_template(getattr(args, "template", None))
+        language = notes_language(getattr(args, "language", "auto"))
+        context = replace(meeting_context(args.now, args.tz), language=language, instructions=template.instructions)
         transcript = load_transcript(args.file)
     except (ValueError, TranscriptError) as exc:
         print(f"llama-desk: {exc}", file=sys.stderr)
@@ -128,6 +146,7 @@ def run_summarize(args: argparse.Namespace) -> int:
         return 130
     for notice in result.notices:
         print(f"Note: {notice}", file=sys.stderr)
+    result.notes = shown_notes(result.notes, template.sections)
     if args.json:
         if not result.structured:
             print("llama-desk: no structured notes could be made; the plain-text notes follow.", file=sys.stderr)

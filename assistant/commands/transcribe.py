@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from assistant.core.audio.stt import SpeechRecognizer, TranscribeError, TranscriptionResult
+from assistant.core.meetings.language import notes_language
 from assistant.core.meetings.transcript import clock
 
 
@@ -33,6 +34,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="faster-whisper model folder, or the id of a downloaded speech model (default: a downloaded one)",
     )
     parser.add_argument("--json", action="store_true", help="print the segments as a JSON object")
+    parser.add_argument(
+        "--language",
+        metavar="CODE",
+        default="auto",
+        help="spoken language, e.g. de or es (default: auto, detected; needs a multilingual speech model)",
+    )
     parser.add_argument("--threads", type=int, default=None, metavar="N", help="CPU threads (default: physical cores)")
     parser.set_defaults(func=run_transcribe)
 
@@ -65,7 +72,19 @@ def run_transcribe(args: argparse.Namespace) -> int:
         print(f"llama-desk: The file '{audio}' {what}.", file=sys.stderr)
         return 1
     try:
-        recognizer = SpeechRecognizer(args.stt_model, threads=args.threads, beam_size=5)
+        language = notes_language(args.language)
+    except ValueError as exc:
+        print(f"llama-desk: {exc}", file=sys.stderr)
+        return 1
+    try:
+        recognizer = SpeechRecognizer(args.stt_model, threads=args.threads, language=None if language == "auto" else language, beam_size=5)
+        if language not in ("auto", "en") and recognizer.language == "en":
+            print(
+                f"llama-desk: {recognizer.path.name} understands English only. Download a multilingual speech model "
+                "on the app's Models page and pass its id or folder with --stt-model.",
+                file=sys.stderr,
+            )
+            return 1
         print(f"Transcribing {args.audio} with {recognizer.path.name} ({recognizer.threads} threads)…", file=sys.stderr)
         result = recognizer.transcribe_file(args.audio, progress=_progress_printer(), cancel=cancel)
     except TranscribeError as exc:

@@ -7,6 +7,7 @@ recorder, or from pasted text fed in steps ("Simulate live").
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -37,11 +38,18 @@ from PySide6.QtWidgets import (
 from assistant.core import settings
 from assistant.core.calendars import EventDraft, TaskDraft, local_zone
 from assistant.core.meetings import MeetingContext, Summarizer, SummaryProgress, SummaryResult
+from assistant.core.meetings.linking import LinkedEvent
 from assistant.core.meetings.live import LiveFeed, live_notes_of, run_live_session
 from assistant.core.meetings.notes import MeetingNotes, notes_to_markdown
+from assistant.core.meetings.templates import shown_notes
 from assistant.core.meetings.transcript import TranscriptError, load_transcript, long_transcript_notice
 from assistant.core.store import Meeting, Store
+from assistant.ui.calendar_jobs import CalendarCalls
 from assistant.ui.event_card import EventDialog
+from assistant.ui.meeting_ask import MeetingAskPanel
+from assistant.ui.meeting_extras import MeetingExtras
+from assistant.ui.meeting_notes_editor import NotesEditor
+from assistant.ui.meeting_options import MeetingOptionsBar
 from assistant.ui.worker import ModelBridge, Request
 
 AUDIO_SUFFIXES = {".wav", ".mp3", ".m4a", ".mp4", ".webm", ".ogg", ".flac", ".mkv", ".mov"}
@@ -49,7 +57,7 @@ LIVE_STEP_WORDS = 60  # "Simulate live": words fed per step
 LIVE_STEP_MS = 1000
 
 
-class MeetingsPage(QWidget):
+class MeetingsPage(MeetingExtras, QWidget):
     """List of meetings; transcript editor; notes view; summarize, live mode, export."""
 
     notesChanged = Signal()
@@ -66,6 +74,8 @@ class MeetingsPage(QWidget):
         self._live_timer = QTimer(self)
         self._live_timer.timeout.connect(self._feed_next_step)
         self.last_dialog: EventDialog | None = None
+        self.linked_event: LinkedEvent | None = None
+        self.calendar_calls = CalendarCalls()
         self._build()
         bridge.worker.taskProgress.connect(self._on_progress)
         bridge.worker.taskFinished.connect(self._on_finished)
@@ -105,6 +115,9 @@ class MeetingsPage(QWidget):
         self.date_edit.setDisplayFormat("ddd d MMM yyyy HH:mm")
         header.addWidget(self.date_edit)
         column.addLayout(header)
+        self.options = MeetingOptionsBar()
+        self.options.changed.connect(self._options_changed)
+        column.addWidget(self.options)
 
         tools = QHBoxLayout()
         self.open_button = QPushButton("Open transcript or recording…")
@@ -133,7 +146,10 @@ class MeetingsPage(QWidget):
         notes_layout.setContentsMargins(0, 0, 0, 0)
         self.notes_view = QTextBrowser()
         self.notes_view.setOpenExternalLinks(True)
-        notes_layout.addWidget(self.notes_view, 1)
+        self.notes_editor = NotesEditor(self.notes_view, self.markdown)
+        self.notes_editor.saved.connect(self._notes_saved)
+        self.notes_editor.editingChanged.connect(self._editing_changed)
+        notes_layout.addWidget(self.notes_editor, 1)
         self.proposals = QVBoxLayout()
         notes_layout.addLayout(self.proposals)
         export = QHBoxLayout()
@@ -145,10 +161,15 @@ class MeetingsPage(QWidget):
         export.addWidget(self.export_button)
         export.addStretch(1)
         notes_layout.addLayout(export)
+        self.ask_panel = MeetingAskPanel(self.bridge, self._ask_source)
+        self.ask_panel.jumpRequested.connect(self.jump_to)
+        self.ask_panel.busyChanged.connect(lambda _busy: self._update_controls())
+        notes_layout.addWidget(self.ask_panel)
         panes.addWidget(notes_side)
         column.addWidget(panes, 1)
         self.status = QLabel()
         self.status.setWordWrap(True)
+        self.status.linkActivated.connect(self._status_link)
         column.addWidget(self.status)
         splitter.addWidget(main)
         splitter.setStretchFactor(1, 1)
@@ -157,14 +178,14 @@ class MeetingsPage(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
         self.recorder_slot = QVBoxLayout()
-        column.insertLayout(2, self.recorder_slot)
+        column.insertLayout(3, self.recorder_slot)
         self.recorder = self._make_recorder()
         self._update_controls()
 
     def _make_recorder(self) -> QWidget:
         from assistant.ui.recorder import RecorderPanel
 
-        panel = RecorderPanel(stt_model=self.store.get_setting(settings.SPEECH_MODEL) or None)
+        panel = RecorderPanel(stt_model=self.speech_for_meeting()[0])
         panel.recordingStarted.connect(self._on_recording_started)
         panel.transcriptSpan.connect(self._on_span)
         panel.finished.connect(self._on_recording_finished)
@@ -173,7 +194,8 @@ class MeetingsPage(QWidget):
         return panel
 
     def _update_controls(self) -> None:
-        busy = self.request is not None
+        self.ask_panel.set_enabled(self.request is None)
+        busy = self.request is not None or self.ask_panel.busy
         self.summarize_button.setEnabled(not busy and self.bridge.engine.loaded)
         self.summarize_button.setToolTip("" if self.bridge.engine.loaded else "Load a model first")
         self.cancel_button.setEnabled(busy)
@@ -205,10 +227,13 @@ class MeetingsPage(QWidget):
         return meeting.id
 
     def open_meeting(self, meeting_id: int) -> None:
+        if self.notes_editor.editing:  # like the transcript, an edit in progress is saved on leaving
+            self.notes_editor.save()
         meeting = self.store.get_meeting(meeting_id)
         if meeting is None:
             return
         self.meeting_id = meeting.id
+        self.ask_panel.reset()
         self.title_edit.setText(meeting.title)
         self.transcript_edit.setPlainText(meeting.transcript)
         if meeting.meeting_date:
@@ -225,8 +250,12 @@ class MeetingsPage(QWidget):
                 self.notes = MeetingNotes.from_dict(saved["notes"])
             except ValueError:
                 self.notes = None
-        self._markdown = saved.get("markdown", "")
-        self.notes_view.setMarkdown(self._markdown)
+        self.linked_event = LinkedEvent.from_dict(saved.get("event") or {})
+        options = saved.get("options") or {}
+        self.options.set_template(str(options.get("template") or "general"), quiet=True)
+        self.options.set_language(str(options.get("language") or "auto"), quiet=True)
+        self._markdown = saved.get("markdown", "")  # as written (with the template of the time) or as edited
+        self.notes_editor.set_markdown(self._markdown, edited=bool(saved.get("edited")))
         self._show_proposals()
 
     def _on_meeting_clicked(self, item: QListWidgetItem | None, _previous) -> None:
@@ -294,11 +323,22 @@ class MeetingsPage(QWidget):
         self.transcript_edit.clear()
         self.notes_view.clear()
         self._markdown, self.notes = "", None
+        self.linked_event = None
         self._ensure_meeting()
         if self.bridge.engine.loaded and self.request is None:
-            self.start_live()
+            feed = self.live_feed = LiveFeed()  # text is kept from the start; the notes start once the calendars are read
+            self.link_calendar_event(self._meeting_time(), then=lambda: self._start_recording_notes(feed))
         else:
+            self.link_calendar_event(self._meeting_time())
             self.status.setText("Recording. Load a model to get notes while the meeting goes on.")
+
+    def _start_recording_notes(self, feed: LiveFeed) -> None:
+        """Live notes for the recording, with the linked event's attendees and template."""
+        if self.live_feed is feed and self.request is None:
+            linked = self.status.text() if self.linked_event is not None else ""
+            self.start_live(feed=feed)
+            if linked:
+                self.status.setText(f"{linked} {self.status.text()}")
 
     def _on_span(self, text: str) -> None:
         self.transcript_edit.appendPlainText(text)
@@ -324,7 +364,8 @@ class MeetingsPage(QWidget):
         self.transcript_edit.clear()
         self.notes_view.clear()
         self._markdown, self.notes = "", None
-        job = TranscribeJob(path, model=self.store.get_setting(settings.SPEECH_MODEL) or None)
+        model, language = self.speech_for_meeting()
+        job = TranscribeJob(path, model=model, language=language)
         job.progressed.connect(lambda update: self._on_transcribe_progress(*update))
         job.done.connect(lambda result, error: self._on_transcribe_done(job, result, error))
         self.transcribe_job = job
@@ -364,6 +405,7 @@ class MeetingsPage(QWidget):
             self.transcribe_job = None  # its late answer is not wanted
         if self.recorder is not None:
             self.recorder.shutdown()
+        self.calendar_calls.wait_all()
 
     # -- files ----------------------------------------------------------------
     def open_file(self, path: str) -> bool:
@@ -408,7 +450,9 @@ class MeetingsPage(QWidget):
 
     def _context(self) -> MeetingContext:
         zone = local_zone()
-        return MeetingContext.create(self._meeting_time(), zone)
+        instructions = self.options.template().instructions
+        names = tuple(self.linked_event.attendees) if self.linked_event else ()
+        return MeetingContext.create(self._meeting_time(), zone, self.options.language(), instructions, names)
 
     def summarize(self) -> bool:
         """Summarize the transcript in one go (or live, with "Simulate live")."""
@@ -417,6 +461,11 @@ class MeetingsPage(QWidget):
             if not text.strip():
                 self.status.setText("There is no text to summarize. Paste or open a transcript first.")
             return False
+        if self._payload().get("edited"):
+            if not self.ask_replace_edited():
+                self.status.setText("Kept your edited notes; nothing was started.")
+                return False
+            self._save_payload(edited=False)
         notice = long_transcript_notice(len(text.split()))
         if notice and not self.ask_long(notice):
             self.status.setText("Not started: the transcript is long. Shorten it or start again to go ahead.")
@@ -449,10 +498,10 @@ class MeetingsPage(QWidget):
     def _summarize_clicked(self) -> None:
         self.summarize()
 
-    def start_live(self, pasted: str | None = None) -> LiveFeed:
-        """Start a live session; ``pasted`` text is fed in steps (else the recorder feeds it)."""
+    def start_live(self, pasted: str | None = None, feed: LiveFeed | None = None) -> LiveFeed:
+        """Start a live session; ``pasted`` text is fed in steps (else the recorder feeds ``feed`` or a new one)."""
         self._ensure_meeting()
-        feed = LiveFeed()
+        feed = feed or LiveFeed()
         self.live_feed = feed
         context = self._context()
 
@@ -512,8 +561,9 @@ class MeetingsPage(QWidget):
         notes = live_notes_of(update)
         if notes is not None and not notes.is_empty:
             self.notes = notes
-            self._markdown = notes_to_markdown(notes)
-            self.notes_view.setMarkdown(self._markdown)
+            if not self._payload().get("edited"):  # notes the user edited meanwhile stay as they are
+                self._markdown = notes_to_markdown(shown_notes(notes, self.options.template().sections))
+                self.notes_editor.set_markdown(self._markdown)
 
     def _on_finished(self, request_id: int, result: object) -> None:
         if self.request is None or request_id != self.request.id:
@@ -526,15 +576,18 @@ class MeetingsPage(QWidget):
         if isinstance(result, SummaryResult):
             self.result = result
             self.notes = result.notes if result.structured else None
-            self._markdown = result.to_markdown()
-            self.notes_view.setMarkdown(self._markdown)
+            kept = bool(self._payload().get("edited"))  # edited while the notes were being written
+            if not kept:
+                self._markdown = replace(result, notes=shown_notes(result.notes, self.options.template().sections)).to_markdown()
+                self.notes_editor.set_markdown(self._markdown)
             status = f"Notes ready in {result.seconds:.1f} s ({result.model_calls} model calls)."
             if result.cancelled:
                 status = "Stopped: the notes cover only what was read so far."
+            if kept:
+                status += " Your edited notes are kept; summarize again to replace them."
             self.status.setText(" ".join([status, *result.notices]))
             if self.meeting_id is not None:
-                payload = {"notes": result.notes.to_dict(), "markdown": self._markdown, "notices": result.notices}
-                self.store.update_meeting(self.meeting_id, notes=payload)
+                self._save_payload(notes=result.notes.to_dict(), markdown=self._markdown, notices=result.notices, edited=kept)
                 if result.notes.title and self.title_edit.text().startswith(("New meeting", "Meeting ")):
                     self.store.update_meeting(self.meeting_id, title=result.notes.title)
                     self.title_edit.setText(result.notes.title)
@@ -621,3 +674,4 @@ class MeetingsPage(QWidget):
         dialog.open()
         self.last_dialog = dialog
         return dialog
+

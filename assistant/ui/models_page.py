@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QThread, Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -93,6 +94,12 @@ class ModelsPage(QWidget):
         self.speech_label.setWordWrap(True)
         layout.addWidget(self.speech_label)
         speech_row = QHBoxLayout()
+        self.speech_kind = QComboBox()
+        self.speech_kind.addItem("Meetings in English", False)
+        self.speech_kind.addItem("Meetings in other languages too (multilingual)", True)
+        self.speech_kind.setToolTip("English-only models are more accurate for English; multilingual ones hear about 100 languages")
+        self.speech_kind.currentIndexChanged.connect(lambda _i: self._refresh_speech())
+        speech_row.addWidget(self.speech_kind)
         self.speech_button = QPushButton("Download speech model")
         self.speech_button.clicked.connect(self._speech_clicked)
         speech_row.addWidget(self.speech_button)
@@ -135,9 +142,17 @@ class ModelsPage(QWidget):
             self._refresh_speech()
 
     def speech_choice(self):
+        """The recommended speech model of the kind chosen (English-only or multilingual)."""
         from assistant.core.models.speech_choice import choose_speech_model
 
-        return choose_speech_model(self.profile, self.catalog)
+        return choose_speech_model(self.profile, self.catalog, english_only=not self.multilingual())
+
+    def multilingual(self) -> bool:
+        return bool(self.speech_kind.currentData()) if hasattr(self, "speech_kind") else False
+
+    def want_multilingual(self, wanted: bool = True) -> None:
+        """Offer the multilingual speech model (a meeting in another language was chosen)."""
+        self.speech_kind.setCurrentIndex(self.speech_kind.findData(wanted))
 
     def _refresh_speech(self) -> None:
         if not self.catalog.speech:
@@ -147,6 +162,7 @@ class ModelsPage(QWidget):
         choice = self.speech_choice()
         present = (Path(models_dir()) / choice.model.id).is_dir()
         self.speech_label.setText(f"Recommended: {choice.reason}" + (" Downloaded." if present else ""))
+        self.speech_button.setText(f"Download {choice.model.name}")
         self.speech_button.setEnabled(not present and self.speech_job is None)
 
     def _speech_clicked(self) -> None:

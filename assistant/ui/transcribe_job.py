@@ -11,9 +11,9 @@ class TranscribeJob(Job):
     """Runs faster-whisper over one file; progress ``(seconds done, total)`` at most once a second
     of audio; ``done((text with timestamps, cancelled), error)``; stop keeps what was heard."""
 
-    def __init__(self, path: str, model: str | None = None) -> None:
+    def __init__(self, path: str, model: str | None = None, language: str | None = None) -> None:
         super().__init__(name="transcription")
-        self.path, self.model = path, model
+        self.path, self.model, self.language = path, model, language  # language None: detected
         self._last = float("-inf")
 
     def _progress(self, done: float, total: float) -> None:
@@ -22,7 +22,7 @@ class TranscribeJob(Job):
             self.report((done, total), force=True)
 
     def work(self) -> tuple[str, bool]:
-        recognizer = SpeechRecognizer(self.model, beam_size=5)
+        recognizer = SpeechRecognizer(self.model, language=self.language, beam_size=5)
         result = recognizer.transcribe_file(self.path, progress=self._progress, cancel=self.cancel)
         text = "\n".join(f"[{format_timestamp(s.start)}] {s.text}" for s in result.segments)
         return text, result.cancelled

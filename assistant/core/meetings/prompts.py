@@ -31,10 +31,17 @@ class MeetingContext:
     meeting_time: datetime
     zone: ZoneInfo
     language: str = "auto"
+    instructions: str = ""  # a meeting template's instructions (meetings/templates.py); never the rules
+    known_names: tuple[str, ...] = ()  # attendees of the linked calendar event (meetings/linking.py)
 
     @classmethod
     def create(
-        cls, now: datetime | None = None, zone: str | ZoneInfo | None = None, language: str = "auto"
+        cls,
+        now: datetime | None = None,
+        zone: str | ZoneInfo | None = None,
+        language: str = "auto",
+        instructions: str = "",
+        known_names: tuple[str, ...] = (),
     ) -> MeetingContext:
         """``now`` (naive: in ``zone``) defaults to the current time, ``zone`` to the computer's zone.
 
@@ -43,7 +50,7 @@ class MeetingContext:
         zone = ZoneInfo(zone) if isinstance(zone, str) else zone or local_zone()
         moment = now or datetime.now(zone)
         moment = moment.astimezone(zone) if moment.tzinfo else moment.replace(tzinfo=zone)
-        return cls(meeting_time=moment, zone=zone, language=language)
+        return cls(moment, zone, language, instructions, tuple(known_names))
 
     def date_line(self) -> str:
         local = self.meeting_time

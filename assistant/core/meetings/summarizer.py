@@ -38,6 +38,7 @@ from assistant.core.meetings.extract import (
     system_prompt,
 )
 from assistant.core.meetings.language import detect_language
+from assistant.core.meetings.linking import owners_from_attendees
 from assistant.core.meetings.notes import (
     DEFAULT_LIMITS,
     UNLIMITED,
@@ -58,6 +59,7 @@ from assistant.core.meetings.prompts import (
     retry_note,
 )
 from assistant.core.meetings.second_look import look_again
+from assistant.core.meetings.templates import with_instructions
 from assistant.core.meetings.transcript import Chunk, Transcript, chunk_text
 
 # --- results and progress ---------------------------------------------------------------------
@@ -267,7 +269,7 @@ class Summarizer:
         if n_ctx <= 0:
             raise SummarizeError("No model is loaded. Choose a model first, then summarize again.")
         output = self.max_output_tokens or max(128, min(1024, n_ctx // 4))
-        worst = map_messages(self.context, "", 999, 999, live)
+        worst = with_instructions(map_messages(self.context, "", 999, 999, live), self.context)
         worst[-1]["content"] += retry_note(RETRY_PLACEHOLDER)
         overhead = self.engine.count_prompt_tokens(worst)
         margin = 16 + n_ctx // 100  # the chunk may tokenize a little differently inside the prompt
@@ -362,11 +364,13 @@ class FoldState:
         """Read one span of transcript into the notes; returns True when cancelled."""
         label = f"part {part} of {parts}" if parts > 1 and not live else ""
         reply = caller.notes_reply(
-            map_messages(self.context, text, part, parts, live),
+            with_instructions(map_messages(self.context, text, part, parts, live), self.context),
             output,
             stop,
             schema=extraction_schema(self.limits),
-            parse=lambda data: notes_from_extraction(data, self.context, text, self.limits),
+            parse=lambda data: owners_from_attendees(
+                notes_from_extraction(data, self.context, text, self.limits), data, self.context.known_names
+            ),
         )
         if reply.cancelled:
             return True
@@ -381,10 +385,10 @@ class FoldState:
                     "so a few points may be missing."
                 )
             return False
-        plain_messages: list[Message] = [
-            {"role": "system", "content": system_prompt(self.context)},
-            {"role": "user", "content": plain_user_prompt(text)},
-        ]
+        plain_messages: list[Message] = with_instructions(
+            [{"role": "system", "content": system_prompt(self.context)}, {"role": "user", "content": plain_user_prompt(text)}],
+            self.context,
+        )
         try:
             plain, cancelled = caller.generate(plain_messages, output, None, stop)
         except ContextOverflowError:
