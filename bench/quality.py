@@ -28,6 +28,8 @@ Scoring, per transcript and summed:
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import hashlib
 import json
 import os
 import re
@@ -44,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 from assistant.core.calendars import LocalCalendar
 from assistant.core.chat.actions import answer, routed_system_prompt, uses_routing
 from assistant.core.chat.turn import build_system_prompt
+from assistant.core.engines.base import GenerationStats
 from assistant.core.engines.llama import LlamaCppEngine
 from assistant.core.meetings import MeetingContext, Summarizer
 from assistant.core.meetings.extract import Evidence
@@ -263,6 +266,40 @@ def markdown(results: list[dict], threads: int) -> str:
     return "\n".join(lines)
 
 
+class ReplayEngine(LlamaCppEngine):
+    """The llama.cpp engine with its replies kept on disk, keyed by model, prompt and sampling.
+
+    For comparing pipeline changes: at temperature 0 a prompt gives the same reply, so a
+    second run only computes the prompts that changed. Seconds measured with it are not
+    speeds (``--replay`` runs say so in the table).
+    """
+
+    def __init__(self, cache: Path, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.cache_path = cache
+        self.cache: dict[str, str] = json.loads(cache.read_text(encoding="utf-8")) if cache.exists() else {}
+        self.model_name = ""
+
+    def load(self, path, **kwargs):  # type: ignore[no-untyped-def]
+        self.model_name = Path(path).name
+        return super().load(path, **kwargs)
+
+    def stream_chat(self, messages, params=None, stop_event=None):  # type: ignore[no-untyped-def]
+        fields = dataclasses.asdict(params) if params is not None else {}
+        key = hashlib.sha256(json.dumps([self.model_name, messages, fields], sort_keys=True, default=str).encode()).hexdigest()
+        if key in self.cache:
+            self.last_stats = GenerationStats(finish_reason="stop")
+            yield self.cache[key]
+            return
+        pieces = []
+        for piece in super().stream_chat(messages, params, stop_event):
+            pieces.append(piece)
+            yield piece
+        if self.last_stats.finish_reason != "cancelled":
+            self.cache[key] = "".join(pieces)
+            self.cache_path.write_text(json.dumps(self.cache), encoding="utf-8")
+
+
 def default_models() -> list[str]:
     sys.path.insert(0, str(ROOT))
     from tests.support.models import qwen_gguf, smollm_gguf
@@ -282,6 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-second-look", action="store_true", help="notes without the check of promise-like lines")
     parser.add_argument("--details", metavar="OUT", help="also write every prediction to this JSON file")
     parser.add_argument("--json", metavar="OUT", help="write the bench/run.py result object here")
+    parser.add_argument("--replay", metavar="FILE", help="keep replies in FILE and reuse them (for comparing pipelines; no speeds)")
     args = parser.parse_args(argv)
     entries = json.loads((DATA / "transcripts.json").read_text(encoding="utf-8"))
     if args.transcript or args.quick:
@@ -297,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
 
     results, details = [], []
     for path in args.model or default_models():
-        engine = LlamaCppEngine(n_threads=args.threads)
+        engine = ReplayEngine(Path(args.replay), n_threads=args.threads) if args.replay else LlamaCppEngine(n_threads=args.threads)
         engine.load(path, n_ctx=args.ctx)
         name = Path(path).stem
         log(f"{name}:")
@@ -307,6 +345,8 @@ def main(argv: list[str] | None = None) -> int:
         results.append(summarize_model(name, notes, chat))
         details.append({"model": name, "notes": notes, "chat": chat})
     table = markdown(results, args.threads)
+    if args.replay:
+        table += f"\nReplies reused from {args.replay} where the prompt was seen before: seconds are not speeds."
     print(table)
     if args.details:  # every prediction, per transcript and request, for reading the misses
         Path(args.details).write_text(json.dumps(details, indent=1, ensure_ascii=False), encoding="utf-8")
