@@ -145,7 +145,7 @@ _PROMISE_CUES = [
     r"\bi am going to\b",
     r"\blet me\b",
     r"\bwill do\b",
-    r"\bi can (?:do|take|send|check|write|book|look)\b",
+    r"\bi can (?!see\b|tell\b|imagine\b|hear\b|understand\b|only\b|not\b)\w+",
     r"\bi(?:'ll| will)? take (?:it|that|care)\b",
     r"\bsure,? i\b",
     r"\bich (?:werde|mache|schicke|kümmere|übernehme|schreibe|kläre|prüfe|bereite)\b",
@@ -155,6 +155,24 @@ _PROMISE_CUES = [
     r"\b(?:voy a|me encargo|yo me ocupo|lo hago|te lo mando|enviaré|haré|preparo)\b",
     r"\b(?:lo faccio|me ne occupo|mi occupo|farò|ti mando|manderò|preparo io|scrivo io)\b",
     r"\b(?:eu vou|vou |eu faço|eu cuido|eu mando|fico com|farei|eu preparo|eu envio)",
+    # Promises in the present tense, as German, French, Spanish, Italian and Portuguese make them
+    # ("Ich hole die Angebote ein", "Je le relance demain", "Envío el inventario", "Chiamo il
+    # fornitore", "Eu peço os orçamentos"): a first-person verb, not one of opinion or state.
+    r"\bich (?!bin\b|habe\b|hatte\b|glaube\b|denke\b|finde\b|meine\b|würde\b|hätte\b|könnte\b|möchte\b"
+    r"|wollte\b|sehe\b|verstehe\b|weiß\b|muss\b|frage mich\b)\w+e\b|\bich schau",
+    r"\bje (?:l[ae] |les |lui |leur |vous |te )?(?!suis\b|pense\b|crois\b|trouve\b|sais\b|veux\b|voudrais\b|dois\b"
+    r"|peux\b|comprends\b|vois\b)\w+(?:e|s)\b|\bj'(?!ai\b|avais\b|étais\b|aime\b|adore\b|espère\b|imagine\b)\w+e\b",
+    r"\b(?:yo|eu|io) (?:l[oae]s? |te |le |lhe |ti |gli )?(?!creo\b|pienso\b|penso\b|acho\b|sé\b|sei\b|estoy\b|sto\b"
+    r"|estou\b|sono\b|soy\b|tengo\b|tenho\b|ho\b|no\b|não\b|non\b)\w+o\b|\b\w+o io\b",
+    r"(?:^|[.,;!?]\s+)(?!(?:bueno|claro|pero|como|eso|esto|todo|luego|solo|mismo|nuevo|primero|segundo|allora|però|perciò"
+    r"|quindi|certo|bravo|ecco|questo|tutto|dopo|primo|ottimo|também|isso|tudo|depois|obrigado|obrigada|bom|claro|também"
+    r"|so|no|also|too|hello|go|oh|ok|two|who|do|into|photo|video|auto|info|memo|demo|logo|pero|perfecto|perfetto|exacto"
+    r"|esatto|exato|vero|bueno|otro|altro|outro|cada|mucho|molto|muito|poco|pouco|tanto|cuanto|quanto|dunque|adesso"
+    r"|ahora|agora)\b)(?:(?:hoy|mañana|domani|oggi|amanhã|hoje)\s+)?(?:(?:lo|la|los|las|le|les|te|ti|gli|lhe|o|a|os|as)\s+)?"
+    r"(?:envío|mando|llamo|hablo|reviso|preparo|paso|miro|escribo|compro|pido|organizo|reservo|aviso"
+    r"|confirmo|actualizo|busco|traigo|hago|termino|chiamo|sento|preparo|mando|controllo|scrivo|prenoto|aggiorno|parlo"
+    r"|faccio|porto|cerco|compro|ordino|verifico|ligo|falo|peço|envio|trato|vejo|marco|escrevo|reservo|compro|levo"
+    r"|organizo|atualizo)\b",
 ]
 PROMISE_CUE = re.compile("|".join(_PROMISE_CUES), re.IGNORECASE)
 

@@ -211,3 +211,34 @@ def test_a_models_copy_of_a_date_is_read_in_the_words_that_were_said():
     assert evidence.as_said("Monday the 4th at 10 AM", "review", now) == "Monday the 4th at 10"  # no "AM" was said
     assert evidence.as_said("by Friday the 22nd", "draft") == "by Friday the 22nd"  # said word for word: kept whole
     assert evidence.as_said("by next Monday", "review") == "by next Monday"  # another date on the line: not swapped in
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "I can provide the list of user accounts by Friday.",
+        "Ich hole die Angebote für die neuen Laptops ein.",
+        "Und der Drucker druckt doppelt. Ich schau mir das an.",
+        "Je le relance demain matin.",
+        "Moi, j'appelle Madame Girard cet après-midi.",
+        "Envío el inventario actualizado el lunes.",
+        "Hoy lo llamo para pedir explicaciones.",
+        "Chiamo il fornitore entro venerdì.",
+        "Giovedì va bene. Domani aggiorno il menù sul sito.",
+        "Eu peço os orçamentos para o autocarro até sexta-feira.",
+    ],
+)
+def test_promises_in_the_present_tense_are_heard_in_every_language(line):
+    from assistant.core.meetings.extract import PROMISE_CUE
+
+    assert PROMISE_CUE.search(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Also the report is done.", "So I think it works.", "Ich bin heute müde.", "Je pense que oui.", "No sé nada.", "Eu acho que sim."],
+)
+def test_opinions_and_states_are_not_promises(line):
+    from assistant.core.meetings.extract import PROMISE_CUE
+
+    assert not PROMISE_CUE.search(line)
