@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-import pytest
-
 from assistant.core.engines.fake import FakeEngine
 from assistant.ui.setup_speed_check import SpeedCheckPage
-from assistant.ui.worker import ModelBridge
+from tests.support.ui_helpers import open_window
 
 
-@pytest.fixture
-def bridges():
-    made: list[ModelBridge] = []
-    yield made
-    for bridge in made:
-        bridge.shutdown()
-
-
-def _page(qtbot, engine, bridges) -> SpeedCheckPage:
-    bridge = ModelBridge(engine)
-    bridges.append(bridge)
-    page = SpeedCheckPage(bridge)
+def _page(qtbot, engine) -> SpeedCheckPage:
+    """The page on a window's model worker (the window shuts the worker down when the test ends)."""
+    page = SpeedCheckPage(open_window(qtbot, engine).bridge)
     qtbot.addWidget(page)
     return page
 
 
-def test_the_measured_speed_is_reported_and_only_once(qtbot, bridges):
-    page = _page(qtbot, FakeEngine(["word " * 50]), bridges)
+def test_the_measured_speed_is_reported_and_only_once(qtbot):
+    page = _page(qtbot, FakeEngine(["word " * 50]))
     speeds: list[float] = []
     page.measured.connect(speeds.append)
     page.start("model.gguf", 2048, 0.5)
@@ -40,11 +29,11 @@ def test_the_measured_speed_is_reported_and_only_once(qtbot, bridges):
     page.stop()
 
 
-def test_a_failing_check_still_lets_the_user_start_chatting(qtbot, bridges):
+def test_a_failing_check_still_lets_the_user_start_chatting(qtbot):
     def broken(_messages, _params) -> str:
         raise RuntimeError("the engine broke")
 
-    page = _page(qtbot, FakeEngine(broken), bridges)
+    page = _page(qtbot, FakeEngine(broken))
     page.start("model.gguf", 2048, 0.5)
     qtbot.waitUntil(page.done_button.isEnabled, timeout=60_000)
     assert "The speed check failed" in page.label.text() and "the engine broke" in page.label.text()
@@ -52,10 +41,10 @@ def test_a_failing_check_still_lets_the_user_start_chatting(qtbot, bridges):
     page.stop()
 
 
-def test_a_model_that_cannot_load_is_said_so(qtbot, bridges, tmp_path):
+def test_a_model_that_cannot_load_is_said_so(qtbot, tmp_path):
     bad = tmp_path / "not-a-model.gguf"
     bad.write_text("hello")
-    page = _page(qtbot, FakeEngine(validate_files=True), bridges)
+    page = _page(qtbot, FakeEngine(validate_files=True))
     page.start(str(bad), 2048, 0.5)
     qtbot.waitUntil(lambda: "could not be loaded" in page.label.text(), timeout=60_000)
     assert not page.done_button.isEnabled()
