@@ -3,7 +3,8 @@
 A summary reads the whole transcript as one task on the model worker (progress per chunk).
 A live session keeps notes current while text arrives: from the recorder, or from pasted
 text fed in steps ("Simulate live"). Either way the request's stop event cancels it. The
-Meetings page decides what to show; this object only runs the work and reports back.
+Meetings page decides what to show; this object only runs the work and reports back. It
+hears from its own request only (:class:`~assistant.ui.chat.requests.RequestRouter`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from assistant.core.meetings import MeetingContext, Summarizer
 from assistant.core.meetings.live import LiveFeed, run_live_session
-from assistant.ui.worker import ModelBridge, Request, Task
+from assistant.ui.chat.requests import ModelRequest, RequestRouter
+from assistant.ui.worker import ModelBridge, Task
 
 LIVE_STEP_WORDS = 60  # "Simulate live": words fed per step
 LIVE_STEP_MS = 1000
@@ -28,15 +30,12 @@ class NotesWriter(QObject):
 
     def __init__(self, bridge: ModelBridge, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.bridge = bridge
-        self.request: Request | None = None
+        self.router = RequestRouter(bridge)
+        self.request: ModelRequest | None = None
         self.live_feed: LiveFeed | None = None  # may be set before the session starts (a recording waits for the calendars)
         self._live_words: list[str] = []
         self._live_timer = QTimer(self)
         self._live_timer.timeout.connect(self._feed_next_step)
-        bridge.worker.taskProgress.connect(self._on_progress)
-        bridge.worker.taskFinished.connect(self._on_finished)
-        bridge.worker.failed.connect(self._on_failed)
 
     @property
     def busy(self) -> bool:
@@ -89,7 +88,10 @@ class NotesWriter(QObject):
             self.live_feed.close()
 
     def _run(self, task: Task) -> None:
-        self.request = self.bridge.run_task(task)
+        request = self.request = self.router.run_task(task)
+        request.progress.connect(self.progressed)
+        request.answered.connect(self._on_finished)
+        request.failed.connect(self._on_failed)
 
     def _feed_next_step(self) -> None:
         if self.live_feed is None:
@@ -100,22 +102,13 @@ class NotesWriter(QObject):
         if not self._live_words:
             self.end_live()
 
-    def _ours(self, request_id: int) -> bool:
-        return self.request is not None and request_id == self.request.id
+    def _on_finished(self, result: object) -> None:
+        self.request = None
+        self.live_feed = None
+        self.answered.emit(result)
 
-    def _on_progress(self, request_id: int, update: object) -> None:
-        if self._ours(request_id):
-            self.progressed.emit(update)
-
-    def _on_finished(self, request_id: int, result: object) -> None:
-        if self._ours(request_id):
-            self.request = None
-            self.live_feed = None
-            self.answered.emit(result)
-
-    def _on_failed(self, request_id: int, message: str) -> None:
-        if self._ours(request_id):
-            self.request = None
-            self.live_feed = None
-            self._live_timer.stop()
-            self.failed.emit(message)
+    def _on_failed(self, message: str) -> None:
+        self.request = None
+        self.live_feed = None
+        self._live_timer.stop()
+        self.failed.emit(message)

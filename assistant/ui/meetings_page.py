@@ -46,6 +46,7 @@ from assistant.core.meetings.templates import shown_notes
 from assistant.core.meetings.transcript import long_transcript_notice
 from assistant.core.store import Meeting, Store
 from assistant.ui.calendar_jobs import CalendarCalls
+from assistant.ui.chat.requests import ModelRequest
 from assistant.ui.event_card import EventDialog
 from assistant.ui.meeting_ask import MeetingAskPanel
 from assistant.ui.meeting_extras import MeetingExtras
@@ -55,7 +56,7 @@ from assistant.ui.meeting_notes_writer import NotesWriter
 from assistant.ui.meeting_options import MeetingOptionsBar
 from assistant.ui.meeting_proposals import ProposalButtons
 from assistant.ui.meeting_sources import MeetingSources
-from assistant.ui.worker import ModelBridge, Request
+from assistant.ui.worker import ModelBridge
 
 
 class MeetingsPage(MeetingSources, MeetingExtras, QWidget):
@@ -81,7 +82,7 @@ class MeetingsPage(MeetingSources, MeetingExtras, QWidget):
         self.reload_list()
 
     @property
-    def request(self) -> Request | None:
+    def request(self) -> ModelRequest | None:
         """The model work on this meeting's notes, while it runs."""
         return self.writer.request
 

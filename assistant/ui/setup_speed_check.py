@@ -12,8 +12,9 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from assistant.core.engines.base import LoadInfo
+from assistant.ui.chat.requests import ModelRequest, RequestRouter
 from assistant.ui.setup_workers import SPEED_CHECK_SECONDS, speed_check
-from assistant.ui.worker import ModelBridge, Request
+from assistant.ui.worker import ModelBridge
 
 
 class SpeedCheckPage(QWidget):
@@ -26,7 +27,8 @@ class SpeedCheckPage(QWidget):
         self.bridge = bridge
         self.model_path: str | None = None  # the model being loaded for the check
         self.seconds = SPEED_CHECK_SECONDS
-        self.request: Request | None = None
+        self.router = RequestRouter(bridge)  # the check hears from its own request only
+        self.request: ModelRequest | None = None
         self._loading = False  # the check waits for this model to load
         column = QVBoxLayout(self)
         column.addWidget(QLabel("<b>Checking the speed on this computer</b>"))
@@ -49,8 +51,6 @@ class SpeedCheckPage(QWidget):
         self._connections = (
             (bridge.worker.loaded, self._on_model_loaded),
             (bridge.worker.loadFailed, self._on_model_load_failed),
-            (bridge.worker.taskFinished, self._on_speed_measured),
-            (bridge.worker.failed, self._on_speed_failed),
         )
         for signal, slot in self._connections:
             signal.connect(slot)
@@ -79,6 +79,8 @@ class SpeedCheckPage(QWidget):
         """The wizard closes: stop a running check and stop listening to the worker."""
         if self.request is not None:
             self.request.stop()
+            self.request.answered.disconnect(self._on_speed_measured)  # a late answer finds the wizard closed
+            self.request.failed.disconnect(self._on_speed_failed)
         for signal, slot in self._connections:
             signal.disconnect(slot)
 
@@ -88,7 +90,9 @@ class SpeedCheckPage(QWidget):
         self._loading = False
         self.label.setText(f"Writing for {self.seconds:.0f} seconds to measure the speed…")
         seconds = self.seconds
-        self.request = self.bridge.run_task(lambda engine, stop, progress: speed_check(engine, stop, progress, seconds))
+        self.request = self.router.run_task(lambda engine, stop, progress: speed_check(engine, stop, progress, seconds))
+        self.request.answered.connect(self._on_speed_measured)
+        self.request.failed.connect(self._on_speed_failed)
 
     def _on_model_load_failed(self, path: str, message: str) -> None:
         if self._loading and path == self.model_path:
@@ -96,15 +100,12 @@ class SpeedCheckPage(QWidget):
             self.label.setText(f"<span style='color:#c5221f'>The model could not be loaded: {message}</span>")
             self.bar.setRange(0, 1)
 
-    def _on_speed_failed(self, request_id: int, message: str) -> None:
-        if self.request is not None and request_id == self.request.id:
-            self.label.setText(f"The speed check failed: {message}. You can still start chatting.")
-            self.bar.setRange(0, 1)
-            self.done_button.setEnabled(True)
+    def _on_speed_failed(self, message: str) -> None:
+        self.label.setText(f"The speed check failed: {message}. You can still start chatting.")
+        self.bar.setRange(0, 1)
+        self.done_button.setEnabled(True)
 
-    def _on_speed_measured(self, request_id: int, speed: float) -> None:
-        if self.request is None or request_id != self.request.id:
-            return
+    def _on_speed_measured(self, speed: float) -> None:
         self.bar.setRange(0, 1)
         self.bar.setValue(1)
         self.measured.emit(float(speed))
