@@ -24,12 +24,13 @@ class MeetingSources:
     """Methods of the Meetings page that bring a transcript in."""
 
     def _clear_for_new(self, title: str) -> None:
-        """Empty the page for a meeting that is not stored yet (``_ensure_meeting`` stores it)."""
+        """Empty the page for a meeting that is not stored yet (``_ensure_meeting`` stores it); it is linked to no event."""
         self.meeting_id = None
         self.title_edit.setText(title)
         self.transcript_edit.clear()
         self.notes_view.clear()
         self._markdown, self.notes = "", None
+        self.linked_event = None
 
     def _make_recorder(self) -> QWidget:
         from assistant.ui.recorder import RecorderPanel
@@ -47,7 +48,6 @@ class MeetingSources:
         """A new meeting whose transcript and notes grow while people speak."""
         self._clear_for_new("Meeting " + datetime.now().strftime("%d %b %H:%M"))
         self.date_edit.setDateTime(QDateTime.currentDateTime())
-        self.linked_event = None
         self._ensure_meeting()
         if self.bridge.engine.loaded and self.request is None:
             feed = self.writer.live_feed = LiveFeed()  # text is kept from the start; the notes start once the calendars are read

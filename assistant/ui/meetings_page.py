@@ -255,6 +255,7 @@ class MeetingsPage(MeetingSources, MeetingExtras, QWidget):
             self.notes_view.clear()
             self._markdown = ""
             self.notes = None
+            self.linked_event = None
             self.proposals.show_notes(self.notes)
         self.reload_list()
 
