@@ -1,8 +1,9 @@
 """"Ask about this meeting": questions answered from the open meeting, through the model worker's chat request.
 
 The prompt is built here from the meeting (:func:`assistant.core.meetings.ask.build_prompt`;
-a long transcript is searched, not pasted whole) and sent with ``ModelBridge.chat``, which
-fits it to the context on the worker thread. Token counts here are a cautious estimate
+a long transcript is searched, not pasted whole) and sent as a chat request (through a
+:class:`~assistant.ui.chat.requests.RequestRouter`, so the panel hears from its own request
+only); the worker fits it to the context. Token counts here are a cautious estimate
 (three characters a token) because the engine belongs to the worker. Cited times become
 links; clicking one emits ``jumpRequested(seconds)`` and the page shows that transcript line.
 """
@@ -19,7 +20,8 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLineEdit, QPushButton, QT
 from assistant.core.chat.prompt import reply_reserve
 from assistant.core.engines.base import GenerationParams, Message
 from assistant.core.meetings.ask import ANSWER_TOKENS, build_prompt, citations
-from assistant.ui.worker import ModelBridge, Request
+from assistant.ui.chat.requests import ModelRequest, RequestRouter
+from assistant.ui.worker import ModelBridge
 
 _CITED = re.compile(r"\[(\d{2}:\d{2}:\d{2})\]")
 
@@ -38,7 +40,8 @@ class MeetingAskPanel(QGroupBox):
     def __init__(self, bridge: ModelBridge, source: Callable[[], tuple[str, str, str]], parent: QWidget | None = None) -> None:
         super().__init__("Ask about this meeting", parent)
         self.bridge, self.source = bridge, source
-        self.request: Request | None = None
+        self.router = RequestRouter(bridge)
+        self.request: ModelRequest | None = None
         self.history: list[Message] = []
         self.turns: list[tuple[str, str]] = []  # (question, answer) shown
         self.reply = ""
@@ -62,9 +65,6 @@ class MeetingAskPanel(QGroupBox):
         self.stop_button.clicked.connect(self.stop)
         row.addWidget(self.stop_button)
         layout.addLayout(row)
-        bridge.worker.tokens.connect(self._on_tokens)
-        bridge.worker.finished.connect(self._on_finished)
-        bridge.worker.failed.connect(self._on_failed)
         self.set_enabled(True)
 
     @property
@@ -79,9 +79,11 @@ class MeetingAskPanel(QGroupBox):
         self.stop_button.setEnabled(self.busy)
 
     def reset(self) -> None:
-        """Another meeting was opened: its questions start afresh."""
-        self.stop()
-        self.request = None
+        """Another meeting was opened: its questions start afresh (a reply still coming is dropped)."""
+        if self.request is not None:
+            self.request.stop()
+            self._listen(self.request, False)
+            self.request = None
         self.history, self.turns, self.reply = [], [], ""
         self.answers.clear()
         self.set_enabled(True)
@@ -107,7 +109,8 @@ class MeetingAskPanel(QGroupBox):
         self.reply, self.last_error = "", ""
         self.turns.append((question.strip(), ""))
         params = GenerationParams(max_tokens=ANSWER_TOKENS, temperature=0.2)
-        self.request = self.bridge.chat(prompt.system, prompt.messages, params)
+        self.request = self.router.chat(prompt.system, prompt.messages, params)
+        self._listen(self.request, True)
         self.question_edit.clear()
         self._render()
         self.set_enabled(True)
@@ -121,9 +124,14 @@ class MeetingAskPanel(QGroupBox):
         if self.request is not None:
             self.request.stop()
 
-    def _on_tokens(self, request_id: int, text: str) -> None:
-        if self.request is None or request_id != self.request.id:
-            return
+    def _listen(self, request: ModelRequest, on: bool) -> None:
+        for signal, slot in ((request.tokens, self._on_tokens), (request.finished, self._on_finished), (request.failed, self._on_failed)):
+            if on:
+                signal.connect(slot)
+            else:
+                signal.disconnect(slot)
+
+    def _on_tokens(self, text: str) -> None:
         self.reply += text
         self.turns[-1] = (self.turns[-1][0], self.reply)
         self._render()
@@ -138,14 +146,10 @@ class MeetingAskPanel(QGroupBox):
         self.set_enabled(True)
         self.busyChanged.emit(False)
 
-    def _on_finished(self, request_id: int, stats: object) -> None:
-        if self.request is None or request_id != self.request.id:
-            return
+    def _on_finished(self, stats: object) -> None:
         self._done(" (stopped)" if getattr(stats, "finish_reason", "") == "cancelled" else "")
 
-    def _on_failed(self, request_id: int, message: str) -> None:
-        if self.request is None or request_id != self.request.id:
-            return
+    def _on_failed(self, message: str) -> None:
         self.last_error = message
         self._done(f" ({message})")
 

@@ -1,8 +1,15 @@
 """The Meetings page: transcripts in, structured notes out, saved with the meeting.
 
-Summaries run on the model worker as tasks (progress per chunk, cancel with the
-request's stop event). Live mode keeps notes current while text arrives: from the
-recorder, or from pasted text fed in steps ("Simulate live").
+The page holds the open meeting and puts its parts together: the list of meetings
+(:mod:`~assistant.ui.meeting_list`), the template and language bar
+(:mod:`~assistant.ui.meeting_options`), the recorder, the notes and their editor
+(:mod:`~assistant.ui.meeting_notes_editor`), the model work that writes them
+(:mod:`~assistant.ui.meeting_notes_writer`: a summary, or live notes while text
+arrives), the follow-up buttons (:mod:`~assistant.ui.meeting_proposals`) and the
+questions panel (:mod:`~assistant.ui.meeting_ask`). Two mixins hold the page's methods for
+bringing a transcript in (:mod:`~assistant.ui.meeting_sources`: recording, audio import,
+transcript files) and for the meeting's options, edited notes and calendar event
+(:mod:`~assistant.ui.meeting_extras`).
 """
 
 from __future__ import annotations
@@ -11,53 +18,48 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QDateTime, Qt, QTimer, Signal
+from PySide6.QtCore import QDateTime, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateTimeEdit,
     QFileDialog,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
-    QMenu,
     QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QSplitter,
     QTextBrowser,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from assistant.core import settings
-from assistant.core.calendars import EventDraft, TaskDraft, local_zone
-from assistant.core.meetings import MeetingContext, Summarizer, SummaryProgress, SummaryResult
+from assistant.core.calendars import local_zone
+from assistant.core.meetings import MeetingContext, SummaryProgress, SummaryResult
 from assistant.core.meetings.linking import LinkedEvent
-from assistant.core.meetings.live import LiveFeed, live_notes_of, run_live_session
-from assistant.core.meetings.notes import MeetingNotes, notes_to_markdown
+from assistant.core.meetings.live import LiveFeed, live_notes_of
+from assistant.core.meetings.notes import ActionItem, MeetingNotes, ProposedEvent, notes_to_markdown
 from assistant.core.meetings.templates import shown_notes
-from assistant.core.meetings.transcript import TranscriptError, load_transcript, long_transcript_notice
+from assistant.core.meetings.transcript import long_transcript_notice
 from assistant.core.store import Meeting, Store
 from assistant.ui.calendar_jobs import CalendarCalls
+from assistant.ui.chat.requests import ModelRequest
 from assistant.ui.event_card import EventDialog
 from assistant.ui.meeting_ask import MeetingAskPanel
 from assistant.ui.meeting_extras import MeetingExtras
+from assistant.ui.meeting_list import MeetingList
 from assistant.ui.meeting_notes_editor import NotesEditor
+from assistant.ui.meeting_notes_writer import NotesWriter
 from assistant.ui.meeting_options import MeetingOptionsBar
-from assistant.ui.worker import ModelBridge, Request
-
-AUDIO_SUFFIXES = {".wav", ".mp3", ".m4a", ".mp4", ".webm", ".ogg", ".flac", ".mkv", ".mov"}
-LIVE_STEP_WORDS = 60  # "Simulate live": words fed per step
-LIVE_STEP_MS = 1000
+from assistant.ui.meeting_proposals import ProposalButtons
+from assistant.ui.meeting_sources import MeetingSources
+from assistant.ui.worker import ModelBridge
 
 
-class MeetingsPage(MeetingExtras, QWidget):
+class MeetingsPage(MeetingSources, MeetingExtras, QWidget):
     """List of meetings; transcript editor; notes view; summarize, live mode, export."""
 
     notesChanged = Signal()
@@ -66,41 +68,38 @@ class MeetingsPage(MeetingExtras, QWidget):
         super().__init__(parent)
         self.store, self.bridge = store, bridge
         self.meeting_id: int | None = None
-        self.request: Request | None = None
         self.result: SummaryResult | None = None
         self.notes: MeetingNotes | None = None
-        self.live_feed: LiveFeed | None = None
-        self._live_words: list[str] = []
-        self._live_timer = QTimer(self)
-        self._live_timer.timeout.connect(self._feed_next_step)
-        self.last_dialog: EventDialog | None = None
         self.linked_event: LinkedEvent | None = None
         self.calendar_calls = CalendarCalls()
+        self.writer = NotesWriter(bridge, self)
+        self.writer.progressed.connect(self._on_progress)
+        self.writer.answered.connect(self._on_finished)
+        self.writer.failed.connect(self._on_failed)
+        self.writer.liveEnded.connect(lambda: self.status.setText("Meeting ended: finishing the notes…"))
         self._build()
-        bridge.worker.taskProgress.connect(self._on_progress)
-        bridge.worker.taskFinished.connect(self._on_finished)
-        bridge.worker.failed.connect(self._on_failed)
         bridge.worker.loaded.connect(lambda _info: self._update_controls())
         self.reload_list()
+
+    @property
+    def request(self) -> ModelRequest | None:
+        """The model work on this meeting's notes, while it runs."""
+        return self.writer.request
+
+    @property
+    def live_feed(self) -> LiveFeed | None:
+        return self.writer.live_feed
 
     # -- layout ---------------------------------------------------------------
     def _build(self) -> None:
         splitter = QSplitter()
-        side = QWidget()
-        side_layout = QVBoxLayout(side)
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Search meetings")
-        self.search.textChanged.connect(lambda _text: self.reload_list())
-        side_layout.addWidget(self.search)
-        self.meeting_list = QListWidget()
-        self.meeting_list.currentItemChanged.connect(self._on_meeting_clicked)
-        self.meeting_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.meeting_list.customContextMenuRequested.connect(self._meeting_menu)
-        side_layout.addWidget(self.meeting_list, 1)
-        self.new_button = QPushButton("New meeting")
-        self.new_button.clicked.connect(self._new_clicked)
-        side_layout.addWidget(self.new_button)
-        splitter.addWidget(side)
+        self.meeting_column = MeetingList(self.store)
+        self.meeting_column.picked.connect(self._on_meeting_clicked)
+        self.meeting_column.newRequested.connect(self._new_clicked)
+        self.meeting_column.deleteRequested.connect(self.delete_meeting)
+        self.meeting_column.renamed.connect(self._renamed)
+        self.meeting_list = self.meeting_column.list  # one row per meeting
+        splitter.addWidget(self.meeting_column)
 
         main = QWidget()
         column = QVBoxLayout(main)
@@ -150,8 +149,8 @@ class MeetingsPage(MeetingExtras, QWidget):
         self.notes_editor.saved.connect(self._notes_saved)
         self.notes_editor.editingChanged.connect(self._editing_changed)
         notes_layout.addWidget(self.notes_editor, 1)
-        self.proposals = QVBoxLayout()
-        notes_layout.addLayout(self.proposals)
+        self.proposals = ProposalButtons(self.store)
+        notes_layout.addWidget(self.proposals)
         export = QHBoxLayout()
         self.copy_button = QPushButton("Copy as Markdown")
         self.copy_button.clicked.connect(self.copy_markdown)
@@ -182,17 +181,6 @@ class MeetingsPage(MeetingExtras, QWidget):
         self.recorder = self._make_recorder()
         self._update_controls()
 
-    def _make_recorder(self) -> QWidget:
-        from assistant.ui.recorder import RecorderPanel
-
-        panel = RecorderPanel(stt_model=self.speech_for_meeting()[0])
-        panel.recordingStarted.connect(self._on_recording_started)
-        panel.transcriptSpan.connect(self._on_span)
-        panel.finished.connect(self._on_recording_finished)
-        panel.errorOccurred.connect(lambda message: self.status.setText(f"<span style='color:#c5221f'>{message}</span>"))
-        self.recorder_slot.addWidget(panel)
-        return panel
-
     def _update_controls(self) -> None:
         self.ask_panel.set_enabled(self.request is None)
         busy = self.request is not None or self.ask_panel.busy
@@ -200,23 +188,14 @@ class MeetingsPage(MeetingExtras, QWidget):
         self.summarize_button.setToolTip("" if self.bridge.engine.loaded else "Load a model first")
         self.cancel_button.setEnabled(busy)
         self.open_button.setEnabled(not busy)
-        self.meeting_list.setEnabled(not busy)
-        self.new_button.setEnabled(not busy)
+        self.meeting_column.set_busy(busy)
         has_notes = bool(self.markdown())
         self.copy_button.setEnabled(has_notes)
         self.export_button.setEnabled(has_notes)
 
     # -- meetings -------------------------------------------------------------
     def reload_list(self) -> None:
-        self.meeting_list.blockSignals(True)
-        self.meeting_list.clear()
-        for meeting in self.store.list_meetings(self.search.text().strip()):
-            item = QListWidgetItem(meeting.title)
-            item.setData(Qt.ItemDataRole.UserRole, meeting.id)
-            self.meeting_list.addItem(item)
-            if meeting.id == self.meeting_id:
-                self.meeting_list.setCurrentItem(item)
-        self.meeting_list.blockSignals(False)
+        self.meeting_column.reload(self.meeting_id)
 
     def _new_clicked(self) -> None:
         self.new_meeting()
@@ -256,31 +235,16 @@ class MeetingsPage(MeetingExtras, QWidget):
         self.options.set_language(str(options.get("language") or "auto"), quiet=True)
         self._markdown = saved.get("markdown", "")  # as written (with the template of the time) or as edited
         self.notes_editor.set_markdown(self._markdown, edited=bool(saved.get("edited")))
-        self._show_proposals()
+        self.proposals.show_notes(self.notes)
 
-    def _on_meeting_clicked(self, item: QListWidgetItem | None, _previous) -> None:
-        if item is not None:
-            self._save_transcript()
-            self.open_meeting(int(item.data(Qt.ItemDataRole.UserRole)))
+    def _on_meeting_clicked(self, meeting_id: int) -> None:
+        self._save_transcript()
+        self.open_meeting(meeting_id)
 
-    def _meeting_menu(self, position) -> None:
-        item = self.meeting_list.itemAt(position)
-        if item is None:
-            return
-        meeting_id = int(item.data(Qt.ItemDataRole.UserRole))
-        menu = QMenu(self)
-        menu.addAction("Rename…", lambda: self._rename(meeting_id))
-        menu.addAction("Delete", lambda: self.delete_meeting(meeting_id))
-        menu.exec(self.meeting_list.mapToGlobal(position))
-
-    def _rename(self, meeting_id: int) -> None:
-        meeting = self.store.get_meeting(meeting_id)
-        title, ok = QInputDialog.getText(self, "Rename meeting", "Title:", text=meeting.title if meeting else "")
-        if ok and title.strip():
-            self.store.update_meeting(meeting_id, title=title.strip())
-            if meeting_id == self.meeting_id:
-                self.title_edit.setText(title.strip())
-            self.reload_list()
+    def _renamed(self, meeting_id: int, title: str) -> None:
+        if meeting_id == self.meeting_id:
+            self.title_edit.setText(title)
+        self.reload_list()
 
     def delete_meeting(self, meeting_id: int) -> None:
         self.store.delete_meeting(meeting_id)
@@ -291,7 +255,8 @@ class MeetingsPage(MeetingExtras, QWidget):
             self.notes_view.clear()
             self._markdown = ""
             self.notes = None
-            self._show_proposals()
+            self.linked_event = None
+            self.proposals.show_notes(self.notes)
         self.reload_list()
 
     def _title_edited(self) -> None:
@@ -314,88 +279,6 @@ class MeetingsPage(MeetingExtras, QWidget):
             self._save_transcript()
         return self.meeting_id
 
-    # -- recording ------------------------------------------------------------
-    def _on_recording_started(self, _folder: str) -> None:
-        """A new meeting whose transcript and notes grow while people speak."""
-        self.meeting_id = None
-        self.title_edit.setText("Meeting " + datetime.now().strftime("%d %b %H:%M"))
-        self.date_edit.setDateTime(QDateTime.currentDateTime())
-        self.transcript_edit.clear()
-        self.notes_view.clear()
-        self._markdown, self.notes = "", None
-        self.linked_event = None
-        self._ensure_meeting()
-        if self.bridge.engine.loaded and self.request is None:
-            feed = self.live_feed = LiveFeed()  # text is kept from the start; the notes start once the calendars are read
-            self.link_calendar_event(self._meeting_time(), then=lambda: self._start_recording_notes(feed))
-        else:
-            self.link_calendar_event(self._meeting_time())
-            self.status.setText("Recording. Load a model to get notes while the meeting goes on.")
-
-    def _start_recording_notes(self, feed: LiveFeed) -> None:
-        """Live notes for the recording, with the linked event's attendees and template."""
-        if self.live_feed is feed and self.request is None:
-            linked = self.status.text() if self.linked_event is not None else ""
-            self.start_live(feed=feed)
-            if linked:
-                self.status.setText(f"{linked} {self.status.text()}")
-
-    def _on_span(self, text: str) -> None:
-        self.transcript_edit.appendPlainText(text)
-        self.feed_live(text + "\n")
-
-    def _on_recording_finished(self, audio_path: str) -> None:
-        self._save_transcript()
-        self.end_live()
-        self.status.setText(f"Recording saved to {audio_path}. " + self.status.text())
-
-    def transcribe_audio(self, path: str) -> bool:
-        """Import an audio or video file: transcribe on its own thread, then summarize.
-
-        One transcription at a time: a second import while one runs is refused (stop the first)."""
-        from assistant.ui.transcribe_job import TranscribeJob
-
-        running = getattr(self, "transcribe_job", None)
-        if running is not None:
-            self.status.setText(f"Still transcribing {Path(running.path).name}: stop it first, then open {Path(path).name}.")
-            return False
-        self.meeting_id = None
-        self.title_edit.setText(Path(path).stem.replace("_", " ").strip().capitalize())
-        self.transcript_edit.clear()
-        self.notes_view.clear()
-        self._markdown, self.notes = "", None
-        model, language = self.speech_for_meeting()
-        job = TranscribeJob(path, model=model, language=language)
-        job.progressed.connect(lambda update: self._on_transcribe_progress(*update))
-        job.done.connect(lambda result, error: self._on_transcribe_done(job, result, error))
-        self.transcribe_job = job
-        self.cancel_button.setEnabled(True)
-        job.start()
-        return True
-
-    def _on_transcribe_done(self, job, result: tuple[str, bool] | None, error: str) -> None:
-        if job is not getattr(self, "transcribe_job", None):
-            return  # the page was shut down meanwhile
-        self.transcribe_job = None
-        self._update_controls()
-        if error:
-            self.status.setText(f"<span style='color:#c5221f'>{error}</span>")
-        else:
-            self._on_transcribed(*result)
-
-    def _on_transcribe_progress(self, done: float, total: float) -> None:
-        self.progress.setRange(0, max(1, int(total)))
-        self.progress.setValue(int(done))
-        self.progress.setFormat(f"Transcribing: {int(done)} of {int(total)} s")
-
-    def _on_transcribed(self, text: str, cancelled: bool) -> None:
-        self.transcript_edit.setPlainText(text)
-        self._ensure_meeting()
-        self.status.setText("Transcription stopped; what was heard so far is kept." if cancelled else "Transcribed.")
-        if text.strip() and not cancelled and self.bridge.engine.loaded:
-            self.live_box.setChecked(False)
-            self.summarize()
-
     def shutdown(self) -> None:
         """End the recorder's and the transcription's threads (before the app exits)."""
         self.cancel()
@@ -406,41 +289,6 @@ class MeetingsPage(MeetingExtras, QWidget):
         if self.recorder is not None:
             self.recorder.shutdown()
         self.calendar_calls.wait_all()
-
-    # -- files ----------------------------------------------------------------
-    def open_file(self, path: str) -> bool:
-        if Path(path).suffix.lower() in AUDIO_SUFFIXES:
-            return self.transcribe_audio(path)
-        try:
-            transcript = load_transcript(path)
-        except TranscriptError as exc:
-            self.status.setText(f"<span style='color:#c5221f'>{exc}</span>")
-            return False
-        self.meeting_id = None
-        self.title_edit.setText(Path(path).stem.replace("_", " ").replace("-", " ").strip().capitalize())
-        self.transcript_edit.setPlainText(transcript.render())
-        self.notes_view.clear()
-        self._markdown = ""
-        self.notes = None
-        self._ensure_meeting()
-        speakers = ", ".join(transcript.speakers[:6])
-        self.status.setText(
-            f"{transcript.word_count:,} words"
-            + (f", speakers: {speakers}" if speakers else "")
-            + "".join(f". {warning}" for warning in transcript.warnings)
-        )
-        self._update_controls()
-        return True
-
-    def _open_clicked(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self,
-            "Open transcript or recording",
-            "",
-            "Transcripts and recordings (*.txt *.md *.vtt *.srt *.wav *.mp3 *.m4a *.mp4 *.webm *.ogg *.flac);;All files (*)",
-        )
-        if path:
-            self.open_file(path)
 
     # -- summarizing ----------------------------------------------------------
     def _meeting_time(self) -> datetime:
@@ -474,14 +322,9 @@ class MeetingsPage(MeetingExtras, QWidget):
         if self.live_box.isChecked():
             self.start_live(text)
             return True
-        context = self._context()
-
-        def task(engine, stop, progress):
-            return Summarizer(engine, context).summarize(text, progress=progress, stop=stop)
-
         self.progress.setRange(0, 0)
         self.status.setText("Reading the transcript…")
-        self.request = self.bridge.run_task(task)
+        self.writer.summarize(text, self._context())
         self._update_controls()
         return True
 
@@ -501,59 +344,28 @@ class MeetingsPage(MeetingExtras, QWidget):
     def start_live(self, pasted: str | None = None, feed: LiveFeed | None = None) -> LiveFeed:
         """Start a live session; ``pasted`` text is fed in steps (else the recorder feeds ``feed`` or a new one)."""
         self._ensure_meeting()
-        feed = feed or LiveFeed()
-        self.live_feed = feed
         context = self._context()
-
-        def task(engine, stop, progress):
-            return run_live_session(engine, stop, progress, feed, context)
-
         self.progress.setRange(0, 0)
         self.status.setText("Live: notes update as the meeting goes on.")
-        self.request = self.bridge.run_task(task)
-        if pasted is not None:
-            self._live_words = pasted.split(" ")
-            self._live_timer.start(LIVE_STEP_MS)
+        feed = self.writer.start_live(context, feed=feed, pasted=pasted)
         self._update_controls()
         return feed
 
     def feed_live(self, text: str) -> None:
         """Text from the recorder (or a test) for the running live session."""
-        if self.live_feed is not None:
-            self.live_feed.put(text)
+        self.writer.feed(text)
 
     def end_live(self) -> None:
         """The meeting ended: only the tail is left to process."""
-        self._live_timer.stop()
-        if self.live_feed is not None:
-            if self._live_words:
-                self.live_feed.put(" ".join(self._live_words))
-                self._live_words = []
-            self.live_feed.close()
-            self.status.setText("Meeting ended: finishing the notes…")
-
-    def _feed_next_step(self) -> None:
-        if self.live_feed is None:
-            self._live_timer.stop()
-            return
-        step, self._live_words = self._live_words[:LIVE_STEP_WORDS], self._live_words[LIVE_STEP_WORDS:]
-        self.live_feed.put(" ".join(step) + " ")
-        if not self._live_words:
-            self.end_live()
+        self.writer.end_live()
 
     def cancel(self) -> None:
         job = getattr(self, "transcribe_job", None)
         if job is not None:
             job.stop()
-        self._live_timer.stop()
-        if self.request is not None:
-            self.request.stop()
-        if self.live_feed is not None:
-            self.live_feed.close()
+        self.writer.stop()
 
-    def _on_progress(self, request_id: int, update: object) -> None:
-        if self.request is None or request_id != self.request.id:
-            return
+    def _on_progress(self, update: object) -> None:
         if isinstance(update, SummaryProgress):
             self.progress.setRange(0, max(update.total, 1))
             self.progress.setValue(update.done)
@@ -565,11 +377,7 @@ class MeetingsPage(MeetingExtras, QWidget):
                 self._markdown = notes_to_markdown(shown_notes(notes, self.options.template().sections))
                 self.notes_editor.set_markdown(self._markdown)
 
-    def _on_finished(self, request_id: int, result: object) -> None:
-        if self.request is None or request_id != self.request.id:
-            return
-        self.request = None
-        self.live_feed = None
+    def _on_finished(self, result: object) -> None:
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
         self.progress.setFormat("done")
@@ -592,16 +400,11 @@ class MeetingsPage(MeetingExtras, QWidget):
                     self.store.update_meeting(self.meeting_id, title=result.notes.title)
                     self.title_edit.setText(result.notes.title)
                 self.reload_list()
-            self._show_proposals()
+            self.proposals.show_notes(self.notes)
             self.notesChanged.emit()
         self._update_controls()
 
-    def _on_failed(self, request_id: int, message: str) -> None:
-        if self.request is None or request_id != self.request.id:
-            return
-        self.request = None
-        self.live_feed = None
-        self._live_timer.stop()
+    def _on_failed(self, message: str) -> None:
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.status.setText(f"<span style='color:#c5221f'>{message}</span>")
@@ -630,48 +433,9 @@ class MeetingsPage(MeetingExtras, QWidget):
         if path:
             self.status.setText(f"Saved {self.export_markdown(path)}")
 
-    def _show_proposals(self) -> None:
-        while self.proposals.count():
-            widget = self.proposals.takeAt(0).widget()
-            if widget is not None:
-                widget.deleteLater()
-        if self.notes is None:
-            return
-        for event in self.notes.proposed_events:
-            button = QToolButton()
-            button.setText(f"Add “{event.title}” to calendar…")
-            button.clicked.connect(lambda _checked=False, e=event: self.propose_event(e))
-            self.proposals.addWidget(button)
-        for item in self.notes.action_items:
-            button = QToolButton()
-            owner = f" ({item.owner})" if item.owner else ""
-            button.setText(f"Add task “{item.task}”{owner}…")
-            button.clicked.connect(lambda _checked=False, i=item: self.propose_task(i))
-            self.proposals.addWidget(button)
-
-    def propose_event(self, event) -> EventDialog:
+    def propose_event(self, event: ProposedEvent) -> EventDialog:
         """Open the confirmation dialog for a proposed follow-up; nothing is written without its click."""
-        zone = local_zone()
-        arguments = {"title": event.title, "start": event.start or "", "attendees": list(event.attendees)}
-        if event.end:
-            arguments["end"] = event.end
-        if event.duration_minutes:
-            arguments["duration_minutes"] = event.duration_minutes
-        calendar = self.store.get_setting(settings.CHAT_CALENDAR)
-        draft = EventDraft.from_arguments(arguments, now=datetime.now(zone), zone=zone.key, calendar=calendar)
-        return self._open_dialog(draft)
+        return self.proposals.propose_event(event)
 
-    def propose_task(self, item) -> EventDialog:
-        zone = local_zone()
-        title = f"{item.task} ({item.owner})" if item.owner else item.task
-        calendar = self.store.get_setting(settings.CHAT_CALENDAR)
-        draft = TaskDraft.from_arguments({"title": title, "due": item.due or ""}, now=datetime.now(zone), zone=zone.key, calendar=calendar)
-        return self._open_dialog(draft)
-
-    def _open_dialog(self, draft) -> EventDialog:
-        dialog = EventDialog(draft, self)
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.open()
-        self.last_dialog = dialog
-        return dialog
-
+    def propose_task(self, item: ActionItem) -> EventDialog:
+        return self.proposals.propose_task(item)

@@ -9,6 +9,9 @@ The machine check (about 3 s, cached per machine) runs on its own thread when th
 wizard opens, so the recommendation is made from measured speeds before any
 download; "Measure again" re-runs it. The download runs on its own thread; the
 speed check runs on the app's model worker, which then keeps the model loaded.
+The licence step and the speed-check step are widgets of their own
+(:mod:`~assistant.ui.setup_license`, :mod:`~assistant.ui.setup_speed_check`); the
+background work is in :mod:`~assistant.ui.setup_workers`.
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
-    QCheckBox,
     QDialog,
     QFileDialog,
     QHBoxLayout,
@@ -28,7 +30,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QStackedWidget,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -43,28 +44,12 @@ from assistant.core.models.machine_check import MachineCheck
 from assistant.core.models.selector import FITS, TIGHT, Choice, Estimate, Preferences, fit_table, gb, select_build
 from assistant.core.store import Store
 from assistant.ui.download_worker import DownloadWorker
-from assistant.ui.setup_workers import (
-    SPEED_CHECK_SECONDS,
-    CheckWorker,
-    Measure,
-    default_measure,
-    speed_check,
-)
+from assistant.ui.setup_license import LicensePage
+from assistant.ui.setup_speed_check import SpeedCheckPage
+from assistant.ui.setup_workers import SPEED_CHECK_SECONDS, CheckWorker, Measure, default_measure
 from assistant.ui.worker import ModelBridge
 
 SLOW_TOKENS_PER_SECOND = 5.0
-LICENSE_HTML = """
-<h3>Llama 3.2 Community License and Acceptable Use Policy</h3>
-<p>Llama 3.2 models are made by Meta and licensed under the <b>Llama 3.2 Community License
-Agreement</b>, together with Meta's <b>Acceptable Use Policy</b>. Llama Desk downloads the model
-files for you; using them means you accept both.</p>
-<p>In short: you may use, copy and adapt the models; if you share them or things built with them,
-you must include the licence and say "Built with Llama"; you must follow the Acceptable Use Policy
-(no use for illegal activity, harm to people, deception, or other uses it lists); services with more
-than 700 million monthly users need a separate licence from Meta. This summary is not the licence:
-read the full texts at <a href="https://www.llama.com/llama3_2/license/">llama.com/llama3_2/license</a>
-and <a href="https://www.llama.com/llama3_2/use-policy/">llama.com/llama3_2/use-policy</a>.</p>
-"""
 
 
 def _describe_estimate(estimate: Estimate) -> str:
@@ -128,11 +113,6 @@ class SetupWizard(QDialog):
         self.worker.failed.connect(self._on_failed)
         self.worker.paused.connect(self._on_paused)
         self.worker.tooSlow.connect(self._on_too_slow)
-        bridge.worker.loaded.connect(self._on_model_loaded)
-        bridge.worker.loadFailed.connect(self._on_model_load_failed)
-        bridge.worker.taskFinished.connect(self._on_speed_measured)
-        bridge.worker.failed.connect(self._on_speed_failed)
-        self._speed_request = None
         self._closed = False
         self.measure_machine()
 
@@ -277,25 +257,10 @@ class SetupWizard(QDialog):
 
     # -- page 2: licence ------------------------------------------------------
     def _build_license_page(self) -> None:
-        page = QWidget()
-        column = QVBoxLayout(page)
-        text = QTextBrowser()
-        text.setOpenExternalLinks(True)
-        text.setHtml(LICENSE_HTML)
-        column.addWidget(text, 1)
-        self.accept_box = QCheckBox("I accept the Llama 3.2 Community License and Acceptable Use Policy")
-        column.addWidget(self.accept_box)
-        buttons = QHBoxLayout()
-        back = QPushButton("Back")
-        back.clicked.connect(lambda: self.pages.setCurrentIndex(0))
-        buttons.addWidget(back)
-        buttons.addStretch(1)
-        self.license_next = QPushButton("Accept and download")
-        self.license_next.setEnabled(False)
-        self.accept_box.toggled.connect(self.license_next.setEnabled)
-        self.license_next.clicked.connect(self._license_accepted)
-        buttons.addWidget(self.license_next)
-        column.addLayout(buttons)
+        page = LicensePage()
+        page.back.connect(lambda: self.pages.setCurrentIndex(0))
+        page.accepted.connect(self._license_accepted)
+        self.accept_box, self.license_next = page.accept_box, page.next_button
         self.pages.addWidget(page)
 
     def _license_accepted(self) -> None:
@@ -408,70 +373,29 @@ class SetupWizard(QDialog):
         self.pause_button.setEnabled(False)
         self.resume_button.setEnabled(False)
         self.pages.setCurrentIndex(3)
-        self.speed_label.setText("Loading the model…")
-        self.bridge.load(path, settings.context_size(self.store))
+        self.speed_page.start(path, settings.context_size(self.store), self.speed_seconds)
 
     # -- page 4: speed check --------------------------------------------------
     def _build_speed_page(self) -> None:
-        page = QWidget()
-        column = QVBoxLayout(page)
-        column.addWidget(QLabel("<b>Checking the speed on this computer</b>"))
-        self.speed_bar = QProgressBar()
-        self.speed_bar.setRange(0, 0)
-        column.addWidget(self.speed_bar)
-        self.speed_label = QLabel()
-        self.speed_label.setWordWrap(True)
-        column.addWidget(self.speed_label)
-        column.addStretch(1)
-        buttons = QHBoxLayout()
-        self.smaller_button = QPushButton("Use the smaller build")
-        self.smaller_button.setVisible(False)
-        self.smaller_button.clicked.connect(self._use_smaller)
-        buttons.addWidget(self.smaller_button)
-        buttons.addStretch(1)
-        self.done_button = QPushButton("Start chatting")
-        self.done_button.setEnabled(False)
-        self.done_button.clicked.connect(self.accept)
-        buttons.addWidget(self.done_button)
-        column.addLayout(buttons)
+        page = self.speed_page = SpeedCheckPage(self.bridge)
+        page.measured.connect(self._on_speed_measured)
+        page.smaller_button.clicked.connect(self._use_smaller)
+        page.done_button.clicked.connect(self.accept)
+        self.speed_label, self.smaller_button, self.done_button = page.label, page.smaller_button, page.done_button
         self.pages.addWidget(page)
 
-    def _on_model_loaded(self, info) -> None:
-        if self.pages.currentIndex() != 3 or self.model_path is None or info.path != self.model_path:
-            return
-        self.speed_label.setText(f"Writing for {self.speed_seconds:.0f} seconds to measure the speed…")
-        seconds = self.speed_seconds
-        self._speed_request = self.bridge.run_task(lambda engine, stop, progress: speed_check(engine, stop, progress, seconds))
-
-    def _on_model_load_failed(self, path: str, message: str) -> None:
-        if path == self.model_path:
-            self.speed_label.setText(f"<span style='color:#c5221f'>The model could not be loaded: {message}</span>")
-            self.speed_bar.setRange(0, 1)
-
-    def _on_speed_failed(self, request_id: int, message: str) -> None:
-        if self._speed_request is not None and request_id == self._speed_request.id:
-            self.speed_label.setText(f"The speed check failed: {message}. You can still start chatting.")
-            self.speed_bar.setRange(0, 1)
-            self.done_button.setEnabled(True)
-
-    def _on_speed_measured(self, request_id: int, speed: float) -> None:
-        if self._speed_request is None or request_id != self._speed_request.id:
-            return
-        self.measured_speed = float(speed)
-        self.speed_bar.setRange(0, 1)
-        self.speed_bar.setValue(1)
-        self.calibration_note = self._recalibrate(float(speed))
+    def _on_speed_measured(self, speed: float) -> None:
+        self.measured_speed = speed
+        self.calibration_note = self._recalibrate(speed)
         smaller = self.smaller_build()
         if speed < SLOW_TOKENS_PER_SECOND and smaller is not None:
-            self.speed_label.setText(
+            self.speed_page.show_result(
                 f"This computer writes {speed:.1f} tokens per second with {self.selected.label}, which will feel slow. "
-                f"{smaller.label} ({gb(smaller.download_size)}) should be about twice as fast." + self.calibration_note
+                f"{smaller.label} ({gb(smaller.download_size)}) should be about twice as fast." + self.calibration_note,
+                smaller.label,
             )
-            self.smaller_button.setText(f"Download {smaller.label} instead")
-            self.smaller_button.setVisible(True)
         else:
-            self.speed_label.setText(f"{speed:.1f} tokens per second on this computer. Ready." + self.calibration_note)
-        self.done_button.setEnabled(True)
+            self.speed_page.show_result(f"{speed:.1f} tokens per second on this computer. Ready." + self.calibration_note)
 
     def _recalibrate(self, measured: float) -> str:
         """Compare the measured speed with the prediction; past 30 % apart, teach the machine's
@@ -501,8 +425,7 @@ class SetupWizard(QDialog):
 
     def _use_smaller(self) -> None:
         self.selected = self.smaller_build()
-        self.smaller_button.setVisible(False)
-        self.done_button.setEnabled(False)
+        self.speed_page.restart()
         self.start_download()
 
     # -- closing ----------------------------------------------------------------
@@ -515,13 +438,5 @@ class SetupWizard(QDialog):
             return
         self._closed = True
         self.worker.shutdown()
-        if self._speed_request is not None:
-            self._speed_request.stop()
-        for signal, slot in (
-            (self.bridge.worker.loaded, self._on_model_loaded),
-            (self.bridge.worker.loadFailed, self._on_model_load_failed),
-            (self.bridge.worker.taskFinished, self._on_speed_measured),
-            (self.bridge.worker.failed, self._on_speed_failed),
-        ):
-            signal.disconnect(slot)
+        self.speed_page.stop()
         super().done(result)

@@ -42,3 +42,22 @@ def test_recording_during_an_event_is_linked_to_it(qtbot, tmp_path):
     assert template_for_event("contract review") == "one-on-one"
     assert json.dumps(meeting.notes["event"]).count("Contract review") == 1
     close_window(window)
+
+
+def test_a_meeting_opened_after_a_linked_recording_is_not_linked(qtbot, tmp_path):
+    now = datetime.now(local_zone())
+    LocalCalendar(zone=local_zone()).add_event(
+        CalendarEvent("Budget review", now - timedelta(minutes=5), now + timedelta(minutes=55), attendees=["omar@example.com"])
+    )
+    window = open_window(qtbot, FakeEngine())  # no model: the recording is linked, no notes are written
+    page = window.meetings_page
+    page._on_recording_started(str(tmp_path / "recording"))
+    qtbot.waitUntil(lambda: page.linked_event is not None, timeout=60_000)
+    transcript = tmp_path / "weekly_sync.txt"
+    transcript.write_text("Dana: the budget grows.\n", encoding="utf-8")
+    assert page.open_file(str(transcript))
+    assert page.linked_event is None and page.title_edit.text() == "Weekly sync"
+    page.options.set_template("stand-up")  # not remembered for the recording's event
+    assert template_for_event("Budget review") is None
+    assert "event" not in (page.store.get_meeting(page.meeting_id).notes or {})
+    close_window(window)

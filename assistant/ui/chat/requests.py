@@ -2,7 +2,8 @@
 
 The worker reports every request through the same signals, tagged with the request's id.
 :class:`RequestRouter` is the one place that reads those ids: it hands each report to the
-:class:`ModelRequest` it belongs to, so the chat listens to its own request only.
+:class:`ModelRequest` it belongs to, so each user (the chat, a meeting's notes, the setup
+wizard's speed check) listens to its own requests only.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ class ModelRequest(QObject):
     tokens = Signal(str)
     finished = Signal(object)  # GenerationStats
     failed = Signal(str)
+    progress = Signal(object)  # what a task reports while it runs
     answered = Signal(object)  # a task's result
 
     def __init__(self, request: Request) -> None:
@@ -53,6 +55,7 @@ class RequestRouter(QObject):
         worker.tokens.connect(self._tokens)
         worker.finished.connect(self._finished)
         worker.failed.connect(self._failed)
+        worker.taskProgress.connect(self._progress)
         worker.taskFinished.connect(self._answered)
 
     def chat(self, system: str, history: list[Message], params: GenerationParams) -> ModelRequest:
@@ -92,6 +95,11 @@ class RequestRouter(QObject):
     def _failed(self, request_id: int, message: str) -> None:
         if (tracked := self._end(request_id)) is not None:
             tracked.failed.emit(message)
+
+    @Slot(int, object)
+    def _progress(self, request_id: int, update: Any) -> None:
+        if (tracked := self.requests.get(request_id)) is not None:
+            tracked.progress.emit(update)
 
     @Slot(int, object)
     def _answered(self, request_id: int, result: Any) -> None:
