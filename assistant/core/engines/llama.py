@@ -56,6 +56,7 @@ class LlamaCppEngine(Engine):
         use_mmap: bool = False,
         n_gpu_layers: int | Callable[[], int | None] | None = None,
         n_batch: int = 512,
+        prefill_slice: int = 128,
     ) -> None:
         """``n_gpu_layers``: None offloads everything when this llama.cpp can, -1 all, 0 none, N layers;
         or a function asked at every load (the app passes the GPU setting, so a change applies next load)."""
@@ -64,6 +65,7 @@ class LlamaCppEngine(Engine):
         self.use_mmap = use_mmap
         self.n_gpu_layers = n_gpu_layers
         self.n_batch = n_batch
+        self.prefill_slice = max(1, min(prefill_slice, n_batch))
         self._llm: Any = None
         self._formatter: Any = None
         self._bos_id: int | None = None
@@ -139,8 +141,18 @@ class LlamaCppEngine(Engine):
         self._formatter = None
         super().unload()
 
+    def _free(self) -> bool:
+        """Idle unload: the weights and the KV cache go; :meth:`restore` loads the same file again."""
+        if self._llm is None:
+            return False
+        self._llm.close()
+        self._llm = None
+        return True
+
     def _require_model(self) -> Any:
         if self._llm is None:
+            if self.released:
+                raise EngineError("The model was unloaded while idle; it loads again with the next request.")
             raise EngineError("No model is loaded.")
         return self._llm
 
@@ -208,6 +220,7 @@ class LlamaCppEngine(Engine):
             stats.completion_tokens += 1
             return stop_event.is_set()
 
+        self._prefill(llm, tokens, stop_event)
         grammar = None
         if params.json_schema is not None:
             import json
@@ -247,6 +260,25 @@ class LlamaCppEngine(Engine):
                 finish_reason = "cancelled"
             stats.finish_reason = finish_reason
             stats.total_seconds = time.perf_counter() - started
+
+    def _prefill(self, llm: Any, tokens: list[int], stop_event: threading.Event) -> None:
+        """Evaluate the prompt's uncached tokens in slices, checking ``stop_event`` between them.
+
+        llama.cpp evaluates a prompt in one call that cannot be interrupted; in slices of
+        ``prefill_slice`` tokens a stop (or a chat reply waiting for a background step, see
+        :mod:`assistant.core.engines.scheduler`) waits for one slice at most. The slices
+        evaluated stay in the KV cache: a step tried again right away starts where it ended.
+        The last token is left to ``create_completion``, which needs its logits to sample.
+        """
+        start = self.cached_prefix(tokens)
+        end = len(tokens) - 1
+        if end - start <= self.prefill_slice:
+            return
+        llm.n_tokens = start  # eval() drops the cache from here on
+        for begin in range(start, end, self.prefill_slice):
+            if stop_event.is_set():
+                return
+            llm.eval(tokens[begin : min(end, begin + self.prefill_slice)])
 
 
 def default_threads() -> int:
