@@ -236,3 +236,42 @@ def test_engine_errors_from_a_live_session_are_reported(qtbot, bridges):
     with qtbot.waitSignal(bridge.worker.failed, timeout=60_000) as blocker:
         bridge.run_task(_live_task(feed, []))
     assert "context" in blocker.args[1]
+
+
+def test_shutting_a_bridge_down_closes_a_remote_engines_connections(qtbot):
+    from assistant.core.engines.remote import RemoteEngine
+
+    engine = RemoteEngine("http://127.0.0.1:9/v1", "model")
+    bridge = ModelBridge(engine)
+    bridge.shutdown()  # what the window does on close and before it reconnects
+    assert engine._http.client.is_closed
+
+
+def test_the_status_bar_says_what_the_model_is_doing(qtbot, tmp_path):
+    from tests.support.ui_helpers import close_window, open_window
+
+    path = tmp_path / "fake-model.gguf"
+    path.write_text("fake")
+    window = open_window(qtbot, FakeEngine(["word " * 300], token_delay=0.01), str(path))
+    seen: list[str] = []
+    window.bridge.worker.activity.connect(seen.append)
+    assert window.send("Tell me a long story")
+    qtbot.waitUntil(lambda: window.activity_label.text() == REPLY_ACTIVITY, timeout=60_000)
+    qtbot.waitUntil(lambda: window.activity_label.text() == IDLE, timeout=60_000)
+    assert seen[-2:] == [REPLY_ACTIVITY, IDLE]
+    close_window(window)
+
+
+def test_idle_unload_is_a_registered_setting_off_by_default_that_the_window_passes_to_its_worker(qtbot):
+    from assistant.core import settings
+    from assistant.core.store import Store
+    from tests.support.ui_helpers import close_window, open_window
+
+    assert settings.REGISTRY[settings.IDLE_UNLOAD_MINUTES].default == 0
+    store = Store()
+    assert settings.idle_unload_seconds(store) is None
+    store.set_setting(settings.IDLE_UNLOAD_MINUTES, 15)
+    assert settings.idle_unload_seconds(store) == 900
+    window = open_window(qtbot, FakeEngine(), store=store)
+    assert window.bridge.worker.idle_unload_seconds == 900
+    close_window(window)
