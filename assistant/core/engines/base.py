@@ -165,6 +165,15 @@ class Engine(ABC):
             self.load(self.info.path, n_ctx=self.info.n_ctx)
             self._released = False
 
+    def save_cache(self) -> object | None:
+        """A copy of what the model has cached (the KV cache), for :meth:`restore_cache`; None when
+        the engine keeps nothing worth saving."""
+        return None
+
+    def restore_cache(self, saved: object | None) -> bool:
+        """Put back a :meth:`save_cache` copy after other work used the model; False if not possible."""
+        return False
+
     @property
     def context_size(self) -> int:
         """The context window in tokens (0 when nothing is loaded)."""

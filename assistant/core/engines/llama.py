@@ -11,6 +11,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,12 @@ from assistant.core.engines.base import (
     common_prefix_length,
 )
 from assistant.core.engines.gguf import check_model_file
+from assistant.core.engines.scheduler import PreemptibleStop
 from assistant.core.models.hardware import physical_cores
+
+#: Background prompts are evaluated in slices of about this many seconds (see LlamaCppEngine._prefill).
+BACKGROUND_SLICE_SECONDS = 0.25
+MIN_SLICE = 16
 
 # Used only when a GGUF carries no chat template of its own.
 FALLBACK_TEMPLATE = (
@@ -66,6 +72,7 @@ class LlamaCppEngine(Engine):
         self.n_gpu_layers = n_gpu_layers
         self.n_batch = n_batch
         self.prefill_slice = max(1, min(prefill_slice, n_batch))
+        self._prefill_rate: float | None = None  # prompt tokens a second, measured while slicing
         self._llm: Any = None
         self._formatter: Any = None
         self._bos_id: int | None = None
@@ -272,13 +279,71 @@ class LlamaCppEngine(Engine):
         """
         start = self.cached_prefix(tokens)
         end = len(tokens) - 1
-        if end - start <= self.prefill_slice:
+        size = self._background_slice() if isinstance(stop_event, PreemptibleStop) else self.prefill_slice
+        if end - start <= size:
             return
         llm.n_tokens = start  # eval() drops the cache from here on
-        for begin in range(start, end, self.prefill_slice):
+        for begin in range(start, end, size):
             if stop_event.is_set():
                 return
-            llm.eval(tokens[begin : min(end, begin + self.prefill_slice)])
+            piece = tokens[begin : min(end, begin + size)]
+            began = time.perf_counter()
+            llm.eval(piece)
+            seconds = time.perf_counter() - began
+            if seconds > 0:
+                rate = len(piece) / seconds
+                self._prefill_rate = rate if self._prefill_rate is None else 0.7 * self._prefill_rate + 0.3 * rate
+
+    def _background_slice(self) -> int:
+        """Background prompts (live notes) are read in slices of about BACKGROUND_SLICE_SECONDS, so a
+        chat reply queued meanwhile waits about that long at most, on a fast machine or a slow one."""
+        if self._prefill_rate is None:
+            return MIN_SLICE
+        return max(MIN_SLICE, min(self.prefill_slice, int(self._prefill_rate * BACKGROUND_SLICE_SECONDS)))
+
+    # -- keeping background work's cache warm ----------------------------------------------------
+    def save_cache(self) -> Any:
+        """The KV cache and the tokens it holds, copied (a few tens of MB), to put back with
+        :meth:`restore_cache` after other work used the model: a background step then goes on
+        without reading its prompt again."""
+        llm = self._llm
+        if llm is None or llm.n_tokens == 0:
+            return None
+        import ctypes
+
+        import llama_cpp
+
+        size = llama_cpp.llama_state_seq_get_size(llm._ctx.ctx, 0)
+        buffer = (ctypes.c_uint8 * size)()
+        written = llama_cpp.llama_state_seq_get_data(llm._ctx.ctx, buffer, size, 0)
+        if not written:
+            return None
+        return _SavedCache(llm, list(llm.input_ids[: llm.n_tokens]), buffer, written)
+
+    def restore_cache(self, saved: Any) -> bool:
+        """Put back what :meth:`save_cache` copied; False (and an empty cache) when that is not possible."""
+        llm = self._llm
+        if not isinstance(saved, _SavedCache) or llm is None or saved.llm is not llm:
+            return False
+        import llama_cpp
+
+        llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+        llm.n_tokens = 0
+        if llama_cpp.llama_state_seq_set_data(llm._ctx.ctx, saved.data, saved.size, 0) != saved.size:
+            llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+            return False
+        llm.input_ids[: len(saved.tokens)] = saved.tokens
+        llm.n_tokens = len(saved.tokens)
+        llm._requires_eval = True  # the logits are not restored: the next prompt evaluates at least one token
+        return True
+
+
+@dataclass
+class _SavedCache:
+    llm: Any  # the Llama it came from: a reloaded model cannot take it back
+    tokens: list[int]
+    data: Any
+    size: int
 
 
 def default_threads() -> int:

@@ -23,6 +23,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from assistant.core.engines.base import Engine
 
 IDLE = "Idle"
 
@@ -276,6 +280,18 @@ def yield_point() -> None:
     scheduler = current()
     if scheduler is not None:
         scheduler.yield_point()
+
+
+def give_way(engine: Engine | None = None) -> None:
+    """A :func:`yield_point` that keeps ``engine``'s cache warm: copied before the urgent work
+    runs and put back after, so the background step goes on without reading its prompt again."""
+    scheduler = current()
+    if scheduler is None or not scheduler.waiting_above():
+        return
+    saved = engine.save_cache() if engine is not None else None
+    scheduler.yield_point()
+    if saved is not None and engine is not None:
+        engine.restore_cache(saved)
 
 
 def urgent_work_waiting() -> bool:

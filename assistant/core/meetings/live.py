@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 
 from assistant.core.engines.base import Engine
-from assistant.core.engines.scheduler import background, doing, pause, preemptible, urgent_work_waiting, yield_point
+from assistant.core.engines.scheduler import background, doing, give_way, pause, preemptible, urgent_work_waiting
 from assistant.core.meetings.notes import MeetingNotes
 from assistant.core.meetings.prompts import MeetingContext
 from assistant.core.meetings.rolling import LIVE_MAX_LOAD, RollingSummarizer
@@ -59,18 +59,20 @@ def run_live_session(
     context: MeetingContext | None = None,
     min_update_tokens: int = 300,
     poll_seconds: float = 0.2,
+    max_load: float | None = LIVE_MAX_LOAD,
 ) -> SummaryResult:
     """Fold text from ``feed`` into notes until it is closed, then finish.
 
     ``report`` receives the :class:`MeetingNotes` after each update and
-    :class:`SummaryProgress` while finishing (both from this thread).
+    :class:`SummaryProgress` while finishing (both from this thread). ``max_load`` paces the
+    steps (see :class:`RollingSummarizer`); None runs a step whenever enough text waits.
     """
     rolling = RollingSummarizer(
-        engine, context, min_update_tokens=min_update_tokens, on_update=report, max_load=LIVE_MAX_LOAD
+        engine, context, min_update_tokens=min_update_tokens, on_update=report, max_load=max_load
     )
     with background(LIVE_ACTIVITY):
         while not stop.is_set():
-            yield_point()  # a chat reply queued meanwhile runs here, between two steps
+            give_way(engine)  # a chat reply queued meanwhile runs here, between two steps (cache kept warm)
             text = feed.drain()
             if text:
                 rolling.feed(text)

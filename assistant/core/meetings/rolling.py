@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from assistant.core.engines.base import Engine
-from assistant.core.engines.scheduler import preemptible, yield_point
+from assistant.core.engines.scheduler import give_way, preemptible
 from assistant.core.meetings.language import detect_language
 from assistant.core.meetings.notes import (
     DEFAULT_LIMITS,
@@ -203,7 +203,7 @@ class RollingSummarizer:
                 if stop is not None and stop.is_set():
                     result.cancelled = True
                     break
-                yield_point()  # the step gave way to a chat reply (its text is kept): let it run, then go on
+                give_way(self.engine)  # the step gave way to a chat reply (its text is kept): let it run, then go on
                 continue
             done += 1
             if progress:
