@@ -62,7 +62,7 @@ class LlamaCppEngine(Engine):
         use_mmap: bool = False,
         n_gpu_layers: int | Callable[[], int | None] | None = None,
         n_batch: int = 512,
-        prefill_slice: int = 128,
+        prefill_slice: int = 512,
     ) -> None:
         """``n_gpu_layers``: None offloads everything when this llama.cpp can, -1 all, 0 none, N layers;
         or a function asked at every load (the app passes the GPU setting, so a change applies next load)."""
@@ -271,9 +271,11 @@ class LlamaCppEngine(Engine):
     def _prefill(self, llm: Any, tokens: list[int], stop_event: threading.Event) -> None:
         """Evaluate the prompt's uncached tokens in slices, checking ``stop_event`` between them.
 
-        llama.cpp evaluates a prompt in one call that cannot be interrupted; in slices of
-        ``prefill_slice`` tokens a stop (or a chat reply waiting for a background step, see
-        :mod:`assistant.core.engines.scheduler`) waits for one slice at most. The slices
+        llama.cpp evaluates a prompt in one call that cannot be interrupted; in slices a stop
+        waits for one slice at most. A chat's own prompt is read in slices of ``prefill_slice``
+        (n_batch by default: as fast as one call); a background prompt (its stop event a
+        :class:`PreemptibleStop`) in slices of about :data:`BACKGROUND_SLICE_SECONDS`, so a chat
+        reply queued meanwhile waits about that long (see :mod:`assistant.core.engines.scheduler`). The slices
         evaluated stay in the KV cache: a step tried again right away starts where it ended.
         The last token is left to ``create_completion``, which needs its logits to sample.
         """
