@@ -40,7 +40,7 @@ from assistant.core.chat.prompt import DEFAULT_SYSTEM_PROMPT
 from assistant.core.engines.base import GenerationParams
 from assistant.core.engines.scheduler import ModelScheduler, Priority
 from assistant.core.meetings import MeetingContext
-from assistant.core.meetings.live import LiveFeed, run_live_session
+from assistant.core.meetings.live import LIVE_ACTIVITY, LiveFeed, run_live_session
 from assistant.core.meetings.transcript import load_transcript
 
 GOAL = 2.0
@@ -154,8 +154,8 @@ def live_latencies(bench: Bench, chats: int, seed: int) -> tuple[list[float], di
             time.sleep(0.05)  # ~20 segments a second: far ahead of any step on this model
 
     threading.Thread(target=feeder, daemon=True).start()
-    while not updates and time.perf_counter() - started < 600:
-        time.sleep(0.1)  # the first step has finished: the session runs
+    while bench.scheduler.activity != LIVE_ACTIVITY and time.perf_counter() - started < 600:
+        time.sleep(0.05)  # the session runs (each chat then waits 2-6 s more: it lands inside a step)
     rng = random.Random(seed)
     latencies = []
     for _ in range(chats):
