@@ -4,8 +4,9 @@ gives the final notes after only the tail is processed.
 
 On the app's model thread the session is background work in step-sized pieces
 (:mod:`assistant.core.engines.scheduler`): a chat reply queued meanwhile ends the
-running step at its next token, runs, and the step is then done again, so a chat
-never waits for the meeting to end."""
+running step at its next token or prompt slice; the session copies the model's
+cache, lets the reply run, puts the cache back and does the step again from where
+its prompt was, so a chat never waits for the meeting to end."""
 
 from __future__ import annotations
 
@@ -89,6 +90,7 @@ def run_live_session(
             pause(feed.arrived, poll_seconds)
         with doing(FINAL_ACTIVITY):
             return rolling.finish(stop, progress=report)
+
 
 def live_notes_of(update: object) -> MeetingNotes | None:
     """The notes carried by a report from :func:`run_live_session`."""
