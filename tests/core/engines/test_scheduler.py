@@ -170,3 +170,35 @@ def test_a_preemptible_stop_reads_set_while_urgent_work_waits_but_is_not_a_real_
     assert finished.wait(60)
     _stop(scheduler, thread)
     assert seen == {"before": False, "while waiting": True, "real stop": False, "after": False}
+
+
+def test_giving_way_copies_the_engines_cache_before_urgent_work_and_puts_it_back_after():
+    from assistant.core.engines.fake import FakeEngine
+
+    events: list[str] = []
+
+    class CachingEngine(FakeEngine):
+        def save_cache(self):
+            events.append("saved")
+            return "cache"
+
+        def restore_cache(self, saved):
+            events.append(f"restored {saved}")
+            return True
+
+    engine = CachingEngine()
+    scheduler = ModelScheduler()
+    finished = threading.Event()
+
+    def background_job() -> None:
+        with sched.background("bg"):
+            sched.give_way(engine)  # nothing waits: no copy is made
+            scheduler.submit(lambda: events.append("chat"), Priority.INTERACTIVE, "chat")
+            sched.give_way(engine)
+        finished.set()
+
+    scheduler.submit(background_job)
+    thread = _start(scheduler)
+    assert finished.wait(60)
+    _stop(scheduler, thread)
+    assert events == ["saved", "chat", "restored cache"]
