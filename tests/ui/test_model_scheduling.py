@@ -275,3 +275,28 @@ def test_idle_unload_is_a_registered_setting_off_by_default_that_the_window_pass
     window = open_window(qtbot, FakeEngine(), store=store)
     assert window.bridge.worker.idle_unload_seconds == 900
     close_window(window)
+
+
+def test_with_a_real_model_a_chat_during_a_live_session_is_answered_and_the_session_keeps_every_span(qtbot, bridges, smollm_path):
+    from assistant.core.engines.llama import LlamaCppEngine
+
+    engine = LlamaCppEngine()
+    bridge = ModelBridge(engine)
+    bridges.append(bridge)
+    with qtbot.waitSignal(bridge.worker.loaded, timeout=120_000):
+        bridge.load(str(smollm_path), 4096)
+    feed = LiveFeed()
+    words = " ".join(f"point{i} was discussed at length by the team" for i in range(60))
+    feed.put(words)
+    session = bridge.run_task(_live_task(feed, []))
+    qtbot.waitUntil(lambda: bridge.scheduler.activity == LIVE_ACTIVITY, timeout=120_000)
+    ended: list[int] = []
+    bridge.worker.taskFinished.connect(lambda request_id, _result: ended.append(request_id))
+    with qtbot.waitSignal(bridge.worker.finished, timeout=120_000) as blocker:
+        chat = bridge.chat("You are helpful.", [{"role": "user", "content": "Say hello."}], GenerationParams(max_tokens=8))
+    assert blocker.args[0] == chat.id and blocker.args[1].completion_tokens > 0
+    assert session.id not in ended  # answered while the session still runs
+    feed.close()
+    with qtbot.waitSignal(bridge.worker.taskFinished, timeout=300_000) as done:
+        pass
+    assert done.args[0] == session.id and done.args[1].chunks >= 1
