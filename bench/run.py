@@ -53,6 +53,7 @@ OTHER_BENCHES = {
     "remote": "remote engine (remote issue)",
     "startup": "installer / start-up time (installer issue)",
     "quality": "notes and calendar actions on labelled data (quality issue)",
+    "scheduler": "chat first token while live notes run on the same model (issue 17)",
 }
 
 

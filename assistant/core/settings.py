@@ -59,6 +59,10 @@ SEND_KEY = _setting(
     "which key sends a chat message: enter (Shift+Enter starts a new line) or ctrl+enter (Enter starts a new line)",
 )
 SEND_KEYS = ("enter", "ctrl+enter")
+IDLE_UNLOAD_MINUTES = _setting(
+    "idle_unload_minutes", int, 0,
+    "minutes the local model may sit idle before it is unloaded to free memory (0: never); it loads again with the next request",
+)
 
 
 def default(key: str) -> Any:
@@ -116,3 +120,13 @@ def parse_gpu_layers(value: object) -> int | None:
 
 def gpu_layers(store: Store | None = None) -> int | None:
     return parse_gpu_layers(store.get_setting(GPU_LAYERS) if store is not None else read(GPU_LAYERS))
+
+
+def idle_unload_seconds(store: Store | None = None) -> float | None:
+    """Seconds after which an idle model is unloaded, or None when that is off (the default)."""
+    value = store.get_setting(IDLE_UNLOAD_MINUTES) if store is not None else read(IDLE_UNLOAD_MINUTES)
+    try:
+        minutes = float(value or 0)
+    except (TypeError, ValueError):
+        return None
+    return minutes * 60 if minutes > 0 else None

@@ -27,7 +27,7 @@ def default_engine() -> Engine:
 
 def create_window(store: Store, engine: Engine, model: str | None = None) -> MainWindow:
     """Build the main window around a worker thread and start loading the model."""
-    bridge = ModelBridge(engine)
+    bridge = ModelBridge(engine, idle_unload_seconds=settings.idle_unload_seconds(store))
     window = MainWindow(store, bridge)
     window.add_page("Meetings", lambda: _meetings_page(window))
     window.add_page("Calendar", lambda: _calendar_page(window))
@@ -127,5 +127,8 @@ def run_app(model: str | None = None) -> int:
         QTimer.singleShot(0, lambda: first_run(window))
     QTimer.singleShot(0, lambda: recover_recordings(window))
     code = app.exec()
+    calendars = sys.modules.get("assistant.core.calendars")  # only if calendar work ran
+    if calendars is not None:
+        calendars.close_calendars()
     store.close()
     return code

@@ -153,6 +153,9 @@ class MainWindow(QMainWindow):
         self.context_meter.setFormat("context: 0 / 0")
         self.context_meter.setValue(0)
         status.addPermanentWidget(self.context_meter)
+        self.activity_label = QLabel("Idle")  # what the model is doing (ModelWorker.activity)
+        status.addPermanentWidget(self.activity_label)
+        self.bridge.worker.activity.connect(self.activity_label.setText)
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")

@@ -59,12 +59,12 @@ def test_stop_from_the_gui_thread_ends_generation_while_the_worker_is_busy(qtbot
 def test_a_stop_before_the_worker_starts_the_request_is_not_lost(qtbot, bridges):
     engine = FakeEngine(["slow " * 100, "second reply"], token_delay=0.005)
     bridge = _bridge(qtbot, engine, bridges)
+    finished = []
+    bridge.worker.finished.connect(lambda request_id, stats: finished.append((request_id, stats.completion_tokens)))
     first = bridge.generate([{"role": "user", "content": "one"}])
     second = bridge.generate([{"role": "user", "content": "two"}])
     second.stop()  # queued behind the first: must still end without generating
     first.stop()
-    finished = []
-    bridge.worker.finished.connect(lambda request_id, stats: finished.append((request_id, stats.completion_tokens)))
     qtbot.waitUntil(lambda: len(finished) == 2, timeout=60_000)
     assert dict(finished)[second.id] == 0
     bridge.shutdown()

@@ -75,6 +75,7 @@ class Recorder:
         self._writer: CrashSafeWavWriter | None = None
         self._paused = threading.Event()
         self._stopping = threading.Event()
+        self._sync_wanted = threading.Event()  # set by pause(): the writing thread updates the header
         self._thread: threading.Thread | None = None
         self._silent_seconds = 0.0
         self._hinted = False
@@ -108,8 +109,10 @@ class Recorder:
         self._thread.start()
 
     def pause(self) -> None:
+        """Drop input from now on; the recording thread brings the file's header up to date."""
         self._paused.set()
-        if self._writer:
+        self._sync_wanted.set()
+        if not self.running and self._writer:
             self._writer.flush()
 
     def resume(self) -> None:
@@ -120,6 +123,9 @@ class Recorder:
         resampler = Resampler(self.source.samplerate)
         try:
             while not self._stopping.is_set():
+                if self._sync_wanted.is_set():
+                    self._sync_wanted.clear()
+                    self._writer.flush()
                 block = self.source.read(0.2)
                 if block is None or self._paused.is_set():
                     continue

@@ -5,12 +5,17 @@ wall-clock time, flushes the data, writes the current sizes into the RIFF header
 fsyncs. A killed process therefore leaves a valid file that is at most that interval
 short; :func:`repair_wav` recovers the rest (the bytes that reached the disk after the last
 header update) by recomputing the sizes from the file length.
+
+A header update seeks back to the start of the file, so every file operation of the writer
+holds one lock: a flush from another thread (pausing from the GUI) can never land between
+a seek and a write of the recording thread.
 """
 
 from __future__ import annotations
 
 import os
 import struct
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,7 +60,7 @@ def float_to_pcm16(samples: np.ndarray) -> np.ndarray:
 
 
 class CrashSafeWavWriter:
-    """Appends PCM frames to a WAV file, keeping its header current on disk."""
+    """Appends PCM frames to a WAV file, keeping its header current on disk (thread-safe)."""
 
     def __init__(
         self,
@@ -74,6 +79,7 @@ class CrashSafeWavWriter:
         self.frames_written = 0
         self._data_bytes = 0
         self._last_sync = time.monotonic()
+        self._lock = threading.Lock()
         try:
             self._file = open(self.path, "wb")
             self._file.write(_header(samplerate, channels, 0))
@@ -95,17 +101,18 @@ class CrashSafeWavWriter:
 
         pcm = samples if samples.dtype == np.int16 else float_to_pcm16(samples)
         data = np.ascontiguousarray(pcm, dtype="<i2").tobytes()
-        try:
-            self._file.write(data)
-        except OSError as exc:
-            raise WavError(f"Writing the recording failed: {exc.strerror or exc}. Check free disk space.") from exc
-        self._data_bytes += len(data)
-        self.frames_written = self._data_bytes // (self.channels * SAMPLE_WIDTH)
-        if time.monotonic() - self._last_sync >= self.header_interval:
-            self._sync()
+        with self._lock:
+            try:
+                self._file.write(data)
+            except OSError as exc:
+                raise WavError(f"Writing the recording failed: {exc.strerror or exc}. Check free disk space.") from exc
+            self._data_bytes += len(data)
+            self.frames_written = self._data_bytes // (self.channels * SAMPLE_WIDTH)
+            if time.monotonic() - self._last_sync >= self.header_interval:
+                self._sync()
 
     def _sync(self) -> None:
-        """Flush data, write the sizes into the header, and push both to the disk."""
+        """Flush data, write the sizes into the header, and push both to the disk (lock held)."""
         f = self._file
         f.flush()
         end = f.tell()
@@ -118,15 +125,18 @@ class CrashSafeWavWriter:
         self._last_sync = time.monotonic()
 
     def flush(self) -> None:
-        if not self._file.closed:
-            self._sync()
+        """Bring the header up to date on disk now (safe from any thread)."""
+        with self._lock:
+            if not self._file.closed:
+                self._sync()
 
     def close(self) -> None:
-        if not self._file.closed:
-            try:
-                self._sync()
-            finally:
-                self._file.close()
+        with self._lock:
+            if not self._file.closed:
+                try:
+                    self._sync()
+                finally:
+                    self._file.close()
 
     def __enter__(self) -> CrashSafeWavWriter:
         return self

@@ -7,6 +7,8 @@ Modules: ``events`` (data, conflicts, free slots), ``base`` (interface, errors),
 
 from __future__ import annotations
 
+import threading
+import weakref
 from zoneinfo import ZoneInfo
 
 from assistant.core.calendars.accounts import CalDAVAccount, load_accounts
@@ -54,6 +56,19 @@ def conflict_calendars(target: Calendar | str, zone: ZoneInfo | None = None) -> 
     return [c for c in imported_calendars(zone) if c.name != name]
 
 
+_OPENED: weakref.WeakSet[Calendar] = weakref.WeakSet()  # CalDAV calendars still in use somewhere
+_OPENED_LOCK = threading.Lock()
+
+
+def close_calendars() -> None:
+    """Close every CalDAV calendar :func:`open_calendar` made that is still in use (the app calls this at exit)."""
+    with _OPENED_LOCK:
+        opened = list(_OPENED)
+        _OPENED.clear()
+    for calendar in opened:
+        calendar.close()
+
+
 def open_calendar(name: str = LOCAL_NAME, *, zone: ZoneInfo | None = None) -> Calendar:
     """The calendar called ``name``; raises CalendarNotFoundError listing the known names."""
     if name == LOCAL_NAME:
@@ -62,7 +77,10 @@ def open_calendar(name: str = LOCAL_NAME, *, zone: ZoneInfo | None = None) -> Ca
     if name in accounts:
         from assistant.core.calendars.caldav_backend import CalDAVCalendar
 
-        return CalDAVCalendar(accounts[name], zone=zone)
+        calendar = CalDAVCalendar(accounts[name], zone=zone)
+        with _OPENED_LOCK:
+            _OPENED.add(calendar)
+        return calendar
     for imported in imported_calendars(zone):
         if imported.name == name:
             return imported
@@ -89,6 +107,7 @@ __all__ = [
     "Problem",
     "TaskDraft",
     "calendar_names",
+    "close_calendars",
     "conflict_calendars",
     "export_event_ics",
     "find_conflicts",

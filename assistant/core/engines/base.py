@@ -121,6 +121,7 @@ class Engine(ABC):
     def __init__(self) -> None:
         self.last_stats = GenerationStats()
         self.info: LoadInfo | None = None
+        self._released = False
 
     @property
     def loaded(self) -> bool:
@@ -133,6 +134,45 @@ class Engine(ABC):
     def unload(self) -> None:
         """Free the model."""
         self.info = None
+        self._released = False
+
+    def close(self) -> None:
+        """Free the model and every connection the engine holds (its owner is done with it)."""
+        self.unload()
+
+    def release(self) -> bool:
+        """Free the model's memory while it is idle, keeping :attr:`info` so :meth:`restore` brings it back.
+
+        Returns False when there is nothing to free (a remote server keeps its own model).
+        """
+        if self.info is None or self.released or not self._free():
+            return False
+        self._released = True
+        return True
+
+    def _free(self) -> bool:
+        """Free what :meth:`release` frees; False when the engine holds nothing worth freeing."""
+        return False
+
+    @property
+    def released(self) -> bool:
+        """Whether :meth:`release` freed the model and it was not loaded again since."""
+        return getattr(self, "_released", False)
+
+    def restore(self) -> None:
+        """Load the released model again (nothing to do unless :attr:`released`)."""
+        if self.released and self.info is not None:
+            self.load(self.info.path, n_ctx=self.info.n_ctx)
+            self._released = False
+
+    def save_cache(self) -> object | None:
+        """A copy of what the model has cached (the KV cache), for :meth:`restore_cache`; None when
+        the engine keeps nothing worth saving."""
+        return None
+
+    def restore_cache(self, saved: object | None) -> bool:
+        """Put back a :meth:`save_cache` copy after other work used the model; False if not possible."""
+        return False
 
     @property
     def context_size(self) -> int:

@@ -12,6 +12,7 @@ from pathlib import Path
 from assistant.core.engines.base import (
     ContextOverflowError,
     Engine,
+    EngineError,
     GenerationParams,
     GenerationStats,
     LoadInfo,
@@ -61,6 +62,7 @@ class FakeEngine(Engine):
         self.per_message_overhead = per_message_overhead
         self.calls: list[tuple[list[Message], GenerationParams]] = []
         self._cached_prompt: list[str] = []
+        self.loads = 0  # how many times a model was loaded (idle unload reloads)
 
     def load(self, path: str | Path, *, n_ctx: int | None = None, progress: ProgressCallback | None = None) -> LoadInfo:
         started = time.perf_counter()
@@ -77,7 +79,13 @@ class FakeEngine(Engine):
             architecture="fake",
         )
         self._cached_prompt = []
+        self.loads += 1
+        self._released = False
         return self.info
+
+    def _free(self) -> bool:
+        self._cached_prompt = []
+        return True
 
     def count_tokens(self, text: str) -> int:
         return len(fake_tokens(text))
@@ -108,6 +116,8 @@ class FakeEngine(Engine):
         stop_event: threading.Event | None = None,
     ) -> Iterator[str]:
         params = params or GenerationParams()
+        if self.released:
+            raise EngineError("The model was unloaded while idle; it loads again with the next request.")
         started = time.perf_counter()
         self.calls.append((copy.deepcopy(messages), params))
         prompt = self._prompt_tokens(messages)

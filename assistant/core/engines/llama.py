@@ -11,6 +11,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,12 @@ from assistant.core.engines.base import (
     common_prefix_length,
 )
 from assistant.core.engines.gguf import check_model_file
+from assistant.core.engines.scheduler import PreemptibleStop
 from assistant.core.models.hardware import physical_cores
+
+#: Background prompts are evaluated in slices of about this many seconds (see LlamaCppEngine._prefill).
+BACKGROUND_SLICE_SECONDS = 0.25
+MIN_SLICE = 16
 
 # Used only when a GGUF carries no chat template of its own.
 FALLBACK_TEMPLATE = (
@@ -56,6 +62,7 @@ class LlamaCppEngine(Engine):
         use_mmap: bool = False,
         n_gpu_layers: int | Callable[[], int | None] | None = None,
         n_batch: int = 512,
+        prefill_slice: int = 512,
     ) -> None:
         """``n_gpu_layers``: None offloads everything when this llama.cpp can, -1 all, 0 none, N layers;
         or a function asked at every load (the app passes the GPU setting, so a change applies next load)."""
@@ -64,6 +71,8 @@ class LlamaCppEngine(Engine):
         self.use_mmap = use_mmap
         self.n_gpu_layers = n_gpu_layers
         self.n_batch = n_batch
+        self.prefill_slice = max(1, min(prefill_slice, n_batch))
+        self._prefill_rate: float | None = None  # prompt tokens a second, measured while slicing
         self._llm: Any = None
         self._formatter: Any = None
         self._bos_id: int | None = None
@@ -140,8 +149,18 @@ class LlamaCppEngine(Engine):
         self._formatter = None
         super().unload()
 
+    def _free(self) -> bool:
+        """Idle unload: the weights and the KV cache go; :meth:`restore` loads the same file again."""
+        if self._llm is None:
+            return False
+        self._llm.close()
+        self._llm = None
+        return True
+
     def _require_model(self) -> Any:
         if self._llm is None:
+            if self.released:
+                raise EngineError("The model was unloaded while idle; it loads again with the next request.")
             raise EngineError("No model is loaded.")
         return self._llm
 
@@ -209,6 +228,7 @@ class LlamaCppEngine(Engine):
             stats.completion_tokens += 1
             return stop_event.is_set()
 
+        self._prefill(llm, tokens, stop_event)
         grammar = None
         if params.json_schema is not None:
             import json
@@ -248,6 +268,85 @@ class LlamaCppEngine(Engine):
                 finish_reason = "cancelled"
             stats.finish_reason = finish_reason
             stats.total_seconds = time.perf_counter() - started
+
+    def _prefill(self, llm: Any, tokens: list[int], stop_event: threading.Event) -> None:
+        """Evaluate the prompt's uncached tokens in slices, checking ``stop_event`` between them.
+
+        llama.cpp evaluates a prompt in one call that cannot be interrupted; in slices a stop
+        waits for one slice at most. A chat's own prompt is read in slices of ``prefill_slice``
+        (n_batch by default: as fast as one call); a background prompt (its stop event a
+        :class:`PreemptibleStop`) in slices of about :data:`BACKGROUND_SLICE_SECONDS`, so a chat
+        reply queued meanwhile waits about that long (see :mod:`assistant.core.engines.scheduler`). The slices
+        evaluated stay in the KV cache: a step tried again right away starts where it ended.
+        The last token is left to ``create_completion``, which needs its logits to sample.
+        """
+        start = self.cached_prefix(tokens)
+        end = len(tokens) - 1
+        size = self._background_slice() if isinstance(stop_event, PreemptibleStop) else self.prefill_slice
+        if end - start <= size:
+            return
+        llm.n_tokens = start  # eval() drops the cache from here on
+        for begin in range(start, end, size):
+            if stop_event.is_set():
+                return
+            piece = tokens[begin : min(end, begin + size)]
+            began = time.perf_counter()
+            llm.eval(piece)
+            seconds = time.perf_counter() - began
+            if seconds > 0:
+                rate = len(piece) / seconds
+                self._prefill_rate = rate if self._prefill_rate is None else 0.7 * self._prefill_rate + 0.3 * rate
+
+    def _background_slice(self) -> int:
+        """Background prompts (live notes) are read in slices of about BACKGROUND_SLICE_SECONDS, so a
+        chat reply queued meanwhile waits about that long at most, on a fast machine or a slow one."""
+        if self._prefill_rate is None:
+            return MIN_SLICE
+        return max(MIN_SLICE, min(self.prefill_slice, int(self._prefill_rate * BACKGROUND_SLICE_SECONDS)))
+
+    # -- keeping background work's cache warm ----------------------------------------------------
+    def save_cache(self) -> Any:
+        """The KV cache and the tokens it holds, copied (a few tens of MB), to put back with
+        :meth:`restore_cache` after other work used the model: a background step then goes on
+        without reading its prompt again."""
+        llm = self._llm
+        if llm is None or llm.n_tokens == 0:
+            return None
+        import ctypes
+
+        import llama_cpp
+
+        size = llama_cpp.llama_state_seq_get_size(llm._ctx.ctx, 0)
+        buffer = (ctypes.c_uint8 * size)()
+        written = llama_cpp.llama_state_seq_get_data(llm._ctx.ctx, buffer, size, 0)
+        if not written:
+            return None
+        return _SavedCache(llm, list(llm.input_ids[: llm.n_tokens]), buffer, written)
+
+    def restore_cache(self, saved: Any) -> bool:
+        """Put back what :meth:`save_cache` copied; False (and an empty cache) when that is not possible."""
+        llm = self._llm
+        if not isinstance(saved, _SavedCache) or llm is None or saved.llm is not llm:
+            return False
+        import llama_cpp
+
+        llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+        llm.n_tokens = 0
+        if llama_cpp.llama_state_seq_set_data(llm._ctx.ctx, saved.data, saved.size, 0) != saved.size:
+            llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+            return False
+        llm.input_ids[: len(saved.tokens)] = saved.tokens
+        llm.n_tokens = len(saved.tokens)
+        llm._requires_eval = True  # the logits are not restored: the next prompt evaluates at least one token
+        return True
+
+
+@dataclass
+class _SavedCache:
+    llm: Any  # the Llama it came from: a reloaded model cannot take it back
+    tokens: list[int]
+    data: Any
+    size: int
 
 
 def default_threads() -> int:

@@ -8,9 +8,8 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from assistant.core.engines.base import (
-    Engine,
-)
+from assistant.core.engines.base import Engine
+from assistant.core.engines.scheduler import give_way, preemptible
 from assistant.core.meetings.language import detect_language
 from assistant.core.meetings.notes import (
     DEFAULT_LIMITS,
@@ -200,9 +199,12 @@ class RollingSummarizer:
             if stop is not None and stop.is_set():
                 result.cancelled = True
                 break
-            if not self.step(stop, force=True) and stop is not None and stop.is_set():
-                result.cancelled = True
-                break
+            if not self.step(preemptible(stop), force=True):
+                if stop is not None and stop.is_set():
+                    result.cancelled = True
+                    break
+                give_way(self.engine)  # the step gave way to a chat reply (its text is kept): let it run, then go on
+                continue
             done += 1
             if progress:
                 progress(SummaryProgress(min(done, total), total, "live", "Adding the end of the meeting", self.notes))

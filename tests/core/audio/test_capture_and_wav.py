@@ -235,3 +235,53 @@ def test_sigkill_mid_recording_loses_at_most_five_seconds(isolated_data_dir, tmp
     assert np.sqrt(np.mean(samples**2)) > 0.2  # the tone, not silence
     assert find_interrupted_recordings() == []  # recovered once, not offered again
     assert (found[0].folder / "recording.json").exists()
+
+
+class StreamSource:
+    """A source that never runs dry: numbered blocks as fast as they are read."""
+
+    def __init__(self, block: int = 4800) -> None:
+        self.samplerate, self.channels, self.name = 48000, 1, "stream"  # resampled: each block takes a moment
+        self.block = block
+        self.sent = 0
+
+    def start(self) -> None:
+        pass
+
+    def read(self, timeout: float):
+        values = np.arange(self.sent, self.sent + self.block) % 20000 - 10000
+        self.sent += self.block
+        return values.astype(np.float32).reshape(-1, 1) / 32767.0
+
+    def close(self) -> None:
+        pass
+
+
+def test_pausing_and_resuming_hundreds_of_times_while_audio_flows_keeps_a_valid_wav_with_every_frame():
+    source = StreamSource()
+    heard: list[np.ndarray] = []
+    recorder = Recorder(
+        source,
+        listeners=[lambda samples, start: heard.append(samples.copy())],
+    )
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns often, as on a busy machine
+    try:
+        recorder.start()
+        for _ in range(300):
+            taken = len(heard)
+            assert wait_until(lambda taken=taken: len(heard) > taken, timeout=60)  # audio flows...
+            recorder.pause()  # ...and the next block may be on its way to the file
+            recorder.resume()
+        result = recorder.stop()
+    finally:
+        sys.setswitchinterval(switch)
+    assert result.error == ""
+    path = result.recording.audio_path
+    info = inspect_wav(path)
+    taken = np.concatenate(heard)
+    assert info.header_data_bytes == info.file_data_bytes == taken.size * 2  # the header counts every frame
+    with wave.open(str(path), "rb") as wav:  # the standard library parses it
+        assert wav.getnframes() == taken.size
+        frames = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
+    np.testing.assert_array_equal(frames, (np.clip(taken, -1.0, 1.0) * 32767.0).astype("<i2"))

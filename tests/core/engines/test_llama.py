@@ -97,3 +97,48 @@ def test_default_threads_leave_a_core_for_the_app(monkeypatch):
     assert llama_engine.default_threads() == 1
     monkeypatch.setenv("LLAMA_DESK_THREADS", "3")
     assert llama_engine.default_threads() == 3 and LlamaCppEngine().n_threads == 3
+
+
+def _long_prompt(tag: str) -> list[dict]:
+    return [{"role": "user", "content": f"{tag}: " + " ".join(f"item{i}" for i in range(300)) + ". Name one item."}]
+
+
+def test_a_stop_during_a_long_prefill_ends_it_between_slices(smollm_path):
+    engine = LlamaCppEngine(prefill_slice=32)
+    engine.load(smollm_path, n_ctx=2048)
+    stop = threading.Event()
+    original_eval = engine._llm.eval
+    slices: list[int] = []
+
+    def counting_eval(tokens):
+        slices.append(len(tokens))
+        original_eval(tokens)
+        stop.set()  # as if the user pressed Stop while the first slice was read
+
+    engine._llm.eval = counting_eval
+    try:
+        assert "".join(engine.stream_chat(_long_prompt("stop"), GenerationParams(max_tokens=5), stop)) == ""
+    finally:
+        engine._llm.eval = original_eval
+    assert slices == [32] and engine.last_stats.finish_reason == "cancelled"
+    engine.unload()
+
+
+def test_a_saved_cache_put_back_after_other_work_lets_the_prompt_continue_without_reading_it_again(smollm_path):
+    engine = LlamaCppEngine()
+    engine.load(smollm_path, n_ctx=2048)
+    params = GenerationParams(max_tokens=1, temperature=0.0)
+    background = _long_prompt("notes")
+    engine.chat(background, params)
+    full = engine.last_stats.prompt_tokens
+    saved = engine.save_cache()
+    engine.chat([{"role": "user", "content": "A different question from the chat."}], params)
+    assert engine.restore_cache(saved)
+    engine.chat(background, params)
+    assert engine.last_stats.prompt_tokens == full
+    assert engine.last_stats.prompt_tokens_evaluated <= 2  # read from the restored cache, not again
+    engine.chat([{"role": "user", "content": "Something else again."}], params)
+    engine.chat(background, params)
+    assert engine.last_stats.prompt_tokens_evaluated > full // 2  # without restoring, it is read again
+    engine.unload()
+    assert not engine.restore_cache(saved)  # a saved cache belongs to the model it came from
