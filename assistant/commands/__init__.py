@@ -11,5 +11,6 @@ COMMAND_MODULES: list[str] = [
     "assistant.commands.summarize",
     "assistant.commands.calendar",
     "assistant.commands.transcribe",
+    "assistant.commands.record",
     "assistant.commands.bench",
 ]

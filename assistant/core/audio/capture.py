@@ -159,10 +159,13 @@ class MicrophoneSource:
         self._finished = threading.Event()
         self._last_block = time.monotonic()
         self.overflows = 0
+        self.started_at: float | None = None  # monotonic time of the first sample captured
 
     def _callback(self, indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
         if status and status.input_overflow:
             self.overflows += 1
+        if self.started_at is None:
+            self.started_at = time.monotonic() - frames / self.samplerate
         self._queue.put(indata.copy())
 
     def start(self) -> None:

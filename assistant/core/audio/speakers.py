@@ -1,0 +1,172 @@
+"""Who said what when both sources are recorded: the microphone is "You", the computer's sound "Others".
+
+**Echo.** Without headphones the call's sound leaks from the speakers into the microphone, so
+the same words arrive twice. A microphone segment is an *echo* when segments of the computer's
+sound overlap it in time (within :data:`ECHO_TOLERANCE` seconds, covering the two paths' delay)
+and hold most of its words (:data:`ECHO_SHARE`, words compared loosely, since the quieter copy is
+often misheard). Only the microphone copy is dropped: the computer's sound is the clean one, and
+a microphone segment with enough words of its own is kept whole, so nothing you said is lost.
+
+Live, :class:`LiveSpeakers` holds each microphone segment back until the computer's sound has
+been transcribed past it, then drops or passes it; the computer's sound passes at once.
+
+Names are per meeting: ``names`` when labelling, :func:`rename_speaker` afterwards. Telling
+several people apart inside "Others" needs a speaker-embedding model; none small enough ships in
+a package this project can depend on, so "Others" stays one speaker, renamed by hand.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from collections.abc import Callable, Iterable
+from difflib import SequenceMatcher
+
+from assistant.core.dates import plain_words
+from assistant.core.meetings.transcript import Segment
+
+YOU, OTHERS = "You", "Others"
+#: Seconds by which an echo may be early or late against the computer's sound.
+ECHO_TOLERANCE = 1.0
+#: Share of a microphone segment's words found in the computer's sound that makes it an echo.
+ECHO_SHARE = 0.6
+
+
+def _close_word(word: str, heard: set[str]) -> bool:
+    if word in heard:
+        return True
+    if len(word) < 4:
+        return False
+    return any(abs(len(word) - len(other)) <= 2 and SequenceMatcher(None, word, other).ratio() >= 0.8 for other in heard)
+
+
+def echo_share(text: str, others: Iterable[str]) -> float:
+    """Share of the words of ``text`` (loosely) found among the words of ``others``."""
+    words = plain_words(text)
+    heard = {w for other in others for w in plain_words(other)}
+    if not words:
+        return 1.0  # nothing of its own: punctuation or silence text
+    return sum(_close_word(w, heard) for w in words) / len(words)
+
+
+def overlapping(segment: Segment, others: Iterable[Segment], tolerance: float = ECHO_TOLERANCE) -> list[Segment]:
+    """The segments of ``others`` within ``tolerance`` seconds of ``segment``'s time."""
+    start, end = segment.start or 0.0, segment.end if segment.end is not None else segment.start or 0.0
+    return [o for o in others if (o.start or 0.0) - tolerance < end and (o.end or o.start or 0.0) + tolerance > start]
+
+
+def is_echo(mic: Segment, system: Iterable[Segment], tolerance: float = ECHO_TOLERANCE) -> bool:
+    """Whether a microphone segment repeats what the computer's sound said at the same time."""
+    near = overlapping(mic, system, tolerance)
+    return bool(near) and echo_share(mic.text, (o.text for o in near)) >= ECHO_SHARE
+
+
+def labelled(segments: Iterable[Segment], speaker: str | None) -> list[Segment]:
+    return [dataclasses.replace(s, speaker=speaker) for s in segments]
+
+
+def combine(
+    mic: list[Segment], system: list[Segment], *, you: str = YOU, others: str = OTHERS
+) -> tuple[list[Segment], list[Segment]]:
+    """One transcript of both sources in time order, and the microphone echoes left out of it."""
+    theirs = labelled(system, others)
+    mine, echoes = [], []
+    for segment in labelled(mic, you):
+        (echoes if is_echo(segment, theirs) else mine).append(segment)
+    return sorted(mine + theirs, key=lambda s: (s.start or 0.0, s.end or 0.0)), echoes
+
+
+def speaker_for(role: str, both: bool, *, you: str = YOU, others: str = OTHERS) -> str | None:
+    """The label of a source's segments: the computer's sound is always "Others"; the microphone is
+    "You" only beside it (alone, it may be a room with several people)."""
+    if role == "system":
+        return others
+    return you if both else None
+
+
+def rename_speaker(segments: Iterable[Segment], old: str, new: str) -> int:
+    """Rename a speaker in a transcript's segments (in place); returns how many were renamed."""
+    new = " ".join(new.split())
+    if not new:
+        raise ValueError("A speaker needs a name.")
+    count = 0
+    for segment in segments:
+        if segment.speaker == old:
+            segment.speaker = new
+            count += 1
+    return count
+
+
+class LiveSpeakers:
+    """Labels live segments of both sources, holding the microphone's until echoes can be told.
+
+    ``system_settled()`` is the recording second up to which the computer's sound has been fully
+    transcribed (:attr:`LiveTranscriber.settled_until`). A microphone segment is released once that
+    passes its end by :data:`ECHO_TOLERANCE`; call :meth:`poll` as audio arrives (it is an audio
+    listener too) and :meth:`finish` when both transcribers have finished. Thread-safe.
+    """
+
+    def __init__(
+        self,
+        emit: Callable[[Segment], None],
+        system_settled: Callable[[], float],
+        *,
+        you: str = YOU,
+        others: str = OTHERS,
+        tolerance: float = ECHO_TOLERANCE,
+    ) -> None:
+        self.emit = emit
+        self.system_settled = system_settled
+        self.you, self.others, self.tolerance = you, others, tolerance
+        self.segments: list[Segment] = []  # everything emitted, in emission order
+        self.echoes: list[Segment] = []
+        self._heard: list[Segment] = []
+        self._held: list[tuple[Segment, float]] = []  # microphone segment, when it arrived
+        self._lock = threading.Lock()
+
+    def add_mic(self, segment: Segment) -> None:
+        with self._lock:
+            self._held.append((dataclasses.replace(segment, speaker=self.you), time.monotonic()))
+            self._release()
+
+    def add_system(self, segment: Segment) -> None:
+        with self._lock:
+            segment = dataclasses.replace(segment, speaker=self.others)
+            self._heard.append(segment)
+            self._out(segment)
+            self._release()
+
+    def poll(self) -> None:
+        with self._lock:
+            self._release()
+
+    def __call__(self, samples: object = None, start: object = None) -> None:
+        """As a recorder listener: new audio arrived, so held segments may be due."""
+        self.poll()
+
+    def finish(self) -> list[Segment]:
+        """Release everything still held; the whole transcript in time order."""
+        with self._lock:
+            self._release(everything=True)
+            return sorted(self.segments, key=lambda s: (s.start or 0.0, s.end or 0.0))
+
+    def _out(self, segment: Segment) -> None:
+        self.segments.append(segment)
+        self.emit(segment)
+
+    def _release(self, everything: bool = False) -> None:
+        if not self._held:
+            return
+        settled = float("inf") if everything else self.system_settled()
+        waiting = []
+        for segment, since in self._held:
+            if is_echo(segment, self._heard, self.tolerance):
+                self.echoes.append(segment)
+            elif (segment.end or 0.0) + self.tolerance <= settled:
+                if segment.latency is not None:
+                    segment.latency += time.monotonic() - since
+                self._out(segment)
+            else:
+                waiting.append((segment, since))
+        self._held = waiting
