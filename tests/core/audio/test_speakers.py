@@ -1,0 +1,104 @@
+"""Who said what with two sources: labels, dropping the microphone's echo of the call, renaming, live holding."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.core.audio.speakers import (
+    OTHERS,
+    YOU,
+    LiveSpeakers,
+    combine,
+    echo_share,
+    is_echo,
+    rename_speaker,
+    speaker_for,
+)
+from assistant.core.meetings.transcript import Segment
+
+
+def seg(text: str, start: float, end: float, latency: float | None = None) -> Segment:
+    return Segment(text, start=start, end=end, latency=latency)
+
+
+MIC = [
+    seg("Good morning, this is the weekly planning call.", 0.5, 3.0),
+    seg("The design team finish the new logo yesterday", 3.6, 6.1),  # echo, misheard a little, 0.2 s late
+    seg("I will send the budget report by Friday.", 7.0, 9.5),
+]
+SYSTEM = [seg("The design team finished the new logo yesterday.", 3.4, 5.9)]
+
+
+def test_microphone_is_you_computer_is_others_and_the_echo_is_dropped():
+    merged, echoes = combine(MIC, SYSTEM)
+    assert [(s.speaker, s.text) for s in merged] == [
+        (YOU, MIC[0].text),
+        (OTHERS, SYSTEM[0].text),
+        (YOU, MIC[2].text),
+    ]
+    assert [e.text for e in echoes] == [MIC[1].text]
+    assert MIC[0].speaker is None  # the caller's segments are not changed
+
+
+def test_the_same_words_at_another_time_are_not_an_echo():
+    later = seg("The design team finished the new logo yesterday.", 30.0, 32.0)  # you repeat it later
+    assert not is_echo(later, SYSTEM)
+    merged, echoes = combine([later], SYSTEM)
+    assert echoes == [] and [s.speaker for s in merged] == [OTHERS, YOU]
+
+
+def test_your_own_words_over_the_call_are_kept_whole():
+    # you talk over the others: the segment holds their words and yours; nothing you said is lost
+    mixed = seg("Sorry to interrupt, can we please move the printing question to Thursday instead", 3.5, 6.0)
+    assert echo_share(mixed.text, [SYSTEM[0].text]) < 0.6
+    merged, echoes = combine([mixed], SYSTEM)
+    assert echoes == [] and mixed.text in [s.text for s in merged]
+
+
+def test_custom_names_and_renaming_a_speaker():
+    merged, _ = combine(MIC, SYSTEM, you="Ruth", others="Customer")
+    assert {s.speaker for s in merged} == {"Ruth", "Customer"}
+    assert rename_speaker(merged, "Customer", "  Jonas   Weber ") == 1
+    assert [s.speaker for s in merged] == ["Ruth", "Jonas Weber", "Ruth"]
+    assert rename_speaker(merged, "Nobody", "X") == 0
+    with pytest.raises(ValueError, match="name"):
+        rename_speaker(merged, "Ruth", "   ")
+
+
+def test_labels_for_one_source():
+    assert speaker_for("system", both=False) == OTHERS
+    assert speaker_for("mic", both=False) is None  # alone, the microphone may hear a whole room
+    assert speaker_for("mic", both=True) == YOU
+
+
+def test_live_holds_the_microphone_until_the_computer_sound_is_transcribed_past_it():
+    shown: list[Segment] = []
+    settled = {"until": 0.0}
+    live = LiveSpeakers(shown.append, lambda: settled["until"])
+    live.add_mic(seg(MIC[0].text, 0.5, 3.0, latency=1.0))
+    assert shown == []  # the computer's sound of those seconds is not known yet
+    settled["until"] = 3.5
+    live.poll()
+    assert shown == []  # still within the echo tolerance
+    settled["until"] = 4.1
+    live.poll()
+    assert [(s.speaker, s.text) for s in shown] == [(YOU, MIC[0].text)]
+    assert shown[0].latency is not None and shown[0].latency >= 1.0  # the wait counts as latency
+
+    live.add_mic(MIC[1])  # the echo arrives before the clean copy
+    live.add_system(SYSTEM[0])  # the computer's sound passes at once
+    settled["until"] = 8.0
+    live.poll()
+    live.add_mic(MIC[2])
+    final = live.finish()
+    assert [(s.speaker, s.text) for s in final] == [(YOU, MIC[0].text), (OTHERS, SYSTEM[0].text), (YOU, MIC[2].text)]
+    assert [s.text for s in shown] == [s.text for s in live.segments] and len(shown) == 3
+    assert [e.text for e in live.echoes] == [MIC[1].text]
+
+
+def test_live_drops_an_echo_that_arrives_after_the_clean_copy():
+    shown: list[Segment] = []
+    live = LiveSpeakers(shown.append, lambda: 100.0)
+    live.add_system(SYSTEM[0])
+    live.add_mic(MIC[1])
+    assert [s.speaker for s in shown] == [OTHERS] and len(live.echoes) == 1
