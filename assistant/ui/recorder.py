@@ -1,4 +1,5 @@
-"""The recording panel: pick a microphone, record / pause / stop, see the level and the time.
+"""The recording panel: pick what to record (my microphone, this computer's sound, both) and a
+microphone, record / pause / stop, see the level and the time.
 
 The panel drives the core from its own QThread (separate from the model worker): starting
 opens the device and loads the speech model there, so the window never freezes. Audio goes
@@ -36,13 +37,14 @@ from assistant.core.audio.capture import (
 )
 from assistant.core.audio.capture import refresh_devices as rescan_devices
 from assistant.core.audio.live_stt import LiveStatus, LiveTranscriber
-from assistant.core.audio.recorder import Recorder
 from assistant.core.audio.recordings import (
     InterruptedRecording,
     Recording,
     find_interrupted_recordings,
     recover_recording,
 )
+from assistant.core.audio.sources import BOTH, MIC, SOURCE_CHOICES, SYSTEM, MultiRecorder, roles
+from assistant.core.audio.speakers import LiveSpeakers, speaker_for
 from assistant.core.audio.stt import SpeechRecognizer, TranscribeError
 from assistant.core.meetings.transcript import Segment, clock
 
@@ -60,42 +62,61 @@ class RecordingWorker(QObject):
     behind = Signal(bool, str)
     stopped = Signal(str, str)  # audio path, error ("" when fine)
 
-    def __init__(self, source_factory: Callable[[Any], Any]) -> None:
+    def __init__(self, source_factory: Callable[[Any], Any], system_factory: Callable[[Any], Any] | None = None) -> None:
         super().__init__()
         self.source_factory = source_factory
-        self.recorder: Recorder | None = None
+        self.system_factory = system_factory
+        self.recorder: MultiRecorder | None = None
         self.live: LiveTranscriber | None = None
+        self.lives: list[LiveTranscriber] = []
+        self.speakers: LiveSpeakers | None = None
 
-    @Slot(object, object)
-    def start(self, device: Any, stt_model: Any) -> None:
+    def _open(self, device: Any, choice: str) -> dict[str, Any]:
+        from assistant.core.audio.system_sound import open_system_source
+
+        system_factory = self.system_factory or open_system_source
+        return {role: self.source_factory(device) if role == MIC else system_factory(None) for role in roles(choice)}
+
+    @Slot(object, object, str)
+    def start(self, device: Any, stt_model: Any, choice: str = MIC) -> None:
         try:
-            source = self.source_factory(device)
+            sources = self._open(device, choice)
             recognizer = None
             if stt_model:
                 try:
                     recognizer = SpeechRecognizer(stt_model)
                 except TranscribeError as exc:
                     self.notice.emit(f"{exc} Recording without a live transcript.")
-            recording = Recording.create(device=getattr(source, "name", ""))
-            live = None
+            recording = Recording.create(device=" + ".join(getattr(s, "name", "") for s in sources.values()))
+
+            def on_text(span: Segment) -> None:
+                recording.append_span(span)  # on disk first: a crash keeps the transcript too
+                self.span.emit(span)
+
+            lives: dict[str, LiveTranscriber] = {}
+            speakers = None
             if recognizer is not None:
-
-                def on_text(span: Segment) -> None:
-                    recording.append_span(span)  # on disk first: a crash keeps the transcript too
-                    self.span.emit(span)
-
-                live = LiveTranscriber(recognizer, on_text, on_status=self._status, audio_file=recording.audio_path)
-            recorder = Recorder(
-                source,
-                recording,
-                listeners=[live.feed] if live else [],
-                on_error=self.error.emit,
-                on_notice=self.notice.emit,
+                files = {MIC: recording.audio_path, SYSTEM: recording.system_audio_path} if choice == BOTH else {}
+                if choice == BOTH:  # "You" and "Others"; the microphone's echo of the call is dropped
+                    speakers = LiveSpeakers(on_text, lambda: lives[SYSTEM].settled_until)
+                    sinks = {MIC: speakers.add_mic, SYSTEM: speakers.add_system}
+                else:
+                    label = speaker_for(choice, both=False)
+                    sinks = {choice: (lambda span: on_text(Segment(span.text, label, span.start, span.end, span.latency)))
+                             if label else on_text}
+                for role, sink in sinks.items():
+                    lives[role] = LiveTranscriber(
+                        recognizer, sink, on_status=self._status, audio_file=files.get(role, recording.audio_path)
+                    )
+            listeners = {role: [live.feed, *([speakers] if speakers else [])] for role, live in lives.items()}
+            recorder = MultiRecorder(
+                sources, recording, listeners=listeners, on_error=self.error.emit, on_notice=self.notice.emit
             )
             recorder.start()
-            if live:
+            for live in lives.values():
                 live.start()
-            self.recorder, self.live = recorder, live
+            self.recorder, self.lives, self.speakers = recorder, list(lives.values()), speakers
+            self.live = self.lives[0] if self.lives else None
             self.started.emit(str(recording.folder))
         except CaptureError as exc:
             self.failed.emit(str(exc))
@@ -108,13 +129,16 @@ class RecordingWorker(QObject):
 
     @Slot()
     def stop(self) -> None:
-        recorder, live = self.recorder, self.live
-        self.recorder, self.live = None, None
+        recorder, lives, speakers = self.recorder, self.lives, self.speakers
+        self.recorder, self.live, self.lives, self.speakers = None, None, [], None
         if recorder is None:
             return
         result = recorder.stop()
-        if live is not None:
+        for live in lives:
             live.finish()
+        if speakers is not None:
+            speakers.finish()  # the microphone's last held segments
+        assert result.recording is not None
         self.stopped.emit(str(result.recording.audio_path), result.error)
 
 
@@ -127,7 +151,7 @@ class RecorderPanel(QWidget):
     recordingStarted = Signal(str)  # recording folder
     errorOccurred = Signal(str)
     behindChanged = Signal(bool)
-    _startRequested = Signal(object, object)
+    _startRequested = Signal(object, object, str)
     _stopRequested = Signal()
 
     def __init__(
@@ -137,6 +161,7 @@ class RecorderPanel(QWidget):
         *,
         list_devices: Callable[[], list[InputDevice]] | None = None,
         source_factory: Callable[[Any], Any] | None = None,
+        system_factory: Callable[[Any], Any] | None = None,
     ) -> None:
         super().__init__(parent)
         self.stt_model = stt_model
@@ -145,6 +170,11 @@ class RecorderPanel(QWidget):
         self.spans: list[Segment] = []
         self.folder: Path | None = None
 
+        self.source_combo = QComboBox()
+        self.source_combo.setAccessibleName("Record from")
+        self.source_combo.setToolTip("Both: you are \"You\", the other side of the call is \"Others\"")
+        for key, label in SOURCE_CHOICES.items():
+            self.source_combo.addItem(label, key)
         self.device_combo = QComboBox()
         self.device_combo.setAccessibleName("Microphone")
         self.refresh_button = QPushButton("Refresh")
@@ -167,6 +197,8 @@ class RecorderPanel(QWidget):
         self.behind_label.hide()
 
         top = QHBoxLayout()
+        top.addWidget(QLabel("Record:"))
+        top.addWidget(self.source_combo)
         top.addWidget(QLabel("Microphone:"))
         top.addWidget(self.device_combo, 1)
         top.addWidget(self.refresh_button)
@@ -183,7 +215,7 @@ class RecorderPanel(QWidget):
 
         self.thread = QThread()
         self.thread.setObjectName("recording")
-        self.worker = RecordingWorker(source_factory or MicrophoneSource)
+        self.worker = RecordingWorker(source_factory or MicrophoneSource, system_factory)
         self.worker.moveToThread(self.thread)
         self._startRequested.connect(self.worker.start)
         self._stopRequested.connect(self.worker.stop)
@@ -196,6 +228,7 @@ class RecorderPanel(QWidget):
         self.worker.stopped.connect(self._on_stopped)
         self.thread.start()
 
+        self.source_combo.currentIndexChanged.connect(self._update_controls)
         self.refresh_button.clicked.connect(self._refresh_clicked)
         self.record_button.clicked.connect(self.record)
         self.pause_button.clicked.connect(self._pause_clicked)
@@ -238,10 +271,11 @@ class RecorderPanel(QWidget):
 
     # -- controls --------------------------------------------------------------------------------
     def _update_controls(self) -> None:
-        has_device = self.device_combo.count() > 0
+        has_device = self.device_combo.count() > 0 or self.source == SYSTEM  # the computer's sound needs no microphone
         idle = self.state == "idle"
         self.record_button.setEnabled(idle and has_device)
-        self.device_combo.setEnabled(idle)
+        self.source_combo.setEnabled(idle)
+        self.device_combo.setEnabled(idle and self.source != SYSTEM)
         self.refresh_button.setEnabled(idle)
         self.pause_button.setEnabled(self.state in ("recording", "paused"))
         self.pause_button.setText("Resume" if self.state == "paused" else "Pause")
@@ -250,15 +284,23 @@ class RecorderPanel(QWidget):
     def _show_message(self, text: str) -> None:
         self.message.setText(text)
 
+    @property
+    def source(self) -> str:
+        """What is recorded: ``mic``, ``system`` or ``both``."""
+        return str(self.source_combo.currentData() or MIC)
+
+    def select_source(self, key: str) -> None:
+        self.source_combo.setCurrentIndex(max(0, self.source_combo.findData(key)))
+
     def record(self) -> None:
-        if self.state != "idle" or self.device_combo.count() == 0:
+        if self.state != "idle" or not self.record_button.isEnabled():
             return
         self.state = "starting"
         self.spans = []
         self._show_message("Opening the microphone…")
         self.behind_label.hide()
         self._update_controls()
-        self._startRequested.emit(self.device_combo.currentData(), self.stt_model)
+        self._startRequested.emit(self.device_combo.currentData(), self.stt_model, self.source)
 
     def _pause_clicked(self) -> None:
         if self.state == "recording":

@@ -259,11 +259,12 @@ class LiveTranscriber:
 
 
 def transcribe_in_pieces(recognizer: Recognizer, samples: np.ndarray) -> list[Segment]:
-    """A whole 16 kHz recording the way live mode hears it: cut at pauses, so each segment's times
-    are those of its own speech (whole-file decoding gives coarser times, which two sources need
-    to line up)."""
+    """A whole 16 kHz recording the way live mode hears it: cut at pauses and each piece decoded on
+    its own, so each segment's times are those of its own speech (whole-file decoding, or pieces
+    batched into one call, give coarser times, which two sources need to line up)."""
     spans: list[Segment] = []
-    live = LiveTranscriber(recognizer, spans.append, max_backlog_seconds=float("inf"))
+    endless = float("inf")  # never "behind": no batching, nothing skipped
+    live = LiveTranscriber(recognizer, spans.append, behind_seconds=endless, max_backlog_seconds=endless)
     live.feed(np.asarray(samples, dtype=np.float32))
     live.finish()
     for span in spans:

@@ -143,7 +143,7 @@ class MultiRecorder:
             path = self.paths[role]
             folder = self.recording.folder if self.recording else path.parent
             self.recorders[role] = Recorder(
-                AlignedSource(source, self.t0),
+                AlignedSource(source, self.t0) if len(sources) > 1 else source,  # one source: nothing to line up
                 Track(folder, path),
                 listeners=(listeners or {}).get(role, []),
                 on_error=on_error,
@@ -178,8 +178,8 @@ class MultiRecorder:
         started: list[Recorder] = []
         try:
             for recorder in self.recorders.values():
-                assert isinstance(recorder.source, AlignedSource)
-                recorder.source.t0 = self.t0
+                if isinstance(recorder.source, AlignedSource):
+                    recorder.source.t0 = self.t0
                 recorder.start()
                 started.append(recorder)
         except CaptureError as exc:

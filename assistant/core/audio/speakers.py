@@ -18,6 +18,7 @@ a package this project can depend on, so "Others" stays one speaker, renamed by 
 from __future__ import annotations
 
 import dataclasses
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -62,6 +63,34 @@ def is_echo(mic: Segment, system: Iterable[Segment], tolerance: float = ECHO_TOL
     return bool(near) and echo_share(mic.text, (o.text for o in near)) >= ECHO_SHARE
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def sentences(segment: Segment) -> list[Segment]:
+    """A segment cut at its sentence ends, its time shared by length (one piece of speech may hold
+    your sentence and the call's echo after it)."""
+    parts = [p for p in _SENTENCE_END.split(segment.text.strip()) if p]
+    if len(parts) < 2 or segment.start is None or segment.end is None:
+        return [segment]
+    total, at, out = sum(len(p) for p in parts), segment.start, []
+    for part in parts:
+        length = (segment.end - segment.start) * len(part) / total
+        out.append(dataclasses.replace(segment, text=part, start=at, end=at + length))
+        at += length
+    return out
+
+
+def split_echo(mic: Segment, system: list[Segment], tolerance: float = ECHO_TOLERANCE) -> tuple[list[Segment], list[Segment]]:
+    """A microphone segment as (what to keep, the echo dropped): whole, or only its own sentences."""
+    if is_echo(mic, system, tolerance):
+        return [], [mic]
+    parts = sentences(mic)
+    echoes = [p for p in parts if is_echo(p, system, tolerance)]
+    if not echoes:
+        return [mic], []
+    return [p for p in parts if p not in echoes], echoes
+
+
 def labelled(segments: Iterable[Segment], speaker: str | None) -> list[Segment]:
     return [dataclasses.replace(s, speaker=speaker) for s in segments]
 
@@ -71,9 +100,12 @@ def combine(
 ) -> tuple[list[Segment], list[Segment]]:
     """One transcript of both sources in time order, and the microphone echoes left out of it."""
     theirs = labelled(system, others)
-    mine, echoes = [], []
+    mine: list[Segment] = []
+    echoes: list[Segment] = []
     for segment in labelled(mic, you):
-        (echoes if is_echo(segment, theirs) else mine).append(segment)
+        kept, dropped = split_echo(segment, theirs)
+        mine += kept
+        echoes += dropped
     return sorted(mine + theirs, key=lambda s: (s.start or 0.0, s.end or 0.0)), echoes
 
 
@@ -164,9 +196,12 @@ class LiveSpeakers:
             if is_echo(segment, self._heard, self.tolerance):
                 self.echoes.append(segment)
             elif (segment.end or 0.0) + self.tolerance <= settled:
-                if segment.latency is not None:
-                    segment.latency += time.monotonic() - since
-                self._out(segment)
+                kept, dropped = split_echo(segment, self._heard, self.tolerance)
+                self.echoes += dropped
+                for part in kept:
+                    if part.latency is not None:
+                        part.latency += time.monotonic() - since
+                    self._out(part)
             else:
                 waiting.append((segment, since))
         self._held = waiting

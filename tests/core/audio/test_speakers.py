@@ -102,3 +102,20 @@ def test_live_drops_an_echo_that_arrives_after_the_clean_copy():
     live.add_system(SYSTEM[0])
     live.add_mic(MIC[1])
     assert [s.speaker for s in shown] == [OTHERS] and len(live.echoes) == 1
+
+
+def test_a_piece_holding_your_sentence_and_the_echo_keeps_only_yours():
+    # one piece of speech: your sentence, then the call's sentence leaking in right after it
+    merged_piece = seg("I will send the budget report by Friday. The design team finished the new logo yesterday.", 0.8, 6.0)
+    merged, echoes = combine([merged_piece], SYSTEM)
+    assert [(s.speaker, s.text) for s in merged] == [
+        (YOU, "I will send the budget report by Friday."),
+        (OTHERS, SYSTEM[0].text),
+    ]
+    assert [e.text for e in echoes] == ["The design team finished the new logo yesterday."]
+    assert merged[0].start == 0.8 and 0.8 < merged[0].end < 6.0
+
+    live = LiveSpeakers(lambda s: None, lambda: 100.0)
+    live.add_system(SYSTEM[0])
+    live.add_mic(merged_piece)
+    assert [s.text for s in live.finish()] == ["I will send the budget report by Friday.", SYSTEM[0].text]

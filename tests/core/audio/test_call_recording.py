@@ -1,0 +1,135 @@
+"""A real two-sided call on Linux: PulseAudio null sinks for the microphone and the speakers, espeak-ng voices.
+
+The microphone is the ``vmic`` sink's monitor (the default input, recorded through PortAudio as
+the app does); "this computer's sound" is the ``speakers`` sink, the default output, recorded
+from its monitor. Each side plays its turns of one call; the transcript must give each sentence
+to the right speaker, and when the speakers also leak into the microphone, say nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.core.audio.live_stt import LiveTranscriber
+from assistant.core.audio.sources import BOTH, MIC, SYSTEM, MultiRecorder, open_sources
+from assistant.core.audio.speakers import LiveSpeakers
+from assistant.core.audio.stt import SpeechRecognizer
+from assistant.core.audio.wav import read_wav
+from assistant.core.meetings.transcript import Segment
+from tests.core.audio.conversation import CallTracks, attribute, make_call
+from tests.support import ROOT, stt_fixtures
+from tests.support.processes import PROCESS_WAIT
+
+stt_model_path = stt_fixtures.stt_model_path
+virtual_mic = stt_fixtures.virtual_mic
+
+pytestmark = [
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the virtual devices are PulseAudio (Linux)"),
+    pytest.mark.real_model,
+    pytest.mark.audio,
+]
+
+SPEAKERS = "speakers"
+
+
+@pytest.fixture(scope="module")
+def call_devices(virtual_mic):
+    """The virtual microphone plus a ``speakers`` sink as the default output."""
+    for command in (["pactl", "load-module", "module-null-sink", f"sink_name={SPEAKERS}"],
+                    ["pactl", "set-default-sink", SPEAKERS]):
+        done = subprocess.run(command, env=virtual_mic.env, capture_output=True, text=True, timeout=120, check=False)
+        if done.returncode != 0:
+            pytest.fail(f"{' '.join(command)} failed: {done.stderr}")
+    return virtual_mic
+
+
+@pytest.fixture(scope="module")
+def call(tmp_path_factory) -> CallTracks:
+    return make_call(tmp_path_factory.mktemp("call"), stt_fixtures.espeak_wav)
+
+
+def play(devices, mic_track: Path, system_track: Path) -> list[subprocess.Popen]:
+    return [
+        subprocess.Popen(["paplay", f"--device={SPEAKERS}", str(system_track)], env=devices.env),
+        subprocess.Popen(["paplay", f"--device={devices.SINK}", str(mic_track)], env=devices.env),
+    ]
+
+
+def record_call_live(devices, mic_track: Path, call: CallTracks, model: Path) -> tuple[list[Segment], LiveSpeakers, dict]:
+    """Record both sources as the app does, transcribing each live; the labelled transcript."""
+    recognizer = SpeechRecognizer(model, threads=2)
+    shown: list[Segment] = []
+    lives = {role: None for role in (MIC, SYSTEM)}
+    speakers = LiveSpeakers(shown.append, lambda: lives[SYSTEM].settled_until)
+    lives[MIC] = LiveTranscriber(recognizer, speakers.add_mic)
+    lives[SYSTEM] = LiveTranscriber(recognizer, speakers.add_system)
+    recorder = MultiRecorder(
+        open_sources(BOTH, devices.DEVICE),
+        listeners={role: [live.feed, speakers] for role, live in lives.items()},
+    )
+    recorder.start()
+    for live in lives.values():
+        live.start()
+    try:
+        players = play(devices, mic_track, call.system)
+        assert all(player.wait(PROCESS_WAIT) == 0 for player in players)
+    finally:
+        result = recorder.stop()
+        for live in lives.values():
+            live.finish(timeout=PROCESS_WAIT)
+    assert result.error == "", result.error
+    return speakers.finish(), speakers, result.paths
+
+
+def describe(segments: list[Segment]) -> str:
+    return "\n".join(s.render() for s in segments)
+
+
+def test_each_sentence_of_a_call_gets_its_speaker(call_devices, call, stt_model_path):
+    segments, speakers, paths = record_call_live(call_devices, call.mic, call, stt_model_path)
+    found = attribute(segments)
+    assert found.share == 1.0 and not found.repeated, (found, describe(segments))
+    assert [s.text for s in speakers.segments] and len(speakers.segments) == len(segments)  # all were shown live
+    for path in paths.values():  # both files hold the whole call
+        samples, rate = read_wav(path)
+        assert len(samples) / rate >= call.seconds - 1.0
+
+
+def test_the_calls_echo_in_the_microphone_is_not_said_twice(call_devices, call, stt_model_path):
+    segments, speakers, _ = record_call_live(call_devices, call.echo, call, stt_model_path)
+    found = attribute(segments)
+    assert found.repeated == [] and found.wrong == [], (found, describe(segments))
+    assert found.share == 1.0, (found, describe(segments))
+    assert speakers.echoes, "the microphone heard the call, so echoes should have been dropped"
+
+
+def test_record_command_transcribes_both_sources_as_json(call_devices, call, stt_model_path, tmp_path):
+    out = tmp_path / "call.wav"
+    command = [sys.executable, "-m", "assistant", "record", str(out), "--source", "both", "--device", call_devices.DEVICE,
+               "--seconds", f"{call.seconds + 1.5:.1f}", "--transcribe", "--json", "--stt-model", str(stt_model_path)]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for line in process.stderr:  # wait until it records before playing
+            if line.startswith("Recording"):
+                break
+        players = play(call_devices, call.echo, call.system)
+        assert all(player.wait(PROCESS_WAIT) == 0 for player in players)
+        stdout, stderr = process.communicate(timeout=PROCESS_WAIT * 3)
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == 0, stderr
+    report = json.loads(stdout)
+    assert report["files"] == {"mic": str(out), "system": str(tmp_path / "call.system.wav")}
+    assert all(set(s) == {"start", "end", "speaker", "text"} for s in report["segments"])
+    segments = [Segment(s["text"], s["speaker"], s["start"], s["end"]) for s in report["segments"]]
+    found = attribute(segments)
+    assert found.share == 1.0 and not found.repeated, (found, describe(segments))
+    assert report["echoes_dropped"] >= 1
+    starts = [s.start for s in segments]
+    assert starts == sorted(starts) and all(s.end >= s.start for s in segments)

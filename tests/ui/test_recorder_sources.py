@@ -1,0 +1,54 @@
+"""The recording panel's source choice: my microphone, this computer's sound, or both (two files)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant.core.audio.capture import ArraySource, InputDevice
+from assistant.core.audio.recordings import Recording
+from assistant.core.audio.sources import BOTH, SOURCE_CHOICES, SYSTEM
+from assistant.core.audio.wav import read_wav
+from assistant.ui.recorder import RecorderPanel
+
+
+def tone_source(freq: float):
+    def make(_device) -> ArraySource:
+        t = np.arange(16000) / 16000
+        source = ArraySource((0.3 * np.sin(2 * np.pi * freq * t)).astype(np.float32), 16000, realtime=True)
+        source.name = f"tone {freq:.0f}"
+        return source
+
+    return make
+
+
+def test_the_choice_is_offered_and_the_computers_sound_needs_no_microphone(qtbot):
+    panel = RecorderPanel(list_devices=list)
+    qtbot.addWidget(panel)
+    try:
+        assert [panel.source_combo.itemText(i) for i in range(panel.source_combo.count())] == list(SOURCE_CHOICES.values())
+        assert panel.source == "mic" and not panel.record_button.isEnabled()  # no microphone
+        panel.select_source(SYSTEM)
+        assert panel.record_button.isEnabled() and not panel.device_combo.isEnabled()
+    finally:
+        panel.shutdown()
+
+
+def test_both_sources_record_into_two_files_of_one_recording(qtbot, isolated_data_dir):
+    device = InputDevice(1, "USB mic", "test", 1, 16000.0, True)
+    panel = RecorderPanel(list_devices=lambda: [device], source_factory=tone_source(300), system_factory=tone_source(500))
+    qtbot.addWidget(panel)
+    try:
+        panel.select_source(BOTH)
+        with qtbot.waitSignal(panel.recordingStarted, timeout=60_000):
+            panel.record_button.click()
+        assert not panel.source_combo.isEnabled()
+        qtbot.waitUntil(lambda: panel.worker.recorder is not None and panel.worker.recorder.elapsed >= 0.5, timeout=60_000)
+        with qtbot.waitSignal(panel.finished, timeout=60_000) as finished:
+            panel.stop_button.click()
+    finally:
+        panel.shutdown()
+    recording = Recording(panel.folder)
+    assert finished.args[0] == str(recording.audio_path) and not recording.in_progress
+    assert recording.track_paths() == [recording.audio_path, recording.system_audio_path]
+    peaks = [int(np.argmax(np.abs(np.fft.rfft(read_wav(p)[0][-8000:])))) * 2 for p in recording.track_paths()]
+    assert peaks == [300, 500]  # the microphone in audio.wav, the computer's sound in system.wav
