@@ -297,7 +297,7 @@ class RecorderPanel(QWidget):
             return
         self.state = "starting"
         self.spans = []
-        self._show_message("Opening the microphone…")
+        self._show_message("Opening the microphone…" if self.source == MIC else "Opening the sound sources…")
         self.behind_label.hide()
         self._update_controls()
         self._startRequested.emit(self.device_combo.currentData(), self.stt_model, self.source)

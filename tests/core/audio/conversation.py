@@ -7,14 +7,17 @@ as when the call plays through speakers into the microphone.
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from assistant.core.audio.speakers import OTHERS, YOU, echo_share
 from assistant.core.audio.wav import CrashSafeWavWriter, read_wav
 from assistant.core.meetings.transcript import Segment
+from tests.support import stt_fixtures
 
 #: (speaker, sentence) in the order they are said.
 TURNS = [
@@ -94,3 +97,32 @@ def attribute(segments: list[Segment]) -> Attribution:
         if len(holding) > 1:
             result.repeated.append(sentence)
     return result
+
+
+# --- PulseAudio devices for a call (import the fixtures into a test module by name) -------------
+
+SPEAKERS = "speakers"
+
+
+@pytest.fixture(scope="module")
+def call_devices(virtual_mic):
+    """The virtual microphone plus a ``speakers`` null sink as the default output ("this computer's sound")."""
+    for command in (["pactl", "load-module", "module-null-sink", f"sink_name={SPEAKERS}"],
+                    ["pactl", "set-default-sink", SPEAKERS]):
+        done = subprocess.run(command, env=virtual_mic.env, capture_output=True, text=True, timeout=120, check=False)
+        if done.returncode != 0:
+            pytest.fail(f"{' '.join(command)} failed: {done.stderr}")
+    return virtual_mic
+
+
+@pytest.fixture(scope="module")
+def call(tmp_path_factory) -> CallTracks:
+    return make_call(tmp_path_factory.mktemp("call"), stt_fixtures.espeak_wav)
+
+
+def play(devices, mic_track: Path, system_track: Path) -> list[subprocess.Popen]:
+    """Play the call: the other side into the speakers, your side into the microphone."""
+    return [
+        subprocess.Popen(["paplay", f"--device={SPEAKERS}", str(system_track)], env=devices.env),
+        subprocess.Popen(["paplay", f"--device={devices.SINK}", str(mic_track)], env=devices.env),
+    ]

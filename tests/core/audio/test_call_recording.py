@@ -21,44 +21,21 @@ from assistant.core.audio.speakers import LiveSpeakers
 from assistant.core.audio.stt import SpeechRecognizer
 from assistant.core.audio.wav import read_wav
 from assistant.core.meetings.transcript import Segment
-from tests.core.audio.conversation import CallTracks, attribute, make_call
+from tests.core.audio import conversation
+from tests.core.audio.conversation import CallTracks, attribute, play
 from tests.support import ROOT, stt_fixtures
 from tests.support.processes import PROCESS_WAIT
 
 stt_model_path = stt_fixtures.stt_model_path
 virtual_mic = stt_fixtures.virtual_mic
+call_devices = conversation.call_devices
+call = conversation.call
 
 pytestmark = [
     pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the virtual devices are PulseAudio (Linux)"),
     pytest.mark.real_model,
     pytest.mark.audio,
 ]
-
-SPEAKERS = "speakers"
-
-
-@pytest.fixture(scope="module")
-def call_devices(virtual_mic):
-    """The virtual microphone plus a ``speakers`` sink as the default output."""
-    for command in (["pactl", "load-module", "module-null-sink", f"sink_name={SPEAKERS}"],
-                    ["pactl", "set-default-sink", SPEAKERS]):
-        done = subprocess.run(command, env=virtual_mic.env, capture_output=True, text=True, timeout=120, check=False)
-        if done.returncode != 0:
-            pytest.fail(f"{' '.join(command)} failed: {done.stderr}")
-    return virtual_mic
-
-
-@pytest.fixture(scope="module")
-def call(tmp_path_factory) -> CallTracks:
-    return make_call(tmp_path_factory.mktemp("call"), stt_fixtures.espeak_wav)
-
-
-def play(devices, mic_track: Path, system_track: Path) -> list[subprocess.Popen]:
-    return [
-        subprocess.Popen(["paplay", f"--device={SPEAKERS}", str(system_track)], env=devices.env),
-        subprocess.Popen(["paplay", f"--device={devices.SINK}", str(mic_track)], env=devices.env),
-    ]
-
 
 def record_call_live(devices, mic_track: Path, call: CallTracks, model: Path) -> tuple[list[Segment], LiveSpeakers, dict]:
     """Record both sources as the app does, transcribing each live; the labelled transcript."""
