@@ -108,7 +108,10 @@ class LiveTranscriber:
 
     @property
     def settled_until(self) -> float:
-        """Recording seconds before which every word fed has been handed to ``on_text``."""
+        """Recording seconds before which every word fed has been handed to ``on_text`` (endless
+        once recognition has stopped with an error: nothing more will come)."""
+        if self.error:
+            return float("inf")
         with self._cond:
             times = [self._fed_seconds]
             if self.vad.open_since is not None:

@@ -46,14 +46,24 @@ def open_sources(choice: str, mic_device: Any = None, system_device: Any = None)
     return sources
 
 
+#: A source with ``fills_gaps`` that sends nothing for this long is given silence for the time.
+GAP_SECONDS = 0.5
+
+
 class AlignedSource:
-    """A source that starts with silence for as long as it started after ``t0`` (monotonic)."""
+    """A source that starts with silence for as long as it started after ``t0`` (monotonic).
+
+    For a source that sends nothing while nothing plays (``fills_gaps``: WASAPI loopback), pauses
+    of more than :data:`GAP_SECONDS` become silence, so its file keeps the meeting's clock.
+    """
 
     def __init__(self, source: AudioSource, t0: float) -> None:
         self.source = source
         self.t0 = t0
         self._lead: float | None = None  # silence put first, once the first block is read
         self._opened = t0
+        self._fills_gaps = bool(getattr(source, "fills_gaps", False))
+        self._covered = t0  # monotonic time up to which audio (or filled silence) was given
 
     @property
     def samplerate(self) -> int:
@@ -73,7 +83,15 @@ class AlignedSource:
 
     def read(self, timeout: float) -> np.ndarray | None:
         block = self.source.read(timeout)
-        if block is not None and self._lead is None:
+        now = time.monotonic()
+        if block is None:
+            gap = now - self._covered
+            if not self._fills_gaps or self._lead is None or gap < GAP_SECONDS:
+                return None
+            self._covered = now
+            return np.zeros((int(gap * self.samplerate), max(1, self.channels)), np.float32)
+        self._covered = now
+        if self._lead is None:
             # when its first sample was captured (sources that know it say so), else when it opened
             began = getattr(self.source, "started_at", None) or self._opened
             self._lead = max(0.0, began - self.t0)
@@ -143,7 +161,8 @@ class MultiRecorder:
             path = self.paths[role]
             folder = self.recording.folder if self.recording else path.parent
             self.recorders[role] = Recorder(
-                AlignedSource(source, self.t0) if len(sources) > 1 else source,  # one source: nothing to line up
+                # one source has nothing to line up with, unless it pauses when nothing plays
+                AlignedSource(source, self.t0) if len(sources) > 1 or getattr(source, "fills_gaps", False) else source,
                 Track(folder, path),
                 listeners=(listeners or {}).get(role, []),
                 on_error=on_error,

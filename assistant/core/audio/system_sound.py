@@ -12,8 +12,10 @@ Each system gets the simplest route that works from plain Python:
 - **Windows:** WASAPI loopback. PortAudio builds with loopback support list each output as an
   extra input named ``"<output> [Loopback]"``; :func:`find_system_device` picks the one of the
   default output, else a "Stereo Mix"-style input the sound card may offer. It is recorded like
-  a microphone (:class:`~assistant.core.audio.capture.MicrophoneSource`). Not testable here: the
-  choice is unit-tested with device lists as Windows shows them.
+  a microphone (:class:`~assistant.core.audio.capture.MicrophoneSource`). WASAPI loopback sends no
+  blocks while nothing plays, so such a source is not taken as unplugged when quiet, and the
+  recording fills the pause with silence to keep its clock (``fills_gaps``). Not testable here:
+  the choice is unit-tested with device lists as Windows shows them.
 - **macOS:** ScreenCaptureKit (the system's own audio capture) is an Objective-C/Swift API not
   reachable from plain Python; the documented route is a virtual device such as BlackHole (or
   Loopback, Soundflower), set as (part of a Multi-Output) output in Audio MIDI Setup and recorded
@@ -264,6 +266,9 @@ def open_system_source(device: int | str | None = None, platform: str = sys.plat
     """
     if platform.startswith("linux") and not isinstance(device, int) and shutil.which("parec"):
         return MonitorSource(device or None)
-    if device is not None and device != "":
-        return MicrophoneSource(device)
-    return MicrophoneSource(find_system_device(list_input_devices(), platform, _default_output_name()).index)
+    if device is None or device == "":
+        device = find_system_device(list_input_devices(), platform, _default_output_name()).index
+    source = MicrophoneSource(device)
+    source.silent_timeout = None  # loopback and virtual devices may send nothing while nothing plays
+    source.fills_gaps = True  # type: ignore[attr-defined]
+    return source

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from assistant.core.audio.live_stt import LiveTranscriber
 from assistant.core.audio.speakers import (
     OTHERS,
     YOU,
@@ -119,3 +121,37 @@ def test_a_piece_holding_your_sentence_and_the_echo_keeps_only_yours():
     live.add_system(SYSTEM[0])
     live.add_mic(merged_piece)
     assert [s.text for s in live.finish()] == ["I will send the budget report by Friday.", SYSTEM[0].text]
+
+
+class Failing:
+    def transcribe_array(self, samples):
+        raise RuntimeError("model file damaged")
+
+
+class Echoing:
+    """Says "hello there" for every piece (a stand-in recognizer at the Recognizer seam)."""
+
+    def transcribe_array(self, samples):
+        return [Segment("hello there", start=0.3, end=0.3 + len(samples) / 16000)]
+
+
+def speech_then_pause(seconds: float = 1.0) -> np.ndarray:
+    t = np.arange(int(seconds * 16000)) / 16000
+    return np.concatenate([np.zeros(8000, np.float32), (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32),
+                           np.zeros(16000, np.float32)])
+
+
+def test_settled_until_follows_recognition_and_is_endless_once_it_failed():
+    shown = []
+    live = LiveTranscriber(Echoing(), shown.append)
+    assert live.settled_until == 0.0
+    live.feed(speech_then_pause())  # one piece of speech, queued, not yet transcribed
+    assert 0.0 < live.settled_until < 1.0  # held at the piece's start
+    live.finish(timeout=60)
+    assert shown and live.settled_until == pytest.approx(2.5)  # all fed audio is done
+
+    broken = LiveTranscriber(Failing(), shown.append)
+    broken.start()
+    broken.feed(speech_then_pause())
+    broken.finish(timeout=60)
+    assert broken.error and broken.settled_until == float("inf")  # held microphone text is let go

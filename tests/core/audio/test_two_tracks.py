@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 import wave
 
 import numpy as np
@@ -14,7 +15,7 @@ import pytest
 
 from assistant.core.audio.capture import ArraySource, InputDevice, NoInputDeviceError
 from assistant.core.audio.recordings import find_interrupted_recordings, recover_recording
-from assistant.core.audio.sources import BOTH, MIC, SYSTEM, MultiRecorder, roles
+from assistant.core.audio.sources import BOTH, MIC, SYSTEM, AlignedSource, MultiRecorder, roles
 from assistant.core.audio.system_sound import (
     MAC_MESSAGE,
     WINDOWS_MESSAGE,
@@ -165,3 +166,48 @@ def test_sigkill_during_a_two_source_recording_recovers_both_within_five_seconds
         assert int(np.argmax(np.abs(np.fft.rfft(samples[-16000:])))) == freq  # its own tone, not silence
     assert find_interrupted_recordings() == []
     assert (folder / "recording.json").exists()
+
+
+class PausingLoopback:
+    """Like WASAPI loopback: a block, then nothing at all while nothing plays, then a block again."""
+
+    samplerate, channels, name = 16000, 1, "Speakers [Loopback]"
+    fills_gaps = True
+    started_at = None
+
+    def __init__(self, quiet_seconds: float) -> None:
+        self.quiet_seconds = quiet_seconds
+        self.reads = 0
+        self.first_at = 0.0
+
+    def start(self) -> None:
+        pass
+
+    def read(self, timeout: float):
+        self.reads += 1
+        if self.reads == 1:
+            self.first_at = time.monotonic()
+            return np.ones((1600, 1), np.float32)
+        if time.monotonic() - self.first_at < self.quiet_seconds:
+            time.sleep(timeout)
+            return None
+        return np.ones((1600, 1), np.float32)
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_loopback_that_sends_nothing_while_quiet_keeps_the_clock_with_silence():
+    source = PausingLoopback(quiet_seconds=1.5)
+    aligned = AlignedSource(source, time.monotonic())
+    aligned.start()
+    blocks = []
+    while len(blocks) < 2 or not blocks[-1].any():  # until the sound comes back
+        block = aligned.read(0.2)
+        if block is not None:
+            blocks.append(block)
+    waited = time.monotonic() - source.first_at
+    audio = np.concatenate(blocks)[:, 0]
+    silence = np.count_nonzero(audio == 0) / 16000
+    assert 1.0 <= silence <= waited  # the quiet time, as silence, no more than really passed
+    assert audio[:1600].all() and audio[-1600:].all()  # the sound before and after, in order
