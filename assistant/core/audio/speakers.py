@@ -130,6 +130,15 @@ def rename_speaker(segments: Iterable[Segment], old: str, new: str) -> int:
     return count
 
 
+def rename_speaker_in_text(text: str, old: str, new: str) -> str:
+    """The same for a transcript kept as text, one ``[hh:mm:ss] Speaker: words`` line per segment."""
+    new = " ".join(new.split())
+    if not new:
+        raise ValueError("A speaker needs a name.")
+    pattern = re.compile(r"^((?:\[\d{1,2}:\d{2}(?::\d{2})?\] )?)" + re.escape(old) + r":", re.MULTILINE)
+    return pattern.sub(lambda m: f"{m.group(1)}{new}:", text)
+
+
 class LiveSpeakers:
     """Labels live segments of both sources, holding the microphone's until echoes can be told.
 

@@ -14,6 +14,7 @@ from assistant.core.audio.speakers import (
     echo_share,
     is_echo,
     rename_speaker,
+    rename_speaker_in_text,
     speaker_for,
 )
 from assistant.core.meetings.transcript import Segment
@@ -155,3 +156,10 @@ def test_settled_until_follows_recognition_and_is_endless_once_it_failed():
     broken.feed(speech_then_pause())
     broken.finish(timeout=60)
     assert broken.error and broken.settled_until == float("inf")  # held microphone text is let go
+
+
+def test_renaming_in_a_transcript_kept_as_text_touches_only_that_speaker():
+    text = "[00:00:01] You: Others said Friday.\n[00:00:04] Others: Yes, Friday.\nOthers: no time here\n"
+    renamed = rename_speaker_in_text(text, "Others", "Jonas")
+    assert renamed == "[00:00:01] You: Others said Friday.\n[00:00:04] Jonas: Yes, Friday.\nJonas: no time here\n"
+    assert rename_speaker_in_text(text, "Nobody", "X") == text
