@@ -13,6 +13,9 @@ import pytest
 
 from assistant import cli
 from assistant.commands.record import output_paths
+from tests.support import stt_fixtures
+
+stt_model_path = stt_fixtures.stt_model_path
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -60,3 +63,12 @@ def test_computer_sound_without_a_sound_server_explains_and_writes_nothing(capsy
     code, _, err = run(capsys, str(tmp_path / "a.wav"), "--source", "system", "--seconds", "1")
     assert code == 1 and "You can still record your microphone" in err
     assert not Path(tmp_path / "a.wav").exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PulseAudio is the Linux route")
+def test_a_language_an_english_model_cannot_do_is_said_before_recording(capsys, tmp_path, monkeypatch, stt_model_path):
+    monkeypatch.setenv("PULSE_SERVER", f"unix:{tmp_path / 'no-server'}")
+    code, _, err = run(capsys, str(tmp_path / "a.wav"), "--source", "system", "--seconds", "1", "--transcribe",
+                       "--language", "de", "--stt-model", str(stt_model_path))
+    assert "only knows English" in err  # told before anything is recorded
+    assert code == 1 and "You can still record your microphone" in err
