@@ -73,14 +73,14 @@ class BusyClock:
 def run_one_source(model: Path, threads: int, samples: np.ndarray, rate: int) -> dict:
     """The busy share of one source through the same recorder and live transcriber (the baseline)."""
     from assistant.core.audio.capture import ArraySource
-    from assistant.core.audio.live_stt import LiveTranscriber
     from assistant.core.audio.sources import MIC, MultiRecorder
+    from assistant.core.audio.speakers import LiveTranscripts
     from assistant.core.audio.stt import SpeechRecognizer
 
     source = ArraySource(samples, rate)
     recognizer = BusyClock(SpeechRecognizer(model, threads=threads))
-    live = LiveTranscriber(recognizer, lambda s: None)
-    recorder = MultiRecorder({MIC: source}, listeners={MIC: [live.feed]})
+    live = LiveTranscripts(recognizer, [MIC], lambda s: None)  # type: ignore[arg-type]
+    recorder = MultiRecorder({MIC: source}, listeners=live.listeners)
     live.start()
     recorder.start()
     source.exhausted.wait(len(samples) / rate + 60)
@@ -92,9 +92,8 @@ def run_one_source(model: Path, threads: int, samples: np.ndarray, rate: int) ->
 
 def run_call(model: Path, threads: int, repeats: int, work: Path, baseline: bool = True) -> dict:
     from assistant.core.audio.capture import ArraySource
-    from assistant.core.audio.live_stt import LiveTranscriber
     from assistant.core.audio.sources import MIC, SYSTEM, MultiRecorder
-    from assistant.core.audio.speakers import LiveSpeakers
+    from assistant.core.audio.speakers import LiveTranscripts
     from assistant.core.audio.stt import SpeechRecognizer
     from assistant.core.audio.wav import read_wav
     from tests.core.audio.conversation import attribute, make_call
@@ -106,21 +105,15 @@ def run_call(model: Path, threads: int, repeats: int, work: Path, baseline: bool
     sources = {MIC: ArraySource(np.tile(mic, repeats), rate), SYSTEM: ArraySource(np.tile(system, repeats), rate)}
     recognizer = BusyClock(SpeechRecognizer(model, threads=threads))
     shown: list[tuple[float, object]] = []
-    lives: dict[str, LiveTranscriber] = {}
-    speakers = LiveSpeakers(lambda s: shown.append((time.monotonic(), s)), lambda: lives[SYSTEM].settled_until)
-    lives[MIC] = LiveTranscriber(recognizer, speakers.add_mic)
-    lives[SYSTEM] = LiveTranscriber(recognizer, speakers.add_system)
-    recorder = MultiRecorder(sources, listeners={role: [live.feed, speakers] for role, live in lives.items()})
+    live = LiveTranscripts(recognizer, sources, lambda s: shown.append((time.monotonic(), s)))  # type: ignore[arg-type]
+    recorder = MultiRecorder(sources, listeners=live.listeners)
     cpu_started = time.process_time()
-    for live in lives.values():
-        live.start()
+    live.start()
     recorder.start()
     for source in sources.values():
         source.exhausted.wait(call.seconds * repeats + 60)
     result = recorder.stop()
-    for live in lives.values():
-        live.finish()
-    segments = speakers.finish()
+    segments = live.finish()
     cpu = time.process_time() - cpu_started
     latencies = [at - (recorder.t0 + (s.end or 0.0)) for at, s in shown]  # type: ignore[attr-defined]
     right = duplicates = total = 0
@@ -138,7 +131,7 @@ def run_call(model: Path, threads: int, repeats: int, work: Path, baseline: bool
         "right": right,
         "share": right / max(1, total),
         "duplicates": duplicates,
-        "echoes_dropped": len(speakers.echoes),
+        "echoes_dropped": len(live.speakers.echoes) if live.speakers else 0,
         "segments": len(segments),
         "rtf": recognizer.busy_seconds() / max(result.seconds, 1e-9),
         "calls": len(recognizer.spans),
@@ -146,7 +139,7 @@ def run_call(model: Path, threads: int, repeats: int, work: Path, baseline: bool
         "latency_median": statistics.median(latencies) if latencies else float("nan"),
         "latency_p90": float(np.percentile(latencies, 90)) if latencies else float("nan"),
         "one_source": run_one_source(model, threads, np.tile(read_wav(call.mic)[0], repeats), rate) if baseline else None,
-        "behind": any(live.behind for live in lives.values()) or any(live.stats.skipped for live in lives.values()),
+        "behind": any(t.behind or t.stats.skipped for t in live.transcribers.values()),
         "problems": problems,
         "transcript": [s.render() for s in segments],
     }

@@ -36,15 +36,15 @@ from assistant.core.audio.capture import (
     list_input_devices,
 )
 from assistant.core.audio.capture import refresh_devices as rescan_devices
-from assistant.core.audio.live_stt import LiveStatus, LiveTranscriber
+from assistant.core.audio.live_stt import LiveStatus
 from assistant.core.audio.recordings import (
     InterruptedRecording,
     Recording,
     find_interrupted_recordings,
     recover_recording,
 )
-from assistant.core.audio.sources import BOTH, MIC, SOURCE_CHOICES, SYSTEM, MultiRecorder, roles
-from assistant.core.audio.speakers import LiveSpeakers, speaker_for
+from assistant.core.audio.sources import MIC, SOURCE_CHOICES, SYSTEM, MultiRecorder, roles, track_paths
+from assistant.core.audio.speakers import LiveTranscripts
 from assistant.core.audio.stt import SpeechRecognizer, TranscribeError
 from assistant.core.meetings.transcript import Segment, clock
 
@@ -67,9 +67,7 @@ class RecordingWorker(QObject):
         self.source_factory = source_factory
         self.system_factory = system_factory
         self.recorder: MultiRecorder | None = None
-        self.live: LiveTranscriber | None = None
-        self.lives: list[LiveTranscriber] = []
-        self.speakers: LiveSpeakers | None = None
+        self.live: LiveTranscripts | None = None
 
     def _open(self, device: Any, choice: str) -> dict[str, Any]:
         from assistant.core.audio.system_sound import open_system_source
@@ -93,30 +91,19 @@ class RecordingWorker(QObject):
                 recording.append_span(span)  # on disk first: a crash keeps the transcript too
                 self.span.emit(span)
 
-            lives: dict[str, LiveTranscriber] = {}
-            speakers = None
-            if recognizer is not None:
-                files = {MIC: recording.audio_path, SYSTEM: recording.system_audio_path} if choice == BOTH else {}
-                if choice == BOTH:  # "You" and "Others"; the microphone's echo of the call is dropped
-                    speakers = LiveSpeakers(on_text, lambda: lives[SYSTEM].settled_until)
-                    sinks = {MIC: speakers.add_mic, SYSTEM: speakers.add_system}
-                else:
-                    label = speaker_for(choice, both=False)
-                    sinks = {choice: (lambda span: on_text(Segment(span.text, label, span.start, span.end, span.latency)))
-                             if label else on_text}
-                for role, sink in sinks.items():
-                    lives[role] = LiveTranscriber(
-                        recognizer, sink, on_status=self._status, audio_file=files.get(role, recording.audio_path)
-                    )
-            listeners = {role: [live.feed, *([speakers] if speakers else [])] for role, live in lives.items()}
+            live = None
+            if recognizer is not None:  # with both: "You" and "Others", the microphone's echo of the call dropped
+                live = LiveTranscripts(
+                    recognizer, sources, on_text, on_status=self._status, audio_files=track_paths(recording, sources)
+                )
             recorder = MultiRecorder(
-                sources, recording, listeners=listeners, on_error=self.error.emit, on_notice=self.notice.emit
+                sources, recording, listeners=live.listeners if live else {}, on_error=self.error.emit,
+                on_notice=self.notice.emit,
             )
             recorder.start()
-            for live in lives.values():
+            if live is not None:
                 live.start()
-            self.recorder, self.lives, self.speakers = recorder, list(lives.values()), speakers
-            self.live = self.lives[0] if self.lives else None
+            self.recorder, self.live = recorder, live
             self.started.emit(str(recording.folder))
         except CaptureError as exc:
             self.failed.emit(str(exc))
@@ -129,15 +116,13 @@ class RecordingWorker(QObject):
 
     @Slot()
     def stop(self) -> None:
-        recorder, lives, speakers = self.recorder, self.lives, self.speakers
-        self.recorder, self.live, self.lives, self.speakers = None, None, [], None
+        recorder, live = self.recorder, self.live
+        self.recorder, self.live = None, None
         if recorder is None:
             return
         result = recorder.stop()
-        for live in lives:
+        if live is not None:
             live.finish()
-        if speakers is not None:
-            speakers.finish()  # the microphone's last held segments
         assert result.recording is not None
         self.stopped.emit(str(result.recording.audio_path), result.error)
 

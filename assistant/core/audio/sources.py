@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,12 @@ def open_sources(choice: str, mic_device: Any = None, system_device: Any = None)
 
 #: A source with ``fills_gaps`` that sends nothing for this long is given silence for the time.
 GAP_SECONDS = 0.5
+
+
+def track_paths(recording: Recording, sources: Iterable[str]) -> dict[str, Path]:
+    """Each source's file in a recording folder: the first (the microphone, or the only source)
+    ``audio.wav``, this computer's sound beside it ``system.wav``."""
+    return {role: recording.audio_path if i == 0 else recording.system_audio_path for i, role in enumerate(sources)}
 
 
 class AlignedSource:
@@ -150,8 +156,7 @@ class MultiRecorder:
         if paths is None:
             names = " + ".join(getattr(s, "name", role) for role, s in sources.items())
             self.recording: Recording | None = recording or Recording.create(device=names)
-            paths = {role: self.recording.audio_path if i == 0 else self.recording.system_audio_path
-                     for i, role in enumerate(sources)}
+            paths = track_paths(self.recording, sources)
         else:
             self.recording = recording
         self.paths = dict(paths)

@@ -9,6 +9,7 @@ a microphone segment with enough words of its own is kept whole, so nothing you 
 
 Live, :class:`LiveSpeakers` holds each microphone segment back until the computer's sound has
 been transcribed past it, then drops or passes it; the computer's sound passes at once.
+:class:`LiveTranscripts` wires it all for a recording: one live transcriber per source.
 
 Names are per meeting: ``names`` when labelling, :func:`rename_speaker` afterwards. Telling
 several people apart inside "Others" needs a speaker-embedding model; none small enough ships in
@@ -23,7 +24,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from difflib import SequenceMatcher
+from pathlib import Path
+from typing import Any
 
+from assistant.core.audio.live_stt import LiveStatus, LiveTranscriber
+from assistant.core.audio.stt import Recognizer
 from assistant.core.dates import plain_words
 from assistant.core.meetings.transcript import Segment
 
@@ -214,3 +219,71 @@ class LiveSpeakers:
             else:
                 waiting.append((segment, since))
         self._held = waiting
+
+
+class LiveTranscripts:
+    """Live transcription of a recording's sources (``mic``, ``system`` or both, as in
+    :mod:`~assistant.core.audio.sources`): one :class:`LiveTranscriber` per source sharing
+    ``recognizer``, labelled text to ``on_text`` (with both: echoes dropped, :class:`LiveSpeakers`).
+
+    Give :attr:`listeners` to the recorder, call :meth:`start`, and :meth:`finish` after it stopped.
+    """
+
+    def __init__(
+        self,
+        recognizer: Recognizer,
+        roles: Iterable[str],
+        on_text: Callable[[Segment], None],
+        *,
+        on_status: Callable[[LiveStatus], None] | None = None,
+        audio_files: dict[str, Path] | None = None,
+        you: str = YOU,
+        others: str = OTHERS,
+    ) -> None:
+        roles = list(roles)
+        self.on_text = on_text
+        self.segments: list[Segment] = []  # as handed on
+        both = len(roles) > 1
+        self.speakers = LiveSpeakers(self._show, self._system_settled, you=you, others=others) if both else None
+        self.transcribers: dict[str, LiveTranscriber] = {}
+        for role in roles:
+            if self.speakers is not None:
+                sink = self.speakers.add_system if role == "system" else self.speakers.add_mic
+            else:
+                sink = self._labeller(speaker_for(role, both=False, you=you, others=others))
+            audio_file = (audio_files or {}).get(role)
+            self.transcribers[role] = LiveTranscriber(recognizer, sink, on_status=on_status, audio_file=audio_file)
+
+    def _show(self, segment: Segment) -> None:
+        self.segments.append(segment)
+        self.on_text(segment)
+
+    def _labeller(self, speaker: str | None) -> Callable[[Segment], None]:
+        if speaker is None:
+            return self._show
+        return lambda segment: self._show(dataclasses.replace(segment, speaker=speaker))
+
+    def _system_settled(self) -> float:
+        return self.transcribers["system"].settled_until
+
+    @property
+    def listeners(self) -> dict[str, list[Any]]:
+        """Per source, what the recorder hands its audio to."""
+        extra = [self.speakers] if self.speakers is not None else []
+        return {role: [live.feed, *extra] for role, live in self.transcribers.items()}
+
+    def start(self) -> None:
+        for live in self.transcribers.values():
+            live.start()
+
+    def finish(self, timeout: float | None = None) -> list[Segment]:
+        """The recording stopped: the rest of each source, then the held microphone text; all in time order."""
+        for live in self.transcribers.values():
+            live.finish(timeout)
+        if self.speakers is not None:
+            self.speakers.finish()
+        return sorted(self.segments, key=lambda s: (s.start or 0.0, s.end or 0.0))
+
+    def cancel(self) -> None:
+        for live in self.transcribers.values():
+            live.cancel()

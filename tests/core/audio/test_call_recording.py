@@ -15,9 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.core.audio.live_stt import LiveTranscriber
 from assistant.core.audio.sources import BOTH, MIC, SYSTEM, MultiRecorder, open_sources
-from assistant.core.audio.speakers import LiveSpeakers
+from assistant.core.audio.speakers import LiveTranscripts
 from assistant.core.audio.stt import SpeechRecognizer
 from assistant.core.audio.wav import read_wav
 from assistant.core.meetings.transcript import Segment
@@ -37,30 +36,22 @@ pytestmark = [
     pytest.mark.audio,
 ]
 
-def record_call_live(devices, mic_track: Path, call: CallTracks, model: Path) -> tuple[list[Segment], LiveSpeakers, dict]:
+def record_call_live(devices, mic_track: Path, call: CallTracks, model: Path) -> tuple[list[Segment], LiveTranscripts, dict]:
     """Record both sources as the app does, transcribing each live; the labelled transcript."""
-    recognizer = SpeechRecognizer(model, threads=2)
     shown: list[Segment] = []
-    lives = {role: None for role in (MIC, SYSTEM)}
-    speakers = LiveSpeakers(shown.append, lambda: lives[SYSTEM].settled_until)
-    lives[MIC] = LiveTranscriber(recognizer, speakers.add_mic)
-    lives[SYSTEM] = LiveTranscriber(recognizer, speakers.add_system)
-    recorder = MultiRecorder(
-        open_sources(BOTH, devices.DEVICE),
-        listeners={role: [live.feed, speakers] for role, live in lives.items()},
-    )
+    live = LiveTranscripts(SpeechRecognizer(model, threads=2), [MIC, SYSTEM], shown.append)
+    recorder = MultiRecorder(open_sources(BOTH, devices.DEVICE), listeners=live.listeners)
     recorder.start()
-    for live in lives.values():
-        live.start()
+    live.start()
     try:
         players = play(devices, mic_track, call.system)
         assert all(player.wait(PROCESS_WAIT) == 0 for player in players)
     finally:
         result = recorder.stop()
-        for live in lives.values():
-            live.finish(timeout=PROCESS_WAIT)
+        segments = live.finish(timeout=PROCESS_WAIT)
     assert result.error == "", result.error
-    return speakers.finish(), speakers, result.paths
+    assert [s.text for s in shown] == [s.text for s in live.segments]  # everything was handed on live
+    return segments, live, result.paths
 
 
 def describe(segments: list[Segment]) -> str:
@@ -68,21 +59,20 @@ def describe(segments: list[Segment]) -> str:
 
 
 def test_each_sentence_of_a_call_gets_its_speaker(call_devices, call, stt_model_path):
-    segments, speakers, paths = record_call_live(call_devices, call.mic, call, stt_model_path)
+    segments, _, paths = record_call_live(call_devices, call.mic, call, stt_model_path)
     found = attribute(segments)
     assert found.share == 1.0 and not found.repeated, (found, describe(segments))
-    assert [s.text for s in speakers.segments] and len(speakers.segments) == len(segments)  # all were shown live
     for path in paths.values():  # both files hold the whole call
         samples, rate = read_wav(path)
         assert len(samples) / rate >= call.seconds - 1.0
 
 
 def test_the_calls_echo_in_the_microphone_is_not_said_twice(call_devices, call, stt_model_path):
-    segments, speakers, _ = record_call_live(call_devices, call.echo, call, stt_model_path)
+    segments, live, _ = record_call_live(call_devices, call.echo, call, stt_model_path)
     found = attribute(segments)
     assert found.repeated == [] and found.wrong == [], (found, describe(segments))
     assert found.share == 1.0, (found, describe(segments))
-    assert speakers.echoes, "the microphone heard the call, so echoes should have been dropped"
+    assert live.speakers is not None and live.speakers.echoes, "the microphone heard the call, so echoes should have been dropped"
 
 
 def test_record_command_transcribes_both_sources_as_json(call_devices, call, stt_model_path, tmp_path):

@@ -10,6 +10,7 @@ from assistant.core.audio.speakers import (
     OTHERS,
     YOU,
     LiveSpeakers,
+    LiveTranscripts,
     combine,
     echo_share,
     is_echo,
@@ -136,6 +137,14 @@ class Echoing:
         return [Segment("hello there", start=0.3, end=0.3 + len(samples) / 16000)]
 
 
+class ByLength:
+    """Different words for short and long pieces, so the two sources say different things."""
+
+    def transcribe_array(self, samples):
+        text = "good morning everyone" if len(samples) < 2.2 * 16000 else "budget report on friday please"
+        return [Segment(text, start=0.3, end=len(samples) / 16000)]
+
+
 def speech_then_pause(seconds: float = 1.0) -> np.ndarray:
     t = np.arange(int(seconds * 16000)) / 16000
     return np.concatenate([np.zeros(8000, np.float32), (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32),
@@ -163,3 +172,16 @@ def test_renaming_in_a_transcript_kept_as_text_touches_only_that_speaker():
     renamed = rename_speaker_in_text(text, "Others", "Jonas")
     assert renamed == "[00:00:01] You: Others said Friday.\n[00:00:04] Jonas: Yes, Friday.\nJonas: no time here\n"
     assert rename_speaker_in_text(text, "Nobody", "X") == text
+
+
+@pytest.mark.parametrize(("roles", "speakers"), [(["mic"], {None}), (["system"], {OTHERS}), (["mic", "system"], {YOU, OTHERS})])
+def test_live_transcripts_label_by_source(roles, speakers):
+    shown: list[Segment] = []
+    live = LiveTranscripts(ByLength(), roles, shown.append)
+    live.start()
+    for role, listeners in live.listeners.items():
+        for listener in listeners:
+            listener(speech_then_pause(0.5 if role == "mic" else 1.5), 0.0)
+    final = live.finish(timeout=60)
+    assert {s.speaker for s in final} == speakers and len(final) == len(roles)
+    assert [s.text for s in shown] == [s.text for s in live.segments]
