@@ -26,6 +26,6 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "live_stt": ["LiveStatus", "LiveTranscriber"],
         "system_sound": ["MonitorSource", "find_system_device", "open_system_source"],
         "sources": ["MultiRecorder", "SOURCE_CHOICES", "open_sources"],
-        "speakers": ["LiveSpeakers", "combine", "is_echo", "rename_speaker"],
+        "speakers": ["LiveSpeakers", "LiveTranscripts", "combine", "is_echo", "rename_speaker"],
     },
 )

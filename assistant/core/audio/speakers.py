@@ -4,16 +4,20 @@
 the same words arrive twice. A microphone segment is an *echo* when segments of the computer's
 sound overlap it in time (within :data:`ECHO_TOLERANCE` seconds, covering the two paths' delay)
 and hold most of its words (:data:`ECHO_SHARE`, words compared loosely, since the quieter copy is
-often misheard). Only the microphone copy is dropped: the computer's sound is the clean one, and
-a microphone segment with enough words of its own is kept whole, so nothing you said is lost.
+often misheard). Only the microphone copy is dropped: the computer's sound is the clean one. A
+microphone segment is checked whole and then sentence by sentence (one piece of speech may hold
+your sentence and the echo after it); what has enough words of its own is kept, so nothing you
+said is lost.
 
 Live, :class:`LiveSpeakers` holds each microphone segment back until the computer's sound has
 been transcribed past it, then drops or passes it; the computer's sound passes at once.
 :class:`LiveTranscripts` wires it all for a recording: one live transcriber per source.
 
-Names are per meeting: ``names`` when labelling, :func:`rename_speaker` afterwards. Telling
-several people apart inside "Others" needs a speaker-embedding model; none small enough ships in
-a package this project can depend on, so "Others" stays one speaker, renamed by hand.
+Names are per meeting: ``you``/``others`` when labelling, :func:`rename_speaker` (segments) and
+:func:`rename_speaker_in_text` (a transcript kept as text) afterwards. Telling several people
+apart inside "Others" needs a speaker-embedding model: none ships in a package this project can
+depend on (the ONNX ones on PyPI download their model at run time; Resemblyzer ships one but
+needs PyTorch), so "Others" stays one speaker, renamed by hand.
 """
 
 from __future__ import annotations
