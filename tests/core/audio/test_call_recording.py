@@ -4,17 +4,23 @@ The microphone is the ``vmic`` sink's monitor (the default input, recorded throu
 the app does); "this computer's sound" is the ``speakers`` sink, the default output, recorded
 from its monitor. Each side plays its turns of one call; the transcript must give each sentence
 to the right speaker, and when the speakers also leak into the microphone, say nothing twice.
+A recorder killed with SIGKILL mid-call leaves both files recoverable to within 5 s.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import wave
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from assistant.core.audio.recordings import find_interrupted_recordings, recover_recording
 from assistant.core.audio.sources import BOTH, MIC, SYSTEM, MultiRecorder, open_sources
 from assistant.core.audio.speakers import LiveTranscripts
 from assistant.core.audio.stt import SpeechRecognizer
@@ -100,3 +106,54 @@ def test_record_command_transcribes_both_sources_as_json(call_devices, call, stt
     assert report["echoes_dropped"] >= 1
     starts = [s.start for s in segments]
     assert starts == sorted(starts) and all(s.end >= s.start for s in segments)
+
+
+KILLED_CALL_RECORDER = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from assistant.core.audio.recordings import find_interrupted_recordings, recover_recording
+from assistant.core.audio.sources import MultiRecorder, open_sources
+
+recorder = MultiRecorder(open_sources("both", sys.argv[2]))
+recorder.start()
+print("started", flush=True)
+while True:
+    time.sleep(0.25)
+    print("elapsed", *(r.elapsed for r in recorder.recorders.values()), flush=True)
+"""
+
+
+def test_kill_9_while_recording_a_call_recovers_both_sources(call_devices, call, isolated_data_dir, tmp_path):
+    script = tmp_path / "record_call.py"
+    script.write_text(KILLED_CALL_RECORDER)
+    env = {**os.environ, "LLAMA_DESK_DATA_DIR": str(isolated_data_dir)}
+    process = subprocess.Popen([sys.executable, str(script), str(ROOT), call_devices.DEVICE], env=env,
+                               stdout=subprocess.PIPE, text=True)
+    elapsed, players = [0.0, 0.0], []
+    try:
+        for line in process.stdout:
+            if line.startswith("started"):
+                players = play(call_devices, call.mic, call.system)
+            elif line.startswith("elapsed"):
+                elapsed = [float(x) for x in line.split()[1:]]
+                if min(elapsed) >= 12.0:  # both sides have spoken by then
+                    break
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.kill()
+        process.wait()
+        process.stdout.close()
+        for player in players:
+            player.kill()
+            player.wait()
+    assert min(elapsed) >= 12.0, "the recorder did not run"
+    found = find_interrupted_recordings()
+    assert len(found) == 1
+    assert recover_recording(found[0]) is not None
+    for path, seconds in zip((found[0].folder / "audio.wav", found[0].folder / "system.wav"), elapsed, strict=True):
+        with wave.open(str(path)) as repaired:
+            frames, rate = repaired.getnframes(), repaired.getframerate()
+        assert frames / rate >= seconds - 5.0, path.name
+        samples, _ = read_wav(path)
+        assert np.abs(samples).max() > 0.05, f"{path.name} holds no speech"
+    assert find_interrupted_recordings() == []
