@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import wave
@@ -28,6 +27,7 @@ from assistant.core.audio.wav import read_wav
 from assistant.core.meetings.transcript import Segment
 from tests.core.audio import conversation
 from tests.core.audio.conversation import CallTracks, attribute, play
+from tests.core.audio.killing import record_then_kill
 from tests.support import ROOT, stt_fixtures
 from tests.support.processes import PROCESS_WAIT
 
@@ -127,26 +127,15 @@ def test_kill_9_while_recording_a_call_recovers_both_sources(call_devices, call,
     script = tmp_path / "record_call.py"
     script.write_text(KILLED_CALL_RECORDER)
     env = {**os.environ, "LLAMA_DESK_DATA_DIR": str(isolated_data_dir)}
-    process = subprocess.Popen([sys.executable, str(script), str(ROOT), call_devices.DEVICE], env=env,
-                               stdout=subprocess.PIPE, text=True)
-    elapsed, players = [0.0, 0.0], []
-    try:
-        for line in process.stdout:
-            if line.startswith("started"):
-                players = play(call_devices, call.mic, call.system)
-            elif line.startswith("elapsed"):
-                elapsed = [float(x) for x in line.split()[1:]]
-                if min(elapsed) >= 12.0:  # both sides have spoken by then
-                    break
-        process.send_signal(signal.SIGKILL)
+    players: list[subprocess.Popen] = []
+    try:  # both sides have spoken 12 s in
+        elapsed = record_then_kill([sys.executable, str(script), str(ROOT), call_devices.DEVICE], env, enough=12.0,
+                                   on_started=lambda: players.extend(play(call_devices, call.mic, call.system)))
     finally:
-        process.kill()
-        process.wait()
-        process.stdout.close()
         for player in players:
             player.kill()
             player.wait()
-    assert min(elapsed) >= 12.0, "the recorder did not run"
+    assert len(elapsed) == 2 and min(elapsed) >= 12.0, "the recorder did not run"
     found = find_interrupted_recordings()
     assert len(found) == 1
     assert recover_recording(found[0]) is not None

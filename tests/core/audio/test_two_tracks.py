@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
 import textwrap
 import time
@@ -23,6 +21,7 @@ from assistant.core.audio.system_sound import (
     find_system_device,
 )
 from assistant.core.audio.wav import read_wav
+from tests.core.audio.killing import record_then_kill
 from tests.support import ROOT
 
 
@@ -139,20 +138,8 @@ def test_sigkill_during_a_two_source_recording_recovers_both_within_five_seconds
     script = tmp_path / "record_two.py"
     script.write_text(KILLED_TWO_SOURCES)
     env = {**os.environ, "LLAMA_DESK_DATA_DIR": str(isolated_data_dir)}
-    process = subprocess.Popen([sys.executable, str(script), str(ROOT)], env=env, stdout=subprocess.PIPE, text=True)
-    elapsed = [0.0, 0.0]
-    try:
-        for line in process.stdout:
-            if line.startswith("elapsed"):
-                elapsed = [float(x) for x in line.split()[1:]]
-                if min(elapsed) >= 7.0:
-                    break
-        process.send_signal(signal.SIGKILL)
-    finally:
-        process.kill()
-        process.wait()
-        process.stdout.close()
-    assert min(elapsed) >= 7.0, "the recorder did not run"
+    elapsed = record_then_kill([sys.executable, str(script), str(ROOT)], env, enough=7.0)
+    assert len(elapsed) == 2 and min(elapsed) >= 7.0, "the recorder did not run"
     found = find_interrupted_recordings()
     assert len(found) == 1
     folder = found[0].folder
