@@ -179,7 +179,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     lines = [
         f"Audio: the two-sided call played {args.repeats}x in real time ({out['audio_seconds']:.1f} s per source), "
         f"microphone with the call's echo at 0.3 volume. Load average at start {load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f}.",
-        f"{out['segments']} segments, {out['echoes_dropped']} echo segments dropped; {out['calls']} recognizer calls; "
+        f"{out['segments']} segments, {out['echoes_dropped']} echo segments dropped; {out['calls']} recognizer calls "
+        f"({out['rtf'] * out['audio_seconds'] / max(1, out['calls']):.2f} s each"
+        + (f", {one['calls']} alone at {one['rtf'] * one['audio_seconds'] / max(1, one['calls']):.2f} s each" if one else "")
+        + "); "
         f"process CPU {out['cpu_per_audio_second']:.2f} s per audio second; latency p90 "
         f"{out['latency_p90']:.2f} s; fell behind: {'yes' if out['behind'] else 'no'}."
         + (f" Problems: {'; '.join(out['problems'])}." if out["problems"] else ""),
