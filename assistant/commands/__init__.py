@@ -11,6 +11,7 @@ COMMAND_MODULES: list[str] = [
     "assistant.commands.summarize",
     "assistant.commands.calendar",
     "assistant.commands.transcribe",
+    "assistant.commands.record",
     "assistant.commands.bench",
     "assistant.commands.templates",
 ]

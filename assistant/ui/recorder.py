@@ -1,4 +1,5 @@
-"""The recording panel: pick a microphone, record / pause / stop, see the level and the time.
+"""The recording panel: pick what to record (my microphone, this computer's sound, both) and a
+microphone, record / pause / stop, see the level and the time.
 
 The panel drives the core from its own QThread (separate from the model worker): starting
 opens the device and loads the speech model there, so the window never freezes. Audio goes
@@ -35,14 +36,15 @@ from assistant.core.audio.capture import (
     list_input_devices,
 )
 from assistant.core.audio.capture import refresh_devices as rescan_devices
-from assistant.core.audio.live_stt import LiveStatus, LiveTranscriber
-from assistant.core.audio.recorder import Recorder
+from assistant.core.audio.live_stt import LiveStatus
 from assistant.core.audio.recordings import (
     InterruptedRecording,
     Recording,
     find_interrupted_recordings,
     recover_recording,
 )
+from assistant.core.audio.sources import MIC, SOURCE_CHOICES, SYSTEM, MultiRecorder, roles, track_paths
+from assistant.core.audio.speakers import LiveTranscripts
 from assistant.core.audio.stt import SpeechRecognizer, TranscribeError
 from assistant.core.meetings.transcript import Segment, clock
 
@@ -60,40 +62,46 @@ class RecordingWorker(QObject):
     behind = Signal(bool, str)
     stopped = Signal(str, str)  # audio path, error ("" when fine)
 
-    def __init__(self, source_factory: Callable[[Any], Any]) -> None:
+    def __init__(self, source_factory: Callable[[Any], Any], system_factory: Callable[[Any], Any] | None = None) -> None:
         super().__init__()
         self.source_factory = source_factory
-        self.recorder: Recorder | None = None
-        self.live: LiveTranscriber | None = None
+        self.system_factory = system_factory
+        self.recorder: MultiRecorder | None = None
+        self.live: LiveTranscripts | None = None
 
-    @Slot(object, object)
-    def start(self, device: Any, stt_model: Any) -> None:
+    def _open(self, device: Any, choice: str) -> dict[str, Any]:
+        from assistant.core.audio.system_sound import open_system_source
+
+        system_factory = self.system_factory or open_system_source
+        return {role: self.source_factory(device) if role == MIC else system_factory(None) for role in roles(choice)}
+
+    @Slot(object, object, str)
+    def start(self, device: Any, stt_model: Any, choice: str = MIC) -> None:
         try:
-            source = self.source_factory(device)
+            sources = self._open(device, choice)
             recognizer = None
             if stt_model:
                 try:
                     recognizer = SpeechRecognizer(stt_model)
                 except TranscribeError as exc:
                     self.notice.emit(f"{exc} Recording without a live transcript.")
-            recording = Recording.create(device=getattr(source, "name", ""))
+            recording = Recording.create(device=" + ".join(getattr(s, "name", "") for s in sources.values()))
+
+            def on_text(span: Segment) -> None:
+                recording.append_span(span)  # on disk first: a crash keeps the transcript too
+                self.span.emit(span)
+
             live = None
-            if recognizer is not None:
-
-                def on_text(span: Segment) -> None:
-                    recording.append_span(span)  # on disk first: a crash keeps the transcript too
-                    self.span.emit(span)
-
-                live = LiveTranscriber(recognizer, on_text, on_status=self._status, audio_file=recording.audio_path)
-            recorder = Recorder(
-                source,
-                recording,
-                listeners=[live.feed] if live else [],
-                on_error=self.error.emit,
+            if recognizer is not None:  # with both: "You" and "Others", the microphone's echo of the call dropped
+                live = LiveTranscripts(
+                    recognizer, sources, on_text, on_status=self._status, audio_files=track_paths(recording, sources)
+                )
+            recorder = MultiRecorder(
+                sources, recording, listeners=live.listeners if live else {}, on_error=self.error.emit,
                 on_notice=self.notice.emit,
             )
             recorder.start()
-            if live:
+            if live is not None:
                 live.start()
             self.recorder, self.live = recorder, live
             self.started.emit(str(recording.folder))
@@ -115,6 +123,7 @@ class RecordingWorker(QObject):
         result = recorder.stop()
         if live is not None:
             live.finish()
+        assert result.recording is not None
         self.stopped.emit(str(result.recording.audio_path), result.error)
 
 
@@ -127,7 +136,7 @@ class RecorderPanel(QWidget):
     recordingStarted = Signal(str)  # recording folder
     errorOccurred = Signal(str)
     behindChanged = Signal(bool)
-    _startRequested = Signal(object, object)
+    _startRequested = Signal(object, object, str)
     _stopRequested = Signal()
 
     def __init__(
@@ -137,6 +146,7 @@ class RecorderPanel(QWidget):
         *,
         list_devices: Callable[[], list[InputDevice]] | None = None,
         source_factory: Callable[[Any], Any] | None = None,
+        system_factory: Callable[[Any], Any] | None = None,
     ) -> None:
         super().__init__(parent)
         self.stt_model = stt_model
@@ -145,6 +155,11 @@ class RecorderPanel(QWidget):
         self.spans: list[Segment] = []
         self.folder: Path | None = None
 
+        self.source_combo = QComboBox()
+        self.source_combo.setAccessibleName("Record from")
+        self.source_combo.setToolTip("Both: you are \"You\", the other side of the call is \"Others\"")
+        for key, label in SOURCE_CHOICES.items():
+            self.source_combo.addItem(label, key)
         self.device_combo = QComboBox()
         self.device_combo.setAccessibleName("Microphone")
         self.refresh_button = QPushButton("Refresh")
@@ -167,6 +182,8 @@ class RecorderPanel(QWidget):
         self.behind_label.hide()
 
         top = QHBoxLayout()
+        top.addWidget(QLabel("Record:"))
+        top.addWidget(self.source_combo)
         top.addWidget(QLabel("Microphone:"))
         top.addWidget(self.device_combo, 1)
         top.addWidget(self.refresh_button)
@@ -183,7 +200,7 @@ class RecorderPanel(QWidget):
 
         self.thread = QThread()
         self.thread.setObjectName("recording")
-        self.worker = RecordingWorker(source_factory or MicrophoneSource)
+        self.worker = RecordingWorker(source_factory or MicrophoneSource, system_factory)
         self.worker.moveToThread(self.thread)
         self._startRequested.connect(self.worker.start)
         self._stopRequested.connect(self.worker.stop)
@@ -196,6 +213,7 @@ class RecorderPanel(QWidget):
         self.worker.stopped.connect(self._on_stopped)
         self.thread.start()
 
+        self.source_combo.currentIndexChanged.connect(self._update_controls)
         self.refresh_button.clicked.connect(self._refresh_clicked)
         self.record_button.clicked.connect(self.record)
         self.pause_button.clicked.connect(self._pause_clicked)
@@ -238,10 +256,11 @@ class RecorderPanel(QWidget):
 
     # -- controls --------------------------------------------------------------------------------
     def _update_controls(self) -> None:
-        has_device = self.device_combo.count() > 0
+        has_device = self.device_combo.count() > 0 or self.source == SYSTEM  # the computer's sound needs no microphone
         idle = self.state == "idle"
         self.record_button.setEnabled(idle and has_device)
-        self.device_combo.setEnabled(idle)
+        self.source_combo.setEnabled(idle)
+        self.device_combo.setEnabled(idle and self.source != SYSTEM)
         self.refresh_button.setEnabled(idle)
         self.pause_button.setEnabled(self.state in ("recording", "paused"))
         self.pause_button.setText("Resume" if self.state == "paused" else "Pause")
@@ -250,15 +269,23 @@ class RecorderPanel(QWidget):
     def _show_message(self, text: str) -> None:
         self.message.setText(text)
 
+    @property
+    def source(self) -> str:
+        """What is recorded: ``mic``, ``system`` or ``both``."""
+        return str(self.source_combo.currentData() or MIC)
+
+    def select_source(self, key: str) -> None:
+        self.source_combo.setCurrentIndex(max(0, self.source_combo.findData(key)))
+
     def record(self) -> None:
-        if self.state != "idle" or self.device_combo.count() == 0:
+        if self.state != "idle" or not self.record_button.isEnabled():
             return
         self.state = "starting"
         self.spans = []
-        self._show_message("Opening the microphone…")
+        self._show_message("Opening the microphone…" if self.source == MIC else "Opening the sound sources…")
         self.behind_label.hide()
         self._update_controls()
-        self._startRequested.emit(self.device_combo.currentData(), self.stt_model)
+        self._startRequested.emit(self.device_combo.currentData(), self.stt_model, self.source)
 
     def _pause_clicked(self) -> None:
         if self.state == "recording":

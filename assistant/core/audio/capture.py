@@ -159,10 +159,15 @@ class MicrophoneSource:
         self._finished = threading.Event()
         self._last_block = time.monotonic()
         self.overflows = 0
+        self.started_at: float | None = None  # monotonic time of the first sample captured
+        #: Silence (no blocks) for this long means unplugged; None for inputs that pause when nothing plays.
+        self.silent_timeout: float | None = DEVICE_SILENT_TIMEOUT
 
     def _callback(self, indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
         if status and status.input_overflow:
             self.overflows += 1
+        if self.started_at is None:
+            self.started_at = time.monotonic() - frames / self.samplerate
         self._queue.put(indata.copy())
 
     def start(self) -> None:
@@ -194,7 +199,8 @@ class MicrophoneSource:
             block = self._queue.get(timeout=timeout)
         except queue.Empty:
             silent_for = time.monotonic() - self._last_block
-            if self._finished.is_set() or silent_for > DEVICE_SILENT_TIMEOUT or not self._stream.active:
+            timed_out = self.silent_timeout is not None and silent_for > self.silent_timeout
+            if self._finished.is_set() or timed_out or not self._stream.active:
                 raise DeviceLostError(LOST_MESSAGE) from None
             return None
         self._last_block = time.monotonic()

@@ -92,17 +92,35 @@ class LiveTranscriber:
         self._cancel = threading.Event()
         self._thread: threading.Thread | None = None
         self._fed_seconds = 0.0
+        self._busy_from: float | None = None  # start of the batch being transcribed
 
     # -- input side --------------------------------------------------------------------------
     def feed(self, samples: np.ndarray, start: float | None = None) -> None:
         """Add recorded samples (``start`` is ignored: time is counted from the samples fed)."""
         now = time.monotonic()
-        pieces = self.vad.push(np.asarray(samples, dtype=np.float32))
-        self._fed_seconds += len(samples) / SAMPLE_RATE
-        if pieces:
-            self._enqueue([_Piece(s, a, now) for s, a in pieces])
+        with self._cond:  # one step, so :attr:`settled_until` never sees a piece in between
+            pieces = self.vad.push(np.asarray(samples, dtype=np.float32))
+            if pieces:
+                self._enqueue([_Piece(s, a, now) for s, a in pieces])
+            self._fed_seconds += len(samples) / SAMPLE_RATE
 
     __call__ = feed  # usable directly as a Recorder listener
+
+    @property
+    def settled_until(self) -> float:
+        """Recording seconds before which every word fed has been handed to ``on_text`` (endless
+        once recognition has stopped with an error: nothing more will come)."""
+        if self.error:
+            return float("inf")
+        with self._cond:
+            times = [self._fed_seconds]
+            if self.vad.open_since is not None:
+                times.append(self.vad.open_since)
+            if self._queue:
+                times.append(self._queue[0].start)
+            if self._busy_from is not None:
+                times.append(self._busy_from)
+            return min(times)
 
     def _enqueue(self, pieces: list[_Piece]) -> None:
         with self._cond:
@@ -153,6 +171,7 @@ class LiveTranscriber:
             if self.behind:  # many pieces per call: the model's per-call cost is paid once
                 while self._queue and _buffer_seconds([*batch, self._queue[0]]) <= self.max_batch_seconds:
                     batch.append(self._queue.pop(0))
+            self._busy_from = batch[0].start
             return batch
 
     def _run(self) -> None:
@@ -161,7 +180,11 @@ class LiveTranscriber:
                 batch = self._take_batch()
                 if batch is None:
                     return
-                self._transcribe(batch)
+                try:
+                    self._transcribe(batch)
+                finally:
+                    with self._cond:
+                        self._busy_from = None
                 if self.behind and self.fallback is not None and not self.stats.switched_model:
                     with self._cond:
                         still_behind = self._backlog() > self.behind_seconds
@@ -236,3 +259,17 @@ class LiveTranscriber:
             for segment in self.recognizer.transcribe_array(piece):
                 self._emit(Segment(segment.text, start=start + segment.start, end=start + segment.end))
         self.spans.sort(key=lambda s: s.start)
+
+
+def transcribe_in_pieces(recognizer: Recognizer, samples: np.ndarray) -> list[Segment]:
+    """A whole 16 kHz recording the way live mode hears it: cut at pauses and each piece decoded on
+    its own, so each segment's times are those of its own speech (whole-file decoding, or pieces
+    batched into one call, give coarser times, which two sources need to line up)."""
+    spans: list[Segment] = []
+    endless = float("inf")  # never "behind": no batching, nothing skipped
+    live = LiveTranscriber(recognizer, spans.append, behind_seconds=endless, max_backlog_seconds=endless)
+    live.feed(np.asarray(samples, dtype=np.float32))
+    live.finish()
+    for span in spans:
+        span.latency = None
+    return sorted(spans, key=lambda s: s.start or 0.0)

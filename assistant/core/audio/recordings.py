@@ -4,7 +4,8 @@ Kept apart from the recorder thread (:mod:`assistant.core.audio.recorder`) so th
 for interrupted recordings loads no audio stack (numpy, PortAudio).
 
 Each recording lives in ``data_dir()/recordings/<id>/``: ``audio.wav`` (16 kHz mono, written
-as it arrives by :class:`CrashSafeWavWriter`), ``transcript.jsonl`` (live spans, one JSON line
+as it arrives by :class:`CrashSafeWavWriter`: the microphone, or the only source), with both
+sources also ``system.wav`` (this computer's sound, on the same clock), ``transcript.jsonl`` (live spans, one JSON line
 each, appended as they come) and, while recording, the marker ``IN_PROGRESS`` (JSON with the
 process id). A marker left by a process that is gone means the app died mid-recording:
 :func:`find_interrupted_recordings` lists those and :func:`recover_recording` repairs them.
@@ -25,6 +26,9 @@ from assistant.core.paths import data_dir
 
 MARKER = "IN_PROGRESS"
 AUDIO_FILE = "audio.wav"
+SYSTEM_AUDIO_FILE = "system.wav"
+#: Every audio file a recording may hold (one per source), repaired together after a crash.
+TRACK_FILES = (AUDIO_FILE, SYSTEM_AUDIO_FILE)
 TRANSCRIPT_FILE = "transcript.jsonl"
 META_FILE = "recording.json"
 
@@ -76,6 +80,14 @@ class Recording:
         return self.folder / AUDIO_FILE
 
     @property
+    def system_audio_path(self) -> Path:
+        return self.folder / SYSTEM_AUDIO_FILE
+
+    def track_paths(self) -> list[Path]:
+        """The audio files this recording holds (microphone or only source first)."""
+        return [self.folder / name for name in TRACK_FILES if (self.folder / name).exists()]
+
+    @property
     def transcript_path(self) -> Path:
         return self.folder / TRANSCRIPT_FILE
 
@@ -90,8 +102,11 @@ class Recording:
             return {}
 
     def append_span(self, span: Any) -> None:
-        """Keep a live transcript span on disk (``span`` has start, end, text)."""
-        line = json.dumps({"start": round(span.start, 2), "end": round(span.end, 2), "text": span.text})
+        """Keep a live transcript span on disk (``span`` has start, end, text and maybe a speaker)."""
+        data = {"start": round(span.start, 2), "end": round(span.end, 2), "text": span.text}
+        if getattr(span, "speaker", None):
+            data["speaker"] = span.speaker
+        line = json.dumps(data)
         with open(self.transcript_path, "a", encoding="utf-8") as f:
             f.write(line + "\n")
 
@@ -150,22 +165,32 @@ def find_interrupted_recordings() -> list[InterruptedRecording]:
         marker = recording.marker()
         if _owner_alive(marker):
             continue  # still being recorded by a running app
-        try:
-            seconds = inspect_wav(recording.audio_path).seconds
-        except (OSError, WavError):
-            seconds = 0.0
+        seconds = 0.0
+        for path in recording.track_paths():
+            try:
+                seconds = max(seconds, inspect_wav(path).seconds)
+            except (OSError, WavError):
+                continue
         found.append(InterruptedRecording(folder.name, folder, str(marker.get("started", "")), seconds))
     return found
 
 
 def recover_recording(item: InterruptedRecording | Recording | Path) -> RepairResult | None:
-    """Repair the audio of an interrupted recording and mark it finished; None if it held no audio."""
+    """Repair every audio file of an interrupted recording and mark it finished.
+
+    Returns the repair of ``audio.wav`` (the microphone or only source; ``system.wav`` beside it is
+    repaired too), or None if no audio could be read.
+    """
     folder = item if isinstance(item, Path) else item.folder
     recording = Recording(folder)
-    try:
-        result = repair_wav(recording.audio_path)
-    except (OSError, WavError):
+    results: list[RepairResult] = []
+    for path in recording.track_paths():
+        try:
+            results.append(repair_wav(path))
+        except (OSError, WavError):
+            continue
+    if not results:
         recording.mark_finished(0.0, "recovered after a crash: no audio could be read")
         return None
-    recording.mark_finished(result.seconds, "recovered after the app stopped unexpectedly")
-    return result
+    recording.mark_finished(max(r.seconds for r in results), "recovered after the app stopped unexpectedly")
+    return results[0]

@@ -45,6 +45,11 @@ class EnergyVad:
         self._silent_run = 0
         self._preroll: list[np.ndarray] = []
 
+    @property
+    def open_since(self) -> float | None:
+        """Where the speech piece not yet closed starts (seconds), or None when there is none."""
+        return self._piece_start / SAMPLE_RATE if self._frames else None
+
     def _threshold(self) -> float:
         return max(self.noise_floor_db + self.floor_margin_db, self.min_threshold_db)
 
