@@ -12,6 +12,7 @@ llama.cpp initialises. In an ordinary build (one ``libggml-cpu``) it does nothin
 from __future__ import annotations
 
 import ctypes
+import fnmatch
 import sys
 from pathlib import Path
 
@@ -79,11 +80,66 @@ def best_variant(folder: str | Path) -> tuple[str, int] | None:
     return (best[1], best[0]) if best and best[0] > 0 else None
 
 
+def mapped_variants(maps: str) -> list[str]:
+    """CPU variant libraries mapped into a process, from the text of its ``/proc/<pid>/maps``.
+    ggml opens every variant to score it and keeps only the best, so after loading this is the one
+    it runs with."""
+    names = {line.rsplit("/", 1)[-1] for line in maps.splitlines() if "/" in line}
+    return sorted(name for name in names if fnmatch.fnmatch(name, variant_pattern()))
+
+
+def loaded_variant() -> str | None:
+    """The CPU variant library ggml loaded in this process (Linux: read from the process's memory
+    map, so it is what runs, not a guess); None elsewhere or when none is loaded."""
+    try:
+        maps = Path("/proc/self/maps").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    names = mapped_variants(maps)
+    return names[0] if len(names) == 1 else None
+
+
+class _Feature(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char_p), ("value", ctypes.c_char_p)]
+
+
+def format_features(features: list[tuple[str, str]]) -> str:
+    """``AVX2 FMA SVE_CNT=16``: names of the features that are on, values other than 1 beside them."""
+    return " ".join(name if value == "1" else f"{name}={value}" for name, value in features if value not in ("", "0"))
+
+
+def cpu_features() -> list[tuple[str, str]]:
+    """The instruction sets the loaded CPU back-end was compiled for (ggml's ``ggml_backend_get_features``
+    of the ``CPU`` registry), e.g. SSE3, AVX2, FMA; empty when llama.cpp or its CPU back-end is missing."""
+    try:
+        from llama_cpp._ggml import libggml
+    except Exception:  # not installed, or its libraries cannot be loaded
+        return []
+    by_name = libggml.ggml_backend_reg_by_name
+    by_name.argtypes, by_name.restype = [ctypes.c_char_p], ctypes.c_void_p
+    proc = libggml.ggml_backend_reg_get_proc_address
+    proc.argtypes, proc.restype = [ctypes.c_void_p, ctypes.c_char_p], ctypes.c_void_p
+    reg = by_name(b"CPU")
+    address = proc(reg, b"ggml_backend_get_features") if reg else None
+    if not address:
+        return []
+    features = ctypes.CFUNCTYPE(ctypes.POINTER(_Feature), ctypes.c_void_p)(address)(reg)
+    found: list[tuple[str, str]] = []
+    while features[len(found)].name:
+        item = features[len(found)]
+        found.append((item.name.decode(), (item.value or b"").decode()))
+    return found
+
+
 def describe_backend() -> str:
-    """One line for the self-test: which CPU library llama.cpp runs with."""
+    """One line for the self-test: which CPU library llama.cpp runs with and what it was built for."""
     folder = load_backends()
+    features = format_features(cpu_features())
     if folder is None:
-        return "llama.cpp CPU back-end: built in (one variant)"
-    picked = best_variant(folder)
+        return f"llama.cpp CPU back-end: built in (one variant; {features or 'features unknown'})"
     count = len(list(Path(folder).glob(variant_pattern())))
-    return f"llama.cpp CPU back-end: {picked[0] if picked else 'none usable'} (best of {count} variants in {folder})"
+    picked = loaded_variant()  # read before best_variant, which opens every variant itself
+    if picked is None:
+        best = best_variant(folder)
+        picked = best[0] if best else "none usable"
+    return f"llama.cpp CPU back-end: {picked} (best of {count} variants in {folder}; {features or 'features unknown'})"
