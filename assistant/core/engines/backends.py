@@ -42,6 +42,26 @@ def find_variants(package_dir: Path) -> tuple[Path | None, list[str]]:
     return None, []
 
 
+def llama_ggml() -> ctypes.CDLL:
+    """A handle whose ggml functions are those of the libggml that libllama runs with.
+
+    A wheel holds ``libggml.so``, ``libggml.so.0`` and ``libggml.so.0.x`` as three copies (wheels
+    have no symbolic links). libllama loads ``libggml.so.0``; ``llama_cpp._ggml`` opens
+    ``libggml.so`` by path, which gives a second ggml with its own back-end registry, so back-ends
+    loaded through it stay invisible to llama.cpp ("no backends are loaded"). Looked up through
+    libllama's own handle, a symbol resolves in the libraries libllama was linked with (Linux,
+    macOS); Windows looks only at llama.dll's own exports, and its wheel has one ggml.dll."""
+    from llama_cpp import llama_cpp as bindings
+
+    try:
+        bindings._lib.ggml_backend_load_all_from_path  # noqa: B018 (a look-up that may fail)
+        return bindings._lib
+    except AttributeError:
+        from llama_cpp._ggml import libggml
+
+        return libggml
+
+
 def load_backends() -> str | None:
     """Once per process, before llama.cpp starts: load the best CPU variant (and any GPU back-end)
     from the folder that holds them. Returns that folder, or None for an ordinary build."""
@@ -51,7 +71,8 @@ def load_backends() -> str | None:
     _done = True
     try:
         import llama_cpp
-        from llama_cpp._ggml import libggml
+
+        libggml = llama_ggml()
     except Exception:  # not installed, or its libraries cannot be loaded: llama.cpp reports that itself
         return None
     folder, names = find_variants(Path(llama_cpp.__file__).parent)
@@ -99,36 +120,36 @@ def loaded_variant() -> str | None:
     return names[0] if len(names) == 1 else None
 
 
-class _Feature(ctypes.Structure):
-    _fields_ = [("name", ctypes.c_char_p), ("value", ctypes.c_char_p)]
-
-
 def format_features(features: list[tuple[str, str]]) -> str:
     """``AVX2 FMA SVE_CNT=16``: names of the features that are on, values other than 1 beside them."""
     return " ".join(name if value == "1" else f"{name}={value}" for name, value in features if value not in ("", "0"))
 
 
+def system_info_features(info: str, backend: str = "CPU") -> list[tuple[str, str]]:
+    """The features of one back-end in llama.cpp's system info line
+    (``CPU : SSE3 = 1 | AVX2 = 1 | ... | CUDA : ARCHS = 890 | ...``)."""
+    found: list[tuple[str, str]] = []
+    current = ""
+    for item in info.split("|"):
+        if " : " in item:
+            current, item = item.split(" : ", 1)
+            current = current.strip()
+        name, equals, value = item.partition("=")
+        if current == backend and equals:
+            found.append((name.strip(), value.strip()))
+    return found
+
+
 def cpu_features() -> list[tuple[str, str]]:
-    """The instruction sets the loaded CPU back-end was compiled for (ggml's ``ggml_backend_get_features``
-    of the ``CPU`` registry), e.g. SSE3, AVX2, FMA; empty when llama.cpp or its CPU back-end is missing."""
+    """The instruction sets the CPU back-end llama.cpp runs with was compiled for (SSE3, AVX2, FMA, ...),
+    as llama.cpp itself reports them; empty when llama.cpp or its CPU back-end is missing."""
     try:
-        from llama_cpp._ggml import libggml
+        import llama_cpp
+
+        info = llama_cpp.llama_print_system_info()
     except Exception:  # not installed, or its libraries cannot be loaded
         return []
-    by_name = libggml.ggml_backend_reg_by_name
-    by_name.argtypes, by_name.restype = [ctypes.c_char_p], ctypes.c_void_p
-    proc = libggml.ggml_backend_reg_get_proc_address
-    proc.argtypes, proc.restype = [ctypes.c_void_p, ctypes.c_char_p], ctypes.c_void_p
-    reg = by_name(b"CPU")
-    address = proc(reg, b"ggml_backend_get_features") if reg else None
-    if not address:
-        return []
-    features = ctypes.CFUNCTYPE(ctypes.POINTER(_Feature), ctypes.c_void_p)(address)(reg)
-    found: list[tuple[str, str]] = []
-    while features[len(found)].name:
-        item = features[len(found)]
-        found.append((item.name.decode(), (item.value or b"").decode()))
-    return found
+    return system_info_features(info.decode("utf-8", "replace") if isinstance(info, bytes) else str(info))
 
 
 def describe_backend() -> str:

@@ -3,8 +3,11 @@ into the process and the instruction sets it was built for (here on the one-vari
 
 from __future__ import annotations
 
+import ctypes
+import os
 import platform
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -32,10 +35,39 @@ def test_features_list_what_is_on() -> None:
     assert text == "SSE3 AVX2 SVE_CNT=16"
 
 
+def test_features_are_read_per_back_end_from_the_system_info() -> None:
+    info = "CUDA : ARCHS = 890 | USE_GRAPHS = 1 | CPU : SSE3 = 1 | AVX = 1 | AVX512 = 0 | OPENMP = 1 | "
+    assert backends.system_info_features(info) == [("SSE3", "1"), ("AVX", "1"), ("AVX512", "0"), ("OPENMP", "1")]
+    assert backends.system_info_features(info, "CUDA") == [("ARCHS", "890"), ("USE_GRAPHS", "1")]
+    assert backends.system_info_features("") == []
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/maps")
 def test_the_one_variant_build_maps_no_variant_library() -> None:
     backends.load_backends()
     assert backends.loaded_variant() is None
+
+
+def _address(function: ctypes._CFuncPtr) -> int | None:
+    return ctypes.cast(function, ctypes.c_void_p).value
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="library names of the Linux wheel")
+def test_back_ends_are_loaded_into_the_ggml_that_libllama_runs_with() -> None:
+    """The wheel's libggml.so and libggml.so.0 are two copies: back-ends loaded through the one
+    llama_cpp._ggml opens are not seen by libllama, which links libggml.so.0."""
+    llama_cpp = pytest.importorskip("llama_cpp")
+    from llama_cpp._ggml import libggml as by_path
+
+    try:
+        linked = ctypes.CDLL("libggml.so.0")  # by name: the copy already loaded for libllama
+    except OSError:
+        pytest.skip("this llama-cpp-python's ggml has another soname")
+    ours = backends.llama_ggml().ggml_backend_load_all_from_path
+    assert _address(ours) == _address(linked.ggml_backend_load_all_from_path)
+    lib = Path(llama_cpp.__file__).parent / "lib"
+    if not os.path.samefile(lib / "libggml.so", lib / "libggml.so.0"):
+        assert _address(by_path.ggml_backend_load_all_from_path) != _address(ours)
 
 
 def test_the_loaded_cpu_back_end_reports_its_instruction_sets() -> None:
