@@ -43,9 +43,16 @@ def test_features_are_read_per_back_end_from_the_system_info() -> None:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/maps")
-def test_the_one_variant_build_maps_no_variant_library() -> None:
-    backends.load_backends()
-    assert backends.loaded_variant() is None
+def test_the_variant_in_use_is_one_of_those_installed() -> None:
+    """Tests and CI run the one-variant build; the release workflow runs them on the installer build."""
+    llama_cpp = pytest.importorskip("llama_cpp")
+    folder, names = backends.find_variants(Path(llama_cpp.__file__).parent)
+    loaded = backends.load_backends()
+    if folder is None:
+        assert loaded is None and backends.loaded_variant() is None
+    else:
+        assert loaded == str(folder) and backends.loaded_variant() in names
+        assert backends.loaded_variant() in backends.describe_backend()
 
 
 def _address(function: ctypes._CFuncPtr) -> int | None:
