@@ -31,6 +31,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -249,6 +250,17 @@ def plan(quick: bool, decode_tokens: int | None, prompt_tokens: int | None) -> l
     return runs
 
 
+#: A section of BENCHMARKS.md holding this line was measured by hand: a new report keeps it.
+HAND_MARK = "<!-- measured by hand: kept when bench/run.py rewrites this file -->"
+
+
+def keep_hand_sections(text: str, previous: str) -> str:
+    """``text`` with the hand-measured sections of ``previous`` (those holding :data:`HAND_MARK`) added at the end."""
+    sections = re.split(r"(?m)^(?=## )", previous)
+    kept = [section.rstrip() for section in sections if HAND_MARK in section and section.split("\n", 1)[0] not in text]
+    return text.rstrip() + "\n\n" + "\n\n".join(kept) + "\n" if kept else text
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the benchmarks and write BENCHMARKS.md.")
     parser.add_argument("--quick", action="store_true", help="1B shape only; overheads on SmolLM2 only")
@@ -275,6 +287,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             continue
         run_bench(run, args.quick, args.timeout)
     text = render(runs, command.strip(), load_start, os.getloadavg(), time.perf_counter() - started)
+    if args.output.exists():
+        text = keep_hand_sections(text, args.output.read_text(encoding="utf-8"))
     args.output.write_text(text)
     if args.output == OUTPUT:
         save_results(runs, RESULTS)
