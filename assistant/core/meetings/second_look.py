@@ -21,26 +21,14 @@ from typing import Any
 
 from assistant.core.date_words import normalize
 from assistant.core.engines.base import ContextOverflowError, Message
+from assistant.core.meetings.extract import ACCEPT as _ACCEPT
 from assistant.core.meetings.extract import EMPTY_EXTRACTION, notes_from_extraction, system_prompt
 from assistant.core.meetings.extract import PROMISE_CUE as _CUE
+from assistant.core.meetings.extract import REQUEST as _REQUEST
 from assistant.core.meetings.notes import ActionItem, MeetingNotes, NotesLimits, ProposedEvent
 from assistant.core.meetings.prompts import MeetingContext
 
 _LINE = re.compile(r"^(?:\[[\d:.]+\]\s*)?(?P<speaker>[^\W\d_][\w .'-]{0,40}?):\s*(?P<said>.+)$")
-#: A line asking someone else to do something ("Carla, can you…?", "Kannst du…", "¿Puedes…?").
-_REQUEST = re.compile(
-    r"\b(?:can|could|would|will) you\b|\bplease\b|\bwhen can you\b|\b(?:kannst|könntest) du\b|\bkönnen sie\b|\bbitte\b"
-    r"|\b(?:peux|pourrais|pouvez)[- ](?:tu|vous)\b|\btu peux\b|\bs'il te pla[iî]t\b|\b(?:puedes|podrías|podrias)\b"
-    r"|\bpor favor\b|\b(?:puoi|potresti)\b|\bper favore\b|\b(?:podes|poderia|pode)\b",
-    re.IGNORECASE,
-)
-#: A short answer that takes a request on ("Sure.", "Sounds good.", "Klar.", "D'accord", "Vale").
-_ACCEPT = re.compile(
-    r"^\s*(?:sure|sounds good|ok(?:ay)?|yes|yeah|yep|will do|no problem|of course|on it|got it|absolutely|can do"
-    r"|klar|gerne|ja|mach ich|d'accord|oui|bien sûr|pas de souci|vale|sí|si|claro|de acuerdo|va bene|certo|sì"
-    r"|d'accordo|combinado|pode deixar|com certeza|sim)\b",
-    re.IGNORECASE,
-)
 _SKIP = re.compile(r"\b(?:i'?ll think|let me think|i'll see|ich überlege|je vais réfléchir|lo pienso|vou pensar)\b", re.I)
 
 #: At most this many lines of each kind are checked per part, so a chatty meeting costs a bounded time.
@@ -242,7 +230,7 @@ def look_again(
             promises.append(commitment)
     if promises or sessions:
         found = {**EMPTY_EXTRACTION, "commitments": promises, "sessions": sessions}
-        extra = notes_from_extraction(found, context, text, limits)
+        extra = notes_from_extraction(found, context, text, limits, check_promises=False)
         notes.action_items.extend(extra.action_items)
         notes.proposed_events.extend(extra.proposed_events)
     return False

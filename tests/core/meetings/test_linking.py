@@ -90,7 +90,7 @@ def test_a_calendar_that_cannot_be_read_is_named_and_the_others_still_count(tmp_
 
 
 def test_attendees_become_known_owners_of_a_recording():
-    transcript = "[00:00:05] You: Ruth, can you send the contract by Friday?\n[00:00:09] Others: Yes, and we call the bank.\n"
+    transcript = "[00:00:05] You: Ruth, can you send the contract by Friday?\n[00:00:09] Others: Yes, and we'll call the bank.\n"
     reply = extraction_json(
         title="Contract", commitments=[("Ruth Miller", "send the contract", "by Friday"), ("Zed", "call the bank", "")]
     )
