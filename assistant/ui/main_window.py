@@ -360,8 +360,9 @@ class MainWindow(QMainWindow):
         self.context_meter.setFormat(f"context: {used:,} / {total:,}")
 
     def apply_settings(self) -> None:
-        """Settings the window itself follows (the send key)."""
+        """Settings the window itself follows (the send key, unloading an idle model)."""
         self.input.set_send_key(str(self.store.get_setting(settings.SEND_KEY)))
+        self.bridge.set_idle_unload(settings.idle_unload_seconds(self.store))
         self._update_controls()
 
     def open_settings(self) -> QDialog:

@@ -118,7 +118,7 @@ class MeetingExtras:
             except TemplateError as exc:
                 self.status.setText(f"<span style='color:#c5221f'>{exc}</span>")
         if self.recorder is not None:
-            self.recorder.stt_model = self.speech_for_meeting()[0]  # the next recording hears this language
+            self.recorder.stt_model, self.recorder.language = self.speech_for_meeting()  # the next recording hears this language
         payload = self._payload()
         if self.notes is not None and not payload.get("edited") and self.request is None:
             shown = shown_notes(self.notes, self.options.template().sections)

@@ -35,7 +35,9 @@ class MeetingSources:
     def _make_recorder(self) -> QWidget:
         from assistant.ui.recorder import RecorderPanel
 
-        panel = RecorderPanel(stt_model=self.speech_for_meeting()[0])
+        model, language = self.speech_for_meeting()
+        panel = RecorderPanel(stt_model=model)
+        panel.language = language
         panel.recordingStarted.connect(self._on_recording_started)
         panel.transcriptSpan.connect(self._on_span)
         panel.finished.connect(self._on_recording_finished)

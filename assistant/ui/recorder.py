@@ -75,14 +75,14 @@ class RecordingWorker(QObject):
         system_factory = self.system_factory or open_system_source
         return {role: self.source_factory(device) if role == MIC else system_factory(None) for role in roles(choice)}
 
-    @Slot(object, object, str)
-    def start(self, device: Any, stt_model: Any, choice: str = MIC) -> None:
+    @Slot(object, object, str, object)
+    def start(self, device: Any, stt_model: Any, choice: str = MIC, language: str | None = None) -> None:
         try:
             sources = self._open(device, choice)
             recognizer = None
             if stt_model:
                 try:
-                    recognizer = SpeechRecognizer(stt_model)
+                    recognizer = SpeechRecognizer(stt_model, language=language)  # None: detected
                 except TranscribeError as exc:
                     self.notice.emit(f"{exc} Recording without a live transcript.")
             recording = Recording.create(device=" + ".join(getattr(s, "name", "") for s in sources.values()))
@@ -136,7 +136,7 @@ class RecorderPanel(QWidget):
     recordingStarted = Signal(str)  # recording folder
     errorOccurred = Signal(str)
     behindChanged = Signal(bool)
-    _startRequested = Signal(object, object, str)
+    _startRequested = Signal(object, object, str, object)
     _stopRequested = Signal()
 
     def __init__(
@@ -150,6 +150,7 @@ class RecorderPanel(QWidget):
     ) -> None:
         super().__init__(parent)
         self.stt_model = stt_model
+        self.language: str | None = None  # the spoken language for the live transcript (None: detected)
         self._list_devices = list_devices or _safe_device_list
         self.state = "idle"  # idle, starting, recording, paused, stopping
         self.spans: list[Segment] = []
@@ -285,7 +286,7 @@ class RecorderPanel(QWidget):
         self._show_message("Opening the microphone…" if self.source == MIC else "Opening the sound sources…")
         self.behind_label.hide()
         self._update_controls()
-        self._startRequested.emit(self.device_combo.currentData(), self.stt_model, self.source)
+        self._startRequested.emit(self.device_combo.currentData(), self.stt_model, self.source, self.language)
 
     def _pause_clicked(self) -> None:
         if self.state == "recording":

@@ -132,6 +132,13 @@ class SettingsDialog(QDialog):
             self.send_key_box.addItem(label, value)
         self.send_key_box.setCurrentIndex(max(0, self.send_key_box.findData(store.get_setting(settings.SEND_KEY))))
         local_form.addRow("Send messages with", self.send_key_box)
+        self.idle_unload_box = QSpinBox()
+        self.idle_unload_box.setRange(0, 24 * 60)
+        self.idle_unload_box.setSpecialValueText("Never")  # 0: the model stays loaded
+        self.idle_unload_box.setSuffix(" minutes idle")
+        self.idle_unload_box.setValue(int(store.get_setting(settings.IDLE_UNLOAD_MINUTES) or 0))
+        self.idle_unload_box.setToolTip("Free the model's memory after this long without use; it loads again with the next request.")
+        local_form.addRow("Unload the model after", self.idle_unload_box)
         self.bench_button = QPushButton("Benchmark this machine…")
         self.bench_button.clicked.connect(self.benchmarkRequested)
         local_form.addRow("Performance", self.bench_button)
@@ -186,6 +193,7 @@ class SettingsDialog(QDialog):
         self.store.set_setting(settings.CONTEXT_SIZE, self.context_box.value())
         self.store.set_setting(settings.GPU_LAYERS, self.gpu_choice())
         self.store.set_setting(settings.SEND_KEY, self.send_key_box.currentData())
+        self.store.set_setting(settings.IDLE_UNLOAD_MINUTES, self.idle_unload_box.value())
         self.accept()
 
     def set_gpu_choice(self, value: object) -> None:

@@ -114,3 +114,14 @@ def test_the_send_key_is_read_at_start(qtbot, fake_model):
     qtbot.keyClick(window.input, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: _idle(window) and len(window.chat_view.bubbles) == 2, timeout=60_000)
     close_window(window)
+
+
+def test_unloading_an_idle_model_is_set_in_settings(qtbot, fake_model):
+    window = open_window(qtbot, FakeEngine(["ok"]), fake_model)
+    assert window.bridge.worker.idle_unload_seconds is None  # off by default
+    dialog = window.open_settings()
+    dialog.idle_unload_box.setValue(15)
+    dialog.save()
+    assert window.store.get_setting("idle_unload_minutes") == 15
+    assert window.bridge.worker.idle_unload_seconds == 15 * 60
+    close_window(window)

@@ -89,9 +89,10 @@ def test_a_german_meeting_uses_a_multilingual_speech_model_for_imports_and_recor
     multi = _fake_model_folder(models_dir() / "whisper-base")
     page.options.set_language("es")
     assert page.speech_for_meeting() == (str(multi), "es")
-    assert page.recorder.stt_model == str(multi)  # the next recording hears Spanish
+    assert (page.recorder.stt_model, page.recorder.language) == (str(multi), "es")  # the next recording hears Spanish
     page.options.set_language("en")
     assert page.speech_for_meeting() == (str(english), "en") and page.recorder.stt_model == str(english)
+    assert page.recorder.language == "en"
 
     page.options.set_language("es")
     audio = tmp_path / "call.wav"
