@@ -186,12 +186,21 @@ REQUEST = re.compile(
 )
 #: A short answer that takes a request on ("Sure.", "Sounds good.", "Klar.", "D'accord", "Vale").
 ACCEPT = re.compile(
-    r"^\s*(?:sure|sounds good|ok(?:ay)?|yes|yeah|yep|will do|no problem|of course|on it|got it|absolutely|can do"
+    r"^\s*(?:sure|sounds good|ok(?:ay)?|yes|yeah|yep|will do|no problem|of course|on it|absolutely|can do"
     r"|klar|gerne|ja|mach ich|d'accord|oui|bien sûr|pas de souci|vale|sí|si|claro|de acuerdo|va bene|certo|sì"
     r"|d'accordo|combinado|pode deixar|com certeza|sim)\b",
     re.IGNORECASE,
 )
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+#: A request that asks by when ("When can you get me a draft?"): a time alone answers it.
+WHEN_ASKED = re.compile(r"\b(?:when|by when|bis wann|wann|quand|cuándo|cuando|quando)\b", re.IGNORECASE)
+#: Work already done ("yesterday I merged…", "ist fertig", "j'ai envoyé"): not a commitment.
+DONE = re.compile(
+    r"\b(?:yesterday|last week|already|finally in|is done|are done|went out|gestern|bereits|fertig|déjà|ayer|ieri|già|ontem|já)\b"
+    r"|\b(?:i|we) (?:\w+ed|did|was|were|went|sent|made|wrote|had|finished)\b",
+    re.IGNORECASE,
+)
+#: Where one sentence ends and the next starts.
+SENTENCE = re.compile(r"(?<=[.!?])\s+")
 #: Plans in the future tense, anyone's ("Zed will call the bank", "we'll send it"): enough for a task to stand.
 FUTURE = re.compile(
     r"\b(?:will|shall|going to)\b|'ll\b|\b(?:wird|werden|werde|vais|va|vont|allons|voy a|va a|vamos a|van a|vou|vai|vamos"
@@ -288,21 +297,22 @@ class Evidence:
         places: list[tuple[int, str]] = []  # (turn, that turn from the sentence on) of the best-sharing sentences
         most = 0
         for index, (_speaker, said) in enumerate(self._lines):
-            sentences = _SENTENCE.split(said)
+            sentences = SENTENCE.split(said)
             for start, sentence in enumerate(sentences):
                 shared = len(wanted & {w for w in plain_words(sentence) if len(w) > 3})
                 if shared > most:
                     places, most = [], shared
                 if shared == most and shared:
-                    places.append((index, " ".join(sentences[start:])))
-        return most < 2 or any(self._promised_at(index, rest, wanted) for index, rest in places)
+                    done = bool(DONE.search(sentence)) and not PROMISE_CUE.search(sentence)
+                    places.append((index, "" if done else " ".join(sentences[start:])))
+        return most < 2 or any(rest and self._promised_at(index, rest, wanted) for index, rest in places)
 
     def _promised_at(self, index: int, rest_of_turn: str, wanted: set[str]) -> bool:
         if PROMISE_CUE.search(rest_of_turn) or FUTURE.search(rest_of_turn):
             return True
         if index + 1 >= len(self._lines):
             return False
-        if _SENTENCE.split(rest_of_turn)[0].rstrip().endswith("?"):  # "who has those?" – … – "Then I'll take them."
+        if SENTENCE.split(rest_of_turn)[0].rstrip().endswith("?"):  # "who has those?" – … – "Then I'll take them."
             following = " ".join(said for _speaker, said in self._lines[index + 1 : index + 3])
             if PROMISE_CUE.search(following) or FUTURE.search(following):
                 return True
@@ -310,8 +320,9 @@ class Evidence:
         answerer, answer = self._lines[index + 1]
         if answerer == speaker:
             return False
-        if REQUEST.search(said) and (ACCEPT.search(answer) or PROMISE_CUE.search(answer) or len(answer.split()) <= 14):
-            return True  # "Carla, can you…?" – "Sure." / "By Friday the 22nd?"
+        if REQUEST.search(said) and (ACCEPT.search(answer) or PROMISE_CUE.search(answer)
+                                     or (WHEN_ASKED.search(said) and len(answer.split()) <= 14)):  # fmt: skip
+            return True  # "Carla, can you…?" – "Sure." / "When can you…?" – "By Friday the 22nd?"
         return bool(PROMISE_CUE.search(answer) and wanted & {w for w in plain_words(answer) if len(w) > 3})
 
     def as_said(self, phrase: str, about: str, now: datetime | None = None) -> str:

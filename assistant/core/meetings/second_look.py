@@ -22,9 +22,10 @@ from typing import Any
 from assistant.core.date_words import normalize
 from assistant.core.engines.base import ContextOverflowError, Message
 from assistant.core.meetings.extract import ACCEPT as _ACCEPT
-from assistant.core.meetings.extract import EMPTY_EXTRACTION, notes_from_extraction, system_prompt
+from assistant.core.meetings.extract import EMPTY_EXTRACTION, SENTENCE, notes_from_extraction, system_prompt
 from assistant.core.meetings.extract import PROMISE_CUE as _CUE
 from assistant.core.meetings.extract import REQUEST as _REQUEST
+from assistant.core.meetings.extract import WHEN_ASKED as _WHEN_ASKED
 from assistant.core.meetings.notes import ActionItem, MeetingNotes, NotesLimits, ProposedEvent
 from assistant.core.meetings.prompts import MeetingContext
 
@@ -118,7 +119,8 @@ def _takes_on(line: Candidate) -> bool:
     before_speaker, _, before = line.before.partition(":")
     if not before or before_speaker.strip().casefold() == line.speaker.casefold() or not _REQUEST.search(before):
         return False
-    return len(said.split()) <= 14 and bool(_ACCEPT.search(said) or _WHEN.search(normalize(said)))
+    answers_when = _WHEN_ASKED.search(before) and _WHEN.search(normalize(said))  # "When can you…?" – "By Friday?"
+    return len(said.split()) <= 14 and bool(_ACCEPT.search(said) or answers_when)
 
 
 def candidates(text: str, known: list[ActionItem]) -> list[Candidate]:
@@ -133,21 +135,37 @@ def candidates(text: str, known: list[ActionItem]) -> list[Candidate]:
         if promise or _takes_on(line):
             covered_by = said if promise else f"{said} {line.before.partition(':')[2]}"
             if not _covered(line.speaker, covered_by, known):
-                found.append(line)
+                found.append(_focused(line) if promise else line)
     return found[:MAX_CHECKS]
+
+
+def _focused(line: Candidate) -> Candidate:
+    """A long turn shown from its promise on, the sentences before it as context.
+
+    Judging "Mm, let's put that in the backlog. Oh, and I'll ask legal about it today.", a
+    small model reads the first sentence and says "no promise".
+    """
+    sentences = SENTENCE.split(line.line.split(":", 1)[1].strip())
+    first = next(i for i, sentence in enumerate(sentences) if _CUE.search(sentence) or i == len(sentences) - 1)
+    if first == 0:
+        return line
+    return Candidate(line.speaker, f"{line.speaker}: {' '.join(sentences[first:])}", f"{line.speaker}: {' '.join(sentences[:first])}")
 
 
 def session_candidates(text: str, known: list[ProposedEvent]) -> list[Candidate]:
     """Lines that name a day or a time (not only a deadline) that no session of ``known`` was read from."""
     found = []
     for line in _lines(text):
-        english = normalize(line.line.split(":", 1)[1])
-        if not _WHEN.search(english) or (re.search(r"\bby\b", english) and not _CLOCK.search(english)):
-            continue  # no time, or only a deadline ("by Friday"): a commitment's business
-        words = set(re.findall(r"[^\W_]+", line.line.casefold()))
-        if any(e.start_said and set(re.findall(r"[^\W_]+", e.start_said.casefold())) <= words for e in known):
-            continue
-        found.append(line)
+        # Each clause that names a time ("Monday the 4th at 10 for the roadmap review, yes. And then
+        # the kick-off, January 11 at 9:30") must be covered by a known session, not just one of them.
+        for clause in SENTENCE.split(line.line.split(":", 1)[1]):
+            english = normalize(clause)
+            if not _WHEN.search(english) or (re.search(r"\bby\b", english) and not _CLOCK.search(english)):
+                continue  # no time, or only a deadline ("by Friday"): a commitment's business
+            words = set(re.findall(r"[^\W_]+", clause.casefold()))
+            if not any(e.start_said and set(re.findall(r"[^\W_]+", e.start_said.casefold())) <= words for e in known):
+                found.append(line)
+                break
     return found[:MAX_CHECKS]
 
 
@@ -232,5 +250,24 @@ def look_again(
         found = {**EMPTY_EXTRACTION, "commitments": promises, "sessions": sessions}
         extra = notes_from_extraction(found, context, text, limits, check_promises=False)
         notes.action_items.extend(extra.action_items)
-        notes.proposed_events.extend(extra.proposed_events)
+        for event in extra.proposed_events:
+            if not _moved(event, notes.proposed_events, text):
+                notes.proposed_events.append(event)
+    return False
+
+
+def _moved(event: ProposedEvent, known: list[ProposedEvent], text: str) -> bool:
+    """Whether ``event`` is a known session said again later with another time ("at 3?" – "at 4 then").
+
+    The later time is the one agreed: the known session takes it, and True is returned.
+    """
+    title = _words(event.title)
+    where = text.casefold().rfind(event.start_said.casefold()) if event.start_said else -1
+    for other in known:
+        if other.start == event.start or not (title & _words(other.title)):
+            continue
+        said_at = text.casefold().find(other.start_said.casefold()) if other.start_said else -1
+        if event.start and where > said_at >= 0:
+            other.start, other.end, other.start_said, other.check = event.start, event.end, event.start_said, event.check
+            return True
     return False

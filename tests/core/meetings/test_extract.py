@@ -259,7 +259,7 @@ MOBILE = """[00:00:10] Marcus: Sure. So yesterday I merged the dark mode PR, tha
         ("fix the crash on the login screen", True),  # a promise later in the same turn
         ("check the flaky UI tests", True),  # a request, then "Sure."
         ("write the release notes for 4.2", True),  # "who has those?" – "Then I'll take them."
-        ("merge the dark mode PR", True),  # said in a turn that also promises: not told apart (a known limit)
+        ("merge the dark mode PR", False),  # done yesterday, though the turn goes on to promise something else
         ("redo the onboarding screens", False),  # a wish given up
         ("organise the offsite in Lisbon", True),  # nothing in the transcript to judge by: kept
     ],
@@ -282,3 +282,15 @@ def test_a_meeting_in_another_language_is_copied_in_that_language_not_translated
     english = system_prompt(MeetingContext.create(datetime(2026, 11, 30, 9, 30), "Europe/Berlin", language="en"))
     assert "Copy tasks, dates and times in German" in german and "never translate" in german
     assert "translate" not in english  # the English prompt (and its KV cache) is unchanged
+
+
+def test_a_session_said_again_later_with_another_time_takes_the_later_time():
+    from assistant.core.meetings.notes import ProposedEvent
+    from assistant.core.meetings.second_look import _moved
+
+    text = "Olivia: Budget check-in tomorrow at 3?\nFemi: Tomorrow at 3 I am at the dentist.\nOlivia: Tomorrow at 4 then, budget check-in."
+    known = [ProposedEvent(title="Budget check-in", start="2026-12-17T15:00+00:00", start_said="tomorrow at 3")]
+    later = ProposedEvent(title="Budget check-in", start="2026-12-17T16:00+00:00", start_said="Tomorrow at 4")
+    assert _moved(later, known, text) and known[0].start == "2026-12-17T16:00+00:00" and len(known) == 1
+    other = ProposedEvent(title="Dentist", start="2026-12-17T15:00+00:00", start_said="Tomorrow at 3")
+    assert not _moved(other, known, text)  # another session: kept as its own
