@@ -325,18 +325,23 @@ def find_phrase(text: str, hint: str, now: datetime | None = None, *, period: bo
     """
     read = resolve_period if period else resolve_span
     words = [word.strip(",;:!?()\"'“”«»") for word in text.split()]
-    wanted = set(plain_words(hint))
+    # Compared in the English date grammar, so a copy in another language still finds the
+    # words that were said ("by Friday" → "bis Freitag").
+    wanted = set(plain_words(hint)) | set(plain_words(normalize(hint)))
     moment = now or datetime.now(UTC)
 
     def phrase(first: int, last: int) -> str:
         return " ".join(w for w in words[first:last] if w).rstrip(".")
+
+    def in_grammar(run: str) -> set[str]:
+        return set(plain_words(run)) | set(plain_words(normalize(run)))
 
     # Ranked by shared words, then a reading that resolves (the grammar may call a run with
     # stray words ambiguous before it notices them), then length.
     best: tuple[int, bool, int, int, int] | None = None
     for first in range(len(words)):
         for last in range(first + 1, min(len(words), first + _MAX_PHRASE_WORDS) + 1):
-            shared = len(wanted & set(plain_words(phrase(first, last))))
+            shared = len(wanted & in_grammar(phrase(first, last)))
             if shared == 0 or (best is not None and shared < best[0]):
                 continue
             status = read(phrase(first, last), moment, "UTC").start.status
@@ -348,7 +353,7 @@ def find_phrase(text: str, hint: str, now: datetime | None = None, *, period: bo
     first, last = best[3:]
     reading = read(phrase(first, last), moment, "UTC")
     if not reading.ok:  # nothing to compare: keep the words from the first to the last one the hint has
-        inside = [i for i in range(first, last) if set(plain_words(words[i])) & wanted]
+        inside = [i for i in range(first, last) if in_grammar(words[i]) & wanted]
         return phrase(inside[0], inside[-1] + 1)
     shrunk = True
     while shrunk:  # drop words at either end that change nothing ("for", "put a call with")

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from assistant.core.date_words import normalize
 from assistant.core.dates import find_phrase, plain_words, resolve_span
 from assistant.core.engines.base import Message
 from assistant.core.meetings.language import LANGUAGE_NAMES
@@ -230,14 +231,19 @@ def _widen(clause: str, found: str, telling: set[str]) -> str:
     first = keys.index(" ".join(plain_words(found)))
     last = first + size
     for step in (1, 2):  # a telling word one or two words away ("Monday the 4th")
-        if first - step >= 0 and set(plain_words(words[first - step])) & telling:
+        if first - step >= 0 and _grammar_words(words[first - step]) & telling:
             first -= step
             break
     for step in (1, 2):
-        if last + step - 1 < len(words) and set(plain_words(words[last + step - 1])) & telling:
+        if last + step - 1 < len(words) and _grammar_words(words[last + step - 1]) & telling:
             last += step
             break
     return " ".join(word.strip(",;:!?()\"'“”«»") for word in words[first:last]).rstrip(".")
+
+
+def _grammar_words(text: str) -> set[str]:
+    """The words of ``text`` as said and as the English date grammar reads them ("Freitag" → "friday")."""
+    return set(plain_words(text)) | set(plain_words(normalize(text)))
 
 
 def _ordinal(word: str) -> str:
@@ -264,6 +270,7 @@ class Evidence:
             (m["speaker"].strip(), m["said"])
             for m in re.finditer(r"^(?:\[[\d:.]+\]\s*)?(?P<speaker>[^\W\d_][\w .'-]{0,40}?):\s*(?P<said>.+)$", transcript, re.MULTILINE)
         ]
+        self._line_words = [_grammar_words(said) for _speaker, said in self._lines]
 
     def _line_about(self, text: str) -> tuple[str, str, int] | None:
         """The spoken line sharing the most words (of four letters or more) with ``text``, and how many."""
@@ -335,24 +342,23 @@ class Evidence:
         reads as a date and keeps every telling word. Otherwise the model's copy stands, and is
         checked as before (a phrase nobody said gets no date).
         """
-        telling = {w for w in plain_words(phrase) if len(w) > 3 or any(c.isdigit() for c in w)}
+        telling = {w for w in _grammar_words(phrase) if len(w) > 3 or any(c.isdigit() for c in w)}
         if not telling:
             return phrase
         topic = {w for w in plain_words(about) if len(w) > 3}
         best, best_key = "", (0, 0)
-        for _speaker, said in self._lines:
-            words = set(plain_words(said))
+        for said, words in zip((said for _speaker, said in self._lines), self._line_words, strict=True):
             key = (len(telling & words), len(topic & words))
             if key[0] and key >= best_key:
                 best, best_key = said, key
         if not best:
             return phrase
         clauses = [c for c in _CLAUSE.split(best) if c.strip()]  # one date per clause, not two run together
-        best = max(reversed(clauses), key=lambda clause: len(telling & set(plain_words(clause))))
+        best = max(reversed(clauses), key=lambda clause: len(telling & _grammar_words(clause)))
         found = _widen(best, find_phrase(best, phrase, now), telling)
         while found and plain_words(found)[-1] in _TRAILING:
             found = found.rsplit(None, 1)[0] if " " in found else ""
-        if not {_ordinal(w) for w in telling} <= {_ordinal(w) for w in plain_words(found)}:
+        if not {_ordinal(w) for w in telling} <= {_ordinal(w) for w in _grammar_words(found)}:
             return phrase  # the line's date is another one ("next" for "next Monday"): not trusted
         if " ".join(plain_words(phrase)) in " ".join(plain_words(best)) and _reads_alike(phrase, found, now):
             return phrase  # said word for word, and meaning the same ("by Friday"): the words kept whole
@@ -430,6 +436,18 @@ def _strings(values: Any, limit: int, max_chars: int) -> list[str]:
     return [item for item in items if item][:limit]
 
 
+#: The worked example's items: a small model sometimes copies them into notes of a meeting that never said them.
+_EXAMPLE_ITEMS = frozenset(
+    " ".join(plain_words(text))
+    for text in [c["task"] for c in EXAMPLE_REPLY["commitments"]] + [f"{s['title']} {s['when']}" for s in EXAMPLE_REPLY["sessions"]]
+)
+
+
+def _from_example(text: str, evidence: Evidence) -> bool:
+    """Whether ``text`` is an item of the worked example that this transcript does not say."""
+    return " ".join(plain_words(text)) in _EXAMPLE_ITEMS and not evidence.said(text)
+
+
 def notes_from_extraction(
     data: Any, context: MeetingContext, transcript: str, limits: NotesLimits, *, check_promises: bool = True
 ) -> MeetingNotes:
@@ -448,6 +466,8 @@ def notes_from_extraction(
             continue
         if check_promises and not evidence.promise_behind(str(item["task"])):
             continue  # done, wished or decided: not a commitment
+        if _from_example(str(item["task"]), evidence):
+            continue
         said = evidence.as_said(str(item.get("due") or "").strip(), str(item["task"]), context.meeting_time)
         due = resolve_phrase(said, context, evidence, date_only=True)
         actions.append(
@@ -462,6 +482,8 @@ def notes_from_extraction(
     events = []
     for item in data.get("sessions", []):
         if not isinstance(item, dict) or not str(item.get("title") or "").strip():
+            continue
+        if _from_example(f"{item['title']} {item.get('when') or ''}", evidence):
             continue
         said = evidence.as_said(str(item.get("when") or "").strip(), str(item["title"]), context.meeting_time)
         start = resolve_phrase(said, context, evidence, date_only=False)

@@ -294,3 +294,13 @@ def test_a_session_said_again_later_with_another_time_takes_the_later_time():
     assert _moved(later, known, text) and known[0].start == "2026-12-17T16:00+00:00" and len(known) == 1
     other = ProposedEvent(title="Dentist", start="2026-12-17T15:00+00:00", start_said="Tomorrow at 3")
     assert not _moved(other, known, text)  # another session: kept as its own
+
+
+def test_an_item_copied_from_the_worked_example_is_left_out(context):
+    data = extraction(
+        commitments=[{"owner": "Ana", "task": "send the budget to finance", "due": "by Thursday"},
+                     {"owner": "Tom", "task": "review the pricing page", "due": "by Wednesday evening"}],
+        sessions=[{"title": "Design review", "when": "Monday at two"}],
+    )  # fmt: skip
+    notes = notes_from_extraction(data, context, STANDUP, DEFAULT_LIMITS)
+    assert [a.task for a in notes.action_items] == ["review the pricing page"] and notes.proposed_events == []
