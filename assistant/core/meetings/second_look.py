@@ -21,11 +21,12 @@ from typing import Any
 
 from assistant.core.date_words import normalize
 from assistant.core.engines.base import ContextOverflowError, Message
-from assistant.core.meetings.extract import ACCEPT as _ACCEPT
-from assistant.core.meetings.extract import EMPTY_EXTRACTION, SENTENCE, notes_from_extraction, system_prompt
-from assistant.core.meetings.extract import PROMISE_CUE as _CUE
-from assistant.core.meetings.extract import REQUEST as _REQUEST
-from assistant.core.meetings.extract import WHEN_ASKED as _WHEN_ASKED
+from assistant.core.meetings.cues import ACCEPT as _ACCEPT
+from assistant.core.meetings.cues import PROMISE_CUE as _CUE
+from assistant.core.meetings.cues import REQUEST as _REQUEST
+from assistant.core.meetings.cues import SENTENCE
+from assistant.core.meetings.cues import WHEN_ASKED as _WHEN_ASKED
+from assistant.core.meetings.extract import EMPTY_EXTRACTION, notes_from_extraction, system_prompt
 from assistant.core.meetings.notes import ActionItem, MeetingNotes, NotesLimits, ProposedEvent
 from assistant.core.meetings.prompts import MeetingContext
 

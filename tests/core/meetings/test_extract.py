@@ -229,7 +229,7 @@ def test_a_models_copy_of_a_date_is_read_in_the_words_that_were_said():
     ],
 )
 def test_promises_in_the_present_tense_are_heard_in_every_language(line):
-    from assistant.core.meetings.extract import PROMISE_CUE
+    from assistant.core.meetings.cues import PROMISE_CUE
 
     assert PROMISE_CUE.search(line)
 
@@ -239,7 +239,7 @@ def test_promises_in_the_present_tense_are_heard_in_every_language(line):
     ["Also the report is done.", "So I think it works.", "Ich bin heute müde.", "Je pense que oui.", "No sé nada.", "Eu acho que sim."],
 )
 def test_opinions_and_states_are_not_promises(line):
-    from assistant.core.meetings.extract import PROMISE_CUE
+    from assistant.core.meetings.cues import PROMISE_CUE
 
     assert not PROMISE_CUE.search(line)
 
@@ -304,3 +304,17 @@ def test_an_item_copied_from_the_worked_example_is_left_out(context):
     )  # fmt: skip
     notes = notes_from_extraction(data, context, STANDUP, DEFAULT_LIMITS)
     assert [a.task for a in notes.action_items] == ["review the pricing page"] and notes.proposed_events == []
+
+
+@pytest.mark.parametrize("language", ["de", "fr", "es", "it", "pt"])
+def test_the_worked_example_is_in_the_meetings_language(language):
+    from assistant.core.meetings.examples import TRANSLATED_EXAMPLES
+
+    context = MeetingContext.create(datetime(2026, 11, 30, 9, 30), "Europe/Berlin", language=language)
+    messages = map_messages(context, "[00:00:01] Ana: Hallo.", 1, 1, live=False)
+    transcript, reply = TRANSLATED_EXAMPLES[language]
+    assert transcript in messages[1]["content"] and json.loads(messages[2]["content"]) == reply
+    assert set(reply) == set(EXAMPLE_REPLY)  # the same schema in every language
+    evidence = Evidence(transcript)  # the example's own promises pass the checks the real notes get
+    assert all(evidence.promise_behind(c["task"]) for c in reply["commitments"])
+    assert all(evidence.said(c["due"]) for c in reply["commitments"])

@@ -1,0 +1,81 @@
+"""What promises, requests, answers and plans sound like in a meeting, in the six languages of the app.
+
+The notes code uses these to judge the model's extraction against the transcript
+(:meth:`assistant.core.meetings.extract.Evidence.promise_behind`) and to find the lines a
+first reading may have missed (:mod:`assistant.core.meetings.second_look`). They only
+point at lines; the model still reads each line, and the code still resolves every date.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: First-person promises and accepted requests, in the six languages of the app.
+_PROMISE_CUES = [
+    r"\bi'?ll\b",
+    r"\bi will\b",
+    r"\bi'm going to\b",
+    r"\bi am going to\b",
+    r"\blet me\b",
+    r"\bwill do\b",
+    r"\bi can (?!see\b|tell\b|imagine\b|hear\b|understand\b|only\b|not\b)\w+",
+    r"\bi(?:'ll| will)? take (?:it|that|care)\b",
+    r"\bsure,? i\b",
+    r"\bich (?:werde|mache|schicke|kümmere|übernehme|schreibe|kläre|prüfe|bereite)\b",
+    r"\b(?:mach|übernehm|schick)e? ich\b",
+    r"\bje (?:vais|m'en occupe|m'occupe|ferai|prépare|envoie|t'envoie|vous envoie|regarde)\b",
+    r"\bj'envoie\b",
+    r"\b(?:voy a|me encargo|yo me ocupo|lo hago|te lo mando|enviaré|haré|preparo)\b",
+    r"\b(?:lo faccio|me ne occupo|mi occupo|farò|ti mando|manderò|preparo io|scrivo io)\b",
+    r"\b(?:eu vou|vou |eu faço|eu cuido|eu mando|fico com|farei|eu preparo|eu envio)",
+    # Promises in the present tense, as German, French, Spanish, Italian and Portuguese make them
+    # ("Ich hole die Angebote ein", "Je le relance demain", "Envío el inventario", "Chiamo il
+    # fornitore", "Eu peço os orçamentos"): a first-person verb, not one of opinion or state.
+    r"\bich (?!bin\b|habe\b|hatte\b|glaube\b|denke\b|finde\b|meine\b|würde\b|hätte\b|könnte\b|möchte\b"
+    r"|wollte\b|sehe\b|verstehe\b|weiß\b|muss\b|frage mich\b)\w+e\b|\bich schau",
+    r"\bje (?:l[ae] |les |lui |leur |vous |te )?(?!suis\b|pense\b|crois\b|trouve\b|sais\b|veux\b|voudrais\b|dois\b"
+    r"|peux\b|comprends\b|vois\b)\w+(?:e|s)\b|\bj'(?!ai\b|avais\b|étais\b|aime\b|adore\b|espère\b|imagine\b)\w+e\b",
+    r"\b(?:yo|eu|io) (?:l[oae]s? |te |le |lhe |ti |gli )?(?!creo\b|pienso\b|penso\b|acho\b|sé\b|sei\b|estoy\b|sto\b"
+    r"|estou\b|sono\b|soy\b|tengo\b|tenho\b|ho\b|no\b|não\b|non\b)\w+o\b|\b\w+o io\b",
+    r"(?:^|[.,;!?]\s+)(?!(?:bueno|claro|pero|como|eso|esto|todo|luego|solo|mismo|nuevo|primero|segundo|allora|però|perciò"
+    r"|quindi|certo|bravo|ecco|questo|tutto|dopo|primo|ottimo|também|isso|tudo|depois|obrigado|obrigada|bom|claro|também"
+    r"|so|no|also|too|hello|go|oh|ok|two|who|do|into|photo|video|auto|info|memo|demo|logo|pero|perfecto|perfetto|exacto"
+    r"|esatto|exato|vero|bueno|otro|altro|outro|cada|mucho|molto|muito|poco|pouco|tanto|cuanto|quanto|dunque|adesso"
+    r"|ahora|agora)\b)(?:(?:hoy|mañana|domani|oggi|amanhã|hoje)\s+)?(?:(?:lo|la|los|las|le|les|te|ti|gli|lhe|o|a|os|as)\s+)?"
+    r"(?:envío|mando|llamo|hablo|reviso|preparo|paso|miro|escribo|compro|pido|organizo|reservo|aviso"
+    r"|confirmo|actualizo|busco|traigo|hago|termino|chiamo|sento|preparo|mando|controllo|scrivo|prenoto|aggiorno|parlo"
+    r"|faccio|porto|cerco|compro|ordino|verifico|ligo|falo|peço|envio|trato|vejo|marco|escrevo|reservo|compro|levo"
+    r"|organizo|atualizo)\b",
+]
+PROMISE_CUE = re.compile("|".join(_PROMISE_CUES), re.IGNORECASE)
+
+#: A line asking someone else to do something ("Carla, can you…?", "Kannst du…", "¿Puedes…?").
+REQUEST = re.compile(
+    r"\b(?:can|could|would|will) you\b|\bplease\b|\bwhen can you\b|\b(?:kannst|könntest) du\b|\bkönnen sie\b|\bbitte\b"
+    r"|\b(?:peux|pourrais|pouvez)[- ](?:tu|vous)\b|\btu peux\b|\bs'il te pla[iî]t\b|\b(?:puedes|podrías|podrias)\b"
+    r"|\bpor favor\b|\b(?:puoi|potresti)\b|\bper favore\b|\b(?:podes|poderia|pode)\b",
+    re.IGNORECASE,
+)
+#: A short answer that takes a request on ("Sure.", "Sounds good.", "Klar.", "D'accord", "Vale").
+ACCEPT = re.compile(
+    r"^\s*(?:sure|sounds good|ok(?:ay)?|yes|yeah|yep|will do|no problem|of course|on it|absolutely|can do"
+    r"|klar|gerne|ja|mach ich|d'accord|oui|bien sûr|pas de souci|vale|sí|si|claro|de acuerdo|va bene|certo|sì"
+    r"|d'accordo|combinado|pode deixar|com certeza|sim)\b",
+    re.IGNORECASE,
+)
+#: A request that asks by when ("When can you get me a draft?"): a time alone answers it.
+WHEN_ASKED = re.compile(r"\b(?:when|by when|bis wann|wann|quand|cuándo|cuando|quando)\b", re.IGNORECASE)
+#: Work already done ("yesterday I merged…", "ist fertig", "j'ai envoyé"): not a commitment.
+DONE = re.compile(
+    r"\b(?:yesterday|last week|already|finally in|is done|are done|went out|gestern|bereits|fertig|déjà|ayer|ieri|già|ontem|já)\b"
+    r"|\b(?:i|we) (?:\w+ed|did|was|were|went|sent|made|wrote|had|finished)\b",
+    re.IGNORECASE,
+)
+#: Where one sentence ends and the next starts.
+SENTENCE = re.compile(r"(?<=[.!?])\s+")
+#: Plans in the future tense, anyone's ("Zed will call the bank", "we'll send it"): enough for a task to stand.
+FUTURE = re.compile(
+    r"\b(?:will|shall|going to)\b|'ll\b|\b(?:wird|werden|werde|vais|va|vont|allons|voy a|va a|vamos a|van a|vou|vai|vamos"
+    r"|farà|faremo|faranno)\b",
+    re.IGNORECASE,
+)
