@@ -405,28 +405,36 @@ def notes_to_markdown(notes: MeetingNotes) -> str:
     section("Decisions", notes.decisions)
     if notes.action_items:
         lines.extend(["## Action items", ""])
-        for item in notes.action_items:
-            due = f"due {item.due}" if item.due else ""
-            if item.due_said and item.due_said != item.due:
-                due = f"{due} — “{item.due_said}”" if due else f"“{item.due_said}”"
-            details = [part for part in (item.owner, due) if part]
-            suffix = f" ({', '.join(details)})" if details else ""
-            check = f" ⚠ {item.check}" if item.check else ""
-            lines.append(f"- [ ] {item.task}{suffix}{check}")
+        lines.extend(action_line(item) for item in notes.action_items)
         lines.append("")
     section("Open questions", notes.open_questions)
     if notes.proposed_events:
         lines.extend(["## Proposed follow-up events", ""])
-        for event in notes.proposed_events:
-            when = event.start or "time not set"
-            if event.start_said and event.start_said != event.start:
-                when = f"{event.start} — “{event.start_said}”" if event.start else f"“{event.start_said}”"
-            if event.end:
-                when += f" – {event.end}"
-            elif event.duration_minutes:
-                when += f", {event.duration_minutes} min"
-            who = f"; with {', '.join(event.attendees)}" if event.attendees else ""
-            check = f" ⚠ {event.check}" if event.check else ""
-            lines.append(f"- {event.title} ({when}{who}){check}")
+        lines.extend(event_line(event) for event in notes.proposed_events)
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def action_line(item: ActionItem) -> str:
+    """An action item's line in the notes' Markdown (renaming a speaker finds it again by it)."""
+    due = f"due {item.due}" if item.due else ""
+    if item.due_said and item.due_said != item.due:
+        due = f"{due} — “{item.due_said}”" if due else f"“{item.due_said}”"
+    details = [part for part in (item.owner, due) if part]
+    suffix = f" ({', '.join(details)})" if details else ""
+    check = f" ⚠ {item.check}" if item.check else ""
+    return f"- [ ] {item.task}{suffix}{check}"
+
+
+def event_line(event: ProposedEvent) -> str:
+    """A proposed event's line in the notes' Markdown."""
+    when = event.start or "time not set"
+    if event.start_said and event.start_said != event.start:
+        when = f"{event.start} — “{event.start_said}”" if event.start else f"“{event.start_said}”"
+    if event.end:
+        when += f" – {event.end}"
+    elif event.duration_minutes:
+        when += f", {event.duration_minutes} min"
+    who = f"; with {', '.join(event.attendees)}" if event.attendees else ""
+    check = f" ⚠ {event.check}" if event.check else ""
+    return f"- {event.title} ({when}{who}){check}"
