@@ -8,8 +8,9 @@ The page holds the open meeting and puts its parts together: the list of meeting
 arrives), the follow-up buttons (:mod:`~assistant.ui.meeting_proposals`) and the
 questions panel (:mod:`~assistant.ui.meeting_ask`). Two mixins hold the page's methods for
 bringing a transcript in (:mod:`~assistant.ui.meeting_sources`: recording, audio import,
-transcript files) and for the meeting's options, edited notes and calendar event
-(:mod:`~assistant.ui.meeting_extras`).
+transcript files), for the meeting's options, edited notes and calendar event
+(:mod:`~assistant.ui.meeting_extras`) and for renaming its speakers
+(:mod:`~assistant.ui.meeting_speakers`).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from assistant.core.calendars import local_zone
 from assistant.core.meetings import MeetingContext, SummaryProgress, SummaryResult
 from assistant.core.meetings.linking import LinkedEvent
 from assistant.core.meetings.live import LiveFeed, live_notes_of
-from assistant.core.meetings.notes import ActionItem, MeetingNotes, ProposedEvent, notes_to_markdown
+from assistant.core.meetings.notes import UNLIMITED, ActionItem, MeetingNotes, ProposedEvent, notes_to_markdown
 from assistant.core.meetings.templates import shown_notes
 from assistant.core.meetings.transcript import long_transcript_notice
 from assistant.core.store import Meeting, Store
@@ -56,10 +57,11 @@ from assistant.ui.meeting_notes_writer import NotesWriter
 from assistant.ui.meeting_options import MeetingOptionsBar
 from assistant.ui.meeting_proposals import ProposalButtons
 from assistant.ui.meeting_sources import MeetingSources
+from assistant.ui.meeting_speakers import MeetingSpeakers
 from assistant.ui.worker import ModelBridge
 
 
-class MeetingsPage(MeetingSources, MeetingExtras, QWidget):
+class MeetingsPage(MeetingSources, MeetingExtras, MeetingSpeakers, QWidget):
     """List of meetings; transcript editor; notes view; summarize, live mode, export."""
 
     notesChanged = Signal()
@@ -122,6 +124,10 @@ class MeetingsPage(MeetingSources, MeetingExtras, QWidget):
         self.open_button = QPushButton("Open transcript or recording…")
         self.open_button.clicked.connect(self._open_clicked)
         tools.addWidget(self.open_button)
+        self.rename_button = QPushButton("Rename speaker…")
+        self.rename_button.setToolTip("Give a speaker of this meeting (You, Others, …) a name; the notes' owners follow")
+        self.rename_button.clicked.connect(self._rename_speaker_clicked)
+        tools.addWidget(self.rename_button)
         self.summarize_button = QPushButton("Summarize")
         self.summarize_button.clicked.connect(self._summarize_clicked)
         tools.addWidget(self.summarize_button)
@@ -188,6 +194,7 @@ class MeetingsPage(MeetingSources, MeetingExtras, QWidget):
         self.summarize_button.setToolTip("" if self.bridge.engine.loaded else "Load a model first")
         self.cancel_button.setEnabled(busy)
         self.open_button.setEnabled(not busy)
+        self.rename_button.setEnabled(not busy)
         self.meeting_column.set_busy(busy)
         has_notes = bool(self.markdown())
         self.copy_button.setEnabled(has_notes)
@@ -226,7 +233,7 @@ class MeetingsPage(MeetingSources, MeetingExtras, QWidget):
         self.notes = None
         if saved.get("notes"):
             try:
-                self.notes = MeetingNotes.from_dict(saved["notes"])
+                self.notes = MeetingNotes.from_dict(saved["notes"], UNLIMITED)  # as stored: nothing clipped
             except ValueError:
                 self.notes = None
         self.linked_event = LinkedEvent.from_dict(saved.get("event") or {})
