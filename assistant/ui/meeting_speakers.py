@@ -36,6 +36,7 @@ class RenameSpeakerDialog(QDialog):
     def __init__(self, speakers: list[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Rename speaker")
+        self.setMinimumWidth(420)
         self.speaker_combo = QComboBox()
         self.speaker_combo.addItems(speakers)
         self.speaker_combo.setAccessibleName("Speaker")
@@ -74,14 +75,17 @@ class RenameSpeakerDialog(QDialog):
         try:
             name = check_speaker_name(self.name_edit.text())
         except SpeakerNameError as exc:
-            self.error_label.setText(str(exc))
-            self.error_label.show()
+            self._refuse(str(exc))
             return
         if name == self.speaker_combo.currentText():
-            self.error_label.setText(f"The speaker is already called “{name}”.")
-            self.error_label.show()
+            self._refuse(f"The speaker is already called “{name}”.")
             return
         super().accept()
+
+    def _refuse(self, message: str) -> None:
+        self.error_label.setText(message)
+        self.error_label.show()
+        self.adjustSize()
 
 
 class MeetingSpeakers:
