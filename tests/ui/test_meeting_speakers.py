@@ -124,11 +124,26 @@ def test_refusals_say_why_and_change_nothing(qtbot, page, tmp_path, old, new, pr
     assert page.markdown() == markdown and _owners(page, meeting_id) == ["Others", "You"]
 
 
-def test_no_renaming_while_notes_are_edited(qtbot, page, tmp_path):
+def test_no_renaming_while_the_meeting_is_still_changing(qtbot, page, tmp_path):
     _import_and_summarize(qtbot, page, tmp_path)
     page.notes_editor.start_editing()
     assert not page.rename_speaker("Others", "Ruth")
     assert "Save or discard" in page.status.text() and "Others:" in page.transcript_edit.toPlainText()
+    page.notes_editor.stop_editing()
+    page.recorder.state = "recording"  # new lines would still come as "Others"
+    try:
+        assert not page.rename_speaker("Others", "Ruth")
+        assert "stop first" in page.status.text() and "Others:" in page.transcript_edit.toPlainText()
+    finally:
+        page.recorder.state = "idle"
+    assert page.rename_speaker("Others", "Ruth")
+
+
+def test_a_transcript_without_speakers_has_none_to_rename(qtbot, page):
+    page.transcript_edit.setPlainText("we talked about the budget\nand the room\n")
+    page.ask_speaker_rename = lambda speakers: pytest.fail("nothing to ask about")
+    page.rename_button.click()
+    assert "No speakers found" in page.status.text()
 
 
 def test_the_dialog_explains_a_name_it_cannot_use(qtbot):
