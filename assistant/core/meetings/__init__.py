@@ -7,7 +7,8 @@ transcript is in; ``prompts`` what the model is told (:class:`MeetingContext`, :
 ``summarizer`` one-shot map-reduce notes (:class:`Summarizer`); ``rolling`` notes kept current
 while a meeting goes on (:class:`RollingSummarizer`); ``live`` the live session that feeds it;
 ``templates`` meeting templates (instructions, sections); ``ask`` questions answered from one
-meeting (BM25 over its passages); ``linking`` the calendar event a recording belongs to.
+meeting (BM25 over its passages); ``linking`` the calendar event a recording belongs to;
+``renaming`` a speaker renamed in a meeting's transcript and notes.
 Names are imported when first used.
 """
 
