@@ -79,3 +79,9 @@ FUTURE = re.compile(
     r"|farà|faremo|faranno)\b",
     re.IGNORECASE,
 )
+#: An answer that turns a request down ("No, sorry", "Leider nicht", "Désolé", "Lo siento").
+REFUSAL = re.compile(
+    r"^\s*(?:no\b|nope|not (?:me|now|today)|sorry|i can'?t|i cannot|nein|leider|désolé|non\b|lo siento|no puedo|purtroppo"
+    r"|non posso|infelizmente|não posso)",
+    re.IGNORECASE,
+)

@@ -26,7 +26,7 @@ from typing import Any
 from assistant.core.date_words import normalize
 from assistant.core.dates import find_phrase, plain_words, resolve_span
 from assistant.core.engines.base import Message
-from assistant.core.meetings.cues import ACCEPT, DONE, FUTURE, PROMISE_CUE, REQUEST, SENTENCE, WHEN_ASKED
+from assistant.core.meetings.cues import DONE, FUTURE, PROMISE_CUE, REFUSAL, REQUEST, SENTENCE
 from assistant.core.meetings.examples import EXAMPLE_ITEMS, EXAMPLE_REPLY, example_for
 from assistant.core.meetings.language import LANGUAGE_NAMES
 from assistant.core.meetings.notes import (
@@ -225,19 +225,18 @@ class Evidence:
     def _promised_at(self, index: int, rest_of_turn: str, wanted: set[str]) -> bool:
         if PROMISE_CUE.search(rest_of_turn) or FUTURE.search(rest_of_turn):
             return True
-        if index + 1 >= len(self._lines):
-            return False
+        later = self._lines[index + 1 : index + 3]
         if SENTENCE.split(rest_of_turn)[0].rstrip().endswith("?"):  # "who has those?" – … – "Then I'll take them."
-            following = " ".join(said for _speaker, said in self._lines[index + 1 : index + 3])
+            following = " ".join(said for _speaker, said in later)
             if PROMISE_CUE.search(following) or FUTURE.search(following):
                 return True
-        speaker, said = self._lines[index]
-        answerer, answer = self._lines[index + 1]
-        if answerer == speaker:
+        speaker, _said = self._lines[index]
+        if REQUEST.search(rest_of_turn):  # "Carla, can you check the logs?": a task unless the answer is no
+            # (in a recording of one side of a call, the answer may not be in the transcript at all)
+            return not later or later[0][0] == speaker or not REFUSAL.search(later[0][1])
+        if not later or later[0][0] == speaker:
             return False
-        if REQUEST.search(said) and (ACCEPT.search(answer) or PROMISE_CUE.search(answer)
-                                     or (WHEN_ASKED.search(said) and len(answer.split()) <= 14)):  # fmt: skip
-            return True  # "Carla, can you…?" – "Sure." / "When can you…?" – "By Friday the 22nd?"
+        answer = later[0][1]
         return bool(PROMISE_CUE.search(answer) and wanted & {w for w in plain_words(answer) if len(w) > 3})
 
     def as_said(self, phrase: str, about: str, now: datetime | None = None) -> str:
