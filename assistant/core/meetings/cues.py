@@ -68,7 +68,7 @@ WHEN_ASKED = re.compile(r"\b(?:when|by when|bis wann|wann|quand|cuándo|cuando|q
 #: Work already done ("yesterday I merged…", "ist fertig", "j'ai envoyé"): not a commitment.
 DONE = re.compile(
     r"\b(?:yesterday|last week|already|finally in|is done|are done|went out|gestern|bereits|fertig|déjà|ayer|ieri|già|ontem|já)\b"
-    r"|\b(?:i|we) (?:\w+ed|did|was|were|went|sent|made|wrote|had|finished)\b",
+    r"|\b(?:i|we) (?:\w+ed|did|went|sent|made|wrote|finished)\b",
     re.IGNORECASE,
 )
 #: Where one sentence ends and the next starts.

@@ -218,8 +218,10 @@ class Evidence:
                 if shared > most:
                     places, most = [], shared
                 if shared == most and shared:
-                    done = bool(DONE.search(sentence)) and not PROMISE_CUE.search(sentence)
-                    places.append((index, "" if done else " ".join(sentences[start:])))
+                    rest = sentences[start:]
+                    if DONE.search(sentence) and not PROMISE_CUE.search(sentence):  # done: only a promise of the same
+                        rest = [s for s in rest[1:] if len(wanted & {w for w in plain_words(s) if len(w) > 3}) >= 2]
+                    places.append((index, " ".join(rest)))
         return most < 2 or any(rest and self._promised_at(index, rest, wanted) for index, rest in places)
 
     def _promised_at(self, index: int, rest_of_turn: str, wanted: set[str]) -> bool:
@@ -230,8 +232,8 @@ class Evidence:
             following = " ".join(said for _speaker, said in later)
             if PROMISE_CUE.search(following) or FUTURE.search(following):
                 return True
-        speaker, _said = self._lines[index]
-        if REQUEST.search(rest_of_turn):  # "Carla, can you check the logs?": a task unless the answer is no
+        speaker, said = self._lines[index]
+        if REQUEST.search(said):  # "Carla, can you check the logs?": a task unless the answer is no
             # (in a recording of one side of a call, the answer may not be in the transcript at all)
             return not later or later[0][0] == speaker or not REFUSAL.search(later[0][1])
         if not later or later[0][0] == speaker:
