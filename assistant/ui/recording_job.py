@@ -89,17 +89,16 @@ class RecordingJob(Job):
 
     def pause(self) -> bool:
         """Drop input until :meth:`resume`; False when nothing is recording (any more)."""
-        with self._recorder_lock:
-            if self._recorder is None:
-                return False
-            self._recorder.pause()
-            return True
+        return self._to_recorder(MultiRecorder.pause)
 
     def resume(self) -> bool:
+        return self._to_recorder(MultiRecorder.resume)
+
+    def _to_recorder(self, action: Callable[[MultiRecorder], None]) -> bool:
         with self._recorder_lock:
             if self._recorder is None:
                 return False
-            self._recorder.resume()
+            action(self._recorder)
             return True
 
     # -- on the job's thread ---------------------------------------------------------------------
