@@ -201,7 +201,7 @@ class RecorderPanel(QWidget):
         job.span.connect(self._on_span)
         job.behind.connect(self._on_behind)
         job.progressed.connect(self._on_level)
-        job.done.connect(lambda result, error: self._on_done(job, result, error))
+        job.done.connect(self._on_done)
         job.start()
 
     @property
@@ -247,7 +247,7 @@ class RecorderPanel(QWidget):
             return
         assert self.job is not None
         self.folder = Path(folder)
-        self._elapsed = 0.0
+        self._show_time(0.0)
         self.state = "recording"
         self._show_message("Recording…" if self.job.transcribing else self.message.text())
         self._update_controls()
@@ -291,12 +291,14 @@ class RecorderPanel(QWidget):
         self.behind_label.setVisible(behind)
         self.behindChanged.emit(behind)
 
-    def _on_done(self, job: RecordingJob, result: Saved | None, error: str) -> None:
+    @Slot(object, str)
+    def _on_done(self, result: Saved | None, error: str) -> None:
         """The job ended and its files are closed: saved, failed to start, or ended by an unexpected error."""
-        if job is not self.job:
+        if not self._from_job():
             return  # shut down meanwhile
-        self.job = None
-        opened = self.state in ("recording", "paused", "stopping") and job.recording is not None
+        job, self.job = self.job, None
+        assert job is not None
+        opened = job.recording is not None and (result is not None or self.state in ("recording", "paused", "stopping"))
         self.state = "idle"
         self.level.setValue(LEVEL_FLOOR_DB)
         self.behind_label.hide()
@@ -316,10 +318,7 @@ class RecorderPanel(QWidget):
         self._update_controls()
         self.finished.emit(str(result.audio_path if result is not None else job.recording.audio_path))
 
-    _elapsed = 0.0
-
     def _show_time(self, seconds: float) -> None:
-        self._elapsed = seconds
         self.elapsed_label.setText(clock(seconds))
 
     # -- end -------------------------------------------------------------------------------------
