@@ -1,7 +1,9 @@
 """The "Benchmark this machine" dialog: a short run of the loaded model, with a progress bar.
 
-The benchmark runs on the model worker's thread (``ModelBridge.run_task``), so the
-window stays responsive; closing the dialog or pressing Stop ends it within a token.
+The benchmark runs on the model worker's thread as a task of its own request
+(:class:`~assistant.ui.chat.requests.RequestRouter`), so the window stays responsive and
+the dialog hears only from its own run; closing the dialog or pressing Stop ends it
+within a token.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from assistant.core.models.benchmark import BenchmarkResult, benchmark_task
-from assistant.ui.worker import ModelBridge, Request
+from assistant.ui.chat.requests import ModelRequest, RequestRouter
+from assistant.ui.worker import ModelBridge
 
 INTRO = (
     "Measures how fast the loaded model reads a prompt and writes a reply on this computer, "
@@ -40,7 +43,8 @@ class BenchmarkDialog(QDialog):
         self.bridge = bridge
         self.prompt_tokens = prompt_tokens
         self.decode_tokens = decode_tokens
-        self.request: Request | None = None
+        self.router = RequestRouter(bridge)
+        self.request: ModelRequest | None = None
         self.result: BenchmarkResult | None = None
 
         self.intro = QLabel(INTRO)
@@ -67,11 +71,6 @@ class BenchmarkDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(buttons)
 
-        worker = bridge.worker
-        worker.taskProgress.connect(self._on_progress)
-        worker.taskFinished.connect(self._on_finished)
-        worker.failed.connect(self._on_failed)
-
     @property
     def running(self) -> bool:
         return self.request is not None
@@ -88,7 +87,10 @@ class BenchmarkDialog(QDialog):
         self.status.setText("Running… the prompt is read first, then the reply is written.")
         self.start_button.setEnabled(False)
         self.stop_button.setEnabled(True)
-        self.request = self.bridge.run_task(benchmark_task(self.prompt_tokens, self.decode_tokens))
+        request = self.request = self.router.run_task(benchmark_task(self.prompt_tokens, self.decode_tokens))
+        request.progress.connect(self._on_progress)
+        request.answered.connect(self._on_finished)
+        request.failed.connect(self._on_failed)
 
     @Slot()
     def stop(self) -> None:
@@ -96,28 +98,21 @@ class BenchmarkDialog(QDialog):
             self.request.stop()
             self.status.setText("Stopping…")
 
-    def _mine(self, request_id: int) -> bool:
-        return self.request is not None and request_id == self.request.id
-
-    @Slot(int, object)
-    def _on_progress(self, request_id: int, value: Any) -> None:
-        if self._mine(request_id) and isinstance(value, (int, float)):
+    @Slot(object)
+    def _on_progress(self, value: Any) -> None:
+        if isinstance(value, (int, float)):
             self.progress.setValue(int(max(0.0, min(1.0, float(value))) * 100))
 
-    @Slot(int, object)
-    def _on_finished(self, request_id: int, result: Any) -> None:
-        if not self._mine(request_id):
-            return
+    @Slot(object)
+    def _on_finished(self, result: Any) -> None:
         self._idle()
         self.result = result
         self.progress.setValue(100)
         self.status.setText("\n".join(result.summary_lines()))
         self.completed.emit(result)
 
-    @Slot(int, str)
-    def _on_failed(self, request_id: int, message: str) -> None:
-        if not self._mine(request_id):
-            return
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
         self._idle()
         self.progress.setValue(0)
         self.status.setText(f"The benchmark could not run: {message}")

@@ -1,22 +1,22 @@
 """The recording panel: pick what to record (my microphone, this computer's sound, both) and a
 microphone, record / pause / stop, see the level and the time.
 
-The panel drives the core from its own QThread (separate from the model worker): starting
-opens the device and loads the speech model there, so the window never freezes. Audio goes
-to the meeting's recording folder as it arrives; live transcript spans come out as
-``transcriptSpan`` ("[mm:ss] text") and ``spanReady`` (the Segment); ``finished`` gives the
-WAV path when the recording is closed. :func:`offer_recovery` asks about recordings an
-earlier run could not finish.
+Each recording is a background job (:class:`~assistant.ui.recording_job.RecordingJob`, separate
+from the model worker): it opens the device and loads the speech model on its own thread, so
+the window never freezes, and the window waits for it at close. Audio goes to the meeting's
+recording folder as it arrives; live transcript spans come out as ``transcriptSpan``
+("[mm:ss] text") and ``spanReady`` (the Segment); ``finished`` gives the WAV path when the
+recording is closed, also after an error (the audio written so far is kept).
+:func:`offer_recovery` asks about recordings an earlier run could not finish.
 """
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -36,95 +36,16 @@ from assistant.core.audio.capture import (
     list_input_devices,
 )
 from assistant.core.audio.capture import refresh_devices as rescan_devices
-from assistant.core.audio.live_stt import LiveStatus
 from assistant.core.audio.recordings import (
     InterruptedRecording,
-    Recording,
     find_interrupted_recordings,
     recover_recording,
 )
-from assistant.core.audio.sources import MIC, SOURCE_CHOICES, SYSTEM, MultiRecorder, roles, track_paths
-from assistant.core.audio.speakers import LiveTranscripts
-from assistant.core.audio.stt import SpeechRecognizer, TranscribeError
+from assistant.core.audio.sources import MIC, SOURCE_CHOICES, SYSTEM, MultiRecorder
 from assistant.core.meetings.transcript import Segment, clock
+from assistant.ui.recording_job import Level, RecordingJob, Saved
 
 LEVEL_FLOOR_DB = -60
-
-
-class RecordingWorker(QObject):
-    """Lives on the recording thread: opens the device and the model, stops and finishes."""
-
-    started = Signal(str)  # recording folder
-    failed = Signal(str)  # message for the user (nothing is recording)
-    error = Signal(str)  # recording ended early (audio kept)
-    notice = Signal(str)
-    span = Signal(object)  # Segment
-    behind = Signal(bool, str)
-    stopped = Signal(str, str)  # audio path, error ("" when fine)
-
-    def __init__(self, source_factory: Callable[[Any], Any], system_factory: Callable[[Any], Any] | None = None) -> None:
-        super().__init__()
-        self.source_factory = source_factory
-        self.system_factory = system_factory
-        self.recorder: MultiRecorder | None = None
-        self.live: LiveTranscripts | None = None
-
-    def _open(self, device: Any, choice: str) -> dict[str, Any]:
-        from assistant.core.audio.system_sound import open_system_source
-
-        system_factory = self.system_factory or open_system_source
-        return {role: self.source_factory(device) if role == MIC else system_factory(None) for role in roles(choice)}
-
-    @Slot(object, object, str, object)
-    def start(self, device: Any, stt_model: Any, choice: str = MIC, language: str | None = None) -> None:
-        try:
-            sources = self._open(device, choice)
-            recognizer = None
-            if stt_model:
-                try:
-                    recognizer = SpeechRecognizer(stt_model, language=language)  # None: detected
-                except TranscribeError as exc:
-                    self.notice.emit(f"{exc} Recording without a live transcript.")
-            recording = Recording.create(device=" + ".join(getattr(s, "name", "") for s in sources.values()))
-
-            def on_text(span: Segment) -> None:
-                recording.append_span(span)  # on disk first: a crash keeps the transcript too
-                self.span.emit(span)
-
-            live = None
-            if recognizer is not None:  # with both: "You" and "Others", the microphone's echo of the call dropped
-                live = LiveTranscripts(
-                    recognizer, sources, on_text, on_status=self._status, audio_files=track_paths(recording, sources)
-                )
-            recorder = MultiRecorder(
-                sources, recording, listeners=live.listeners if live else {}, on_error=self.error.emit,
-                on_notice=self.notice.emit,
-            )
-            recorder.start()
-            if live is not None:
-                live.start()
-            self.recorder, self.live = recorder, live
-            self.started.emit(str(recording.folder))
-        except CaptureError as exc:
-            self.failed.emit(str(exc))
-        except Exception as exc:  # shown to the user; the traceback goes to the log
-            traceback.print_exc()
-            self.failed.emit(f"Recording could not start: {exc}")
-
-    def _status(self, status: LiveStatus) -> None:
-        self.behind.emit(status.behind, status.message)
-
-    @Slot()
-    def stop(self) -> None:
-        recorder, live = self.recorder, self.live
-        self.recorder, self.live = None, None
-        if recorder is None:
-            return
-        result = recorder.stop()
-        if live is not None:
-            live.finish()
-        assert result.recording is not None
-        self.stopped.emit(str(result.recording.audio_path), result.error)
 
 
 class RecorderPanel(QWidget):
@@ -136,8 +57,6 @@ class RecorderPanel(QWidget):
     recordingStarted = Signal(str)  # recording folder
     errorOccurred = Signal(str)
     behindChanged = Signal(bool)
-    _startRequested = Signal(object, object, str, object)
-    _stopRequested = Signal()
 
     def __init__(
         self,
@@ -152,9 +71,12 @@ class RecorderPanel(QWidget):
         self.stt_model = stt_model
         self.language: str | None = None  # the spoken language for the live transcript (None: detected)
         self._list_devices = list_devices or _safe_device_list
+        self.source_factory = source_factory or MicrophoneSource
+        self.system_factory = system_factory  # None: this computer's sound as the platform gives it
         self.state = "idle"  # idle, starting, recording, paused, stopping
         self.spans: list[Segment] = []
         self.folder: Path | None = None
+        self.job: RecordingJob | None = None  # the recording, from Record until its files are closed
 
         self.source_combo = QComboBox()
         self.source_combo.setAccessibleName("Record from")
@@ -199,29 +121,11 @@ class RecorderPanel(QWidget):
         layout.addWidget(self.behind_label)
         layout.addWidget(self.message)
 
-        self.thread = QThread()
-        self.thread.setObjectName("recording")
-        self.worker = RecordingWorker(source_factory or MicrophoneSource, system_factory)
-        self.worker.moveToThread(self.thread)
-        self._startRequested.connect(self.worker.start)
-        self._stopRequested.connect(self.worker.stop)
-        self.worker.started.connect(self._on_started)
-        self.worker.failed.connect(self._on_failed)
-        self.worker.error.connect(self._on_error)
-        self.worker.notice.connect(self._show_message)
-        self.worker.span.connect(self._on_span)
-        self.worker.behind.connect(self._on_behind)
-        self.worker.stopped.connect(self._on_stopped)
-        self.thread.start()
-
         self.source_combo.currentIndexChanged.connect(self._update_controls)
         self.refresh_button.clicked.connect(self._refresh_clicked)
         self.record_button.clicked.connect(self.record)
         self.pause_button.clicked.connect(self._pause_clicked)
         self.stop_button.clicked.connect(self.stop)
-        self._timer = QTimer(self)
-        self._timer.setInterval(100)
-        self._timer.timeout.connect(self._tick)
         self.refresh_devices()
 
     # -- devices ---------------------------------------------------------------------------------
@@ -286,7 +190,24 @@ class RecorderPanel(QWidget):
         self._show_message("Opening the microphone…" if self.source == MIC else "Opening the sound sources…")
         self.behind_label.hide()
         self._update_controls()
-        self._startRequested.emit(self.device_combo.currentData(), self.stt_model, self.source, self.language)
+        job = self.job = RecordingJob(
+            self.device_combo.currentData(), self.stt_model, self.source, self.language,
+            source_factory=self.source_factory, system_factory=self.system_factory,
+        )
+        # The job's own signals reach these slots queued, in the order they were sent; done comes last.
+        job.opened.connect(self._on_opened)
+        job.interrupted.connect(self._on_interrupted)
+        job.notice.connect(self._on_notice)
+        job.span.connect(self._on_span)
+        job.behind.connect(self._on_behind)
+        job.progressed.connect(self._on_level)
+        job.done.connect(self._on_done)
+        job.start()
+
+    @property
+    def recorder(self) -> MultiRecorder | None:
+        """The running recorder (None when idle, starting or stopping)."""
+        return self.job.recorder if self.job is not None else None
 
     def _pause_clicked(self) -> None:
         if self.state == "recording":
@@ -295,17 +216,13 @@ class RecorderPanel(QWidget):
             self.resume()
 
     def pause(self) -> None:
-        recorder = self.worker.recorder
-        if recorder is not None and self.state == "recording":
-            recorder.pause()
+        if self.job is not None and self.state == "recording" and self.job.pause():
             self.state = "paused"
             self._show_message("Paused: nothing is recorded until you resume.")
             self._update_controls()
 
     def resume(self) -> None:
-        recorder = self.worker.recorder
-        if recorder is not None and self.state == "paused":
-            recorder.resume()
+        if self.job is not None and self.state == "paused" and self.job.resume():
             self.state = "recording"
             self._show_message("Recording…")
             self._update_controls()
@@ -316,76 +233,102 @@ class RecorderPanel(QWidget):
         self.state = "stopping"
         self._show_message("Stopping: saving the audio and finishing the transcript…")
         self._update_controls()
-        self._stopRequested.emit()
+        if self.job is not None:
+            self.job.stop()
 
-    # -- worker events ---------------------------------------------------------------------------
+    # -- the job's events --------------------------------------------------------------------------
+    def _from_job(self) -> bool:
+        """True when the signal being handled comes from the running recording (not a late one of an earlier job)."""
+        return self.job is not None and self.sender() is self.job
+
     @Slot(str)
-    def _on_started(self, folder: str) -> None:
+    def _on_opened(self, folder: str) -> None:
+        if not self._from_job():
+            return
+        assert self.job is not None
         self.folder = Path(folder)
+        self._show_time(0.0)
         self.state = "recording"
-        self._show_message("Recording…" if self.worker.live else self.message.text())
-        self._timer.start()
+        self._show_message("Recording…" if self.job.transcribing else self.message.text())
         self._update_controls()
         self.recordingStarted.emit(folder)
 
     @Slot(str)
-    def _on_failed(self, message: str) -> None:
-        self.state = "idle"
-        self._show_message(message)
-        self._update_controls()
-        self.errorOccurred.emit(message)
+    def _on_notice(self, text: str) -> None:
+        if self._from_job():
+            self._show_message(text)
 
     @Slot(str)
-    def _on_error(self, message: str) -> None:
+    def _on_interrupted(self, message: str) -> None:
+        """A source failed (the device is gone): the job closes the recording by itself."""
+        if not self._from_job():
+            return
         self._show_message(message)
         self.errorOccurred.emit(message)
-        if self.state in ("recording", "paused"):  # the device is gone: close the recording
+        if self.state in ("recording", "paused"):
             self.state = "stopping"
             self._update_controls()
-            self._stopRequested.emit()
+
+    @Slot(object)
+    def _on_level(self, level: Level) -> None:
+        if self._from_job() and self.state in ("recording", "paused", "stopping"):
+            self._show_time(level.elapsed)
+            self.level.setValue(int(max(LEVEL_FLOOR_DB, min(0.0, level.dbfs))))
 
     @Slot(object)
     def _on_span(self, span: Segment) -> None:
+        if not self._from_job():
+            return
         self.spans.append(span)
         self.spanReady.emit(span)
         self.transcriptSpan.emit(span.render())
 
     @Slot(bool, str)
     def _on_behind(self, behind: bool, message: str) -> None:
+        if not self._from_job():
+            return
         self.behind_label.setText(message or "Speech recognition is behind real time; catching up.")
         self.behind_label.setVisible(behind)
         self.behindChanged.emit(behind)
 
-    @Slot(str, str)
-    def _on_stopped(self, audio_path: str, error: str) -> None:
-        self._timer.stop()
-        self._tick()
+    @Slot(object, str)
+    def _on_done(self, result: Saved | None, error: str) -> None:
+        """The job ended and its files are closed: saved, failed to start, or ended by an unexpected error."""
+        if not self._from_job():
+            return  # shut down meanwhile
+        job, self.job = self.job, None
+        assert job is not None
+        opened = job.recording is not None and (result is not None or self.state in ("recording", "paused", "stopping"))
         self.state = "idle"
         self.level.setValue(LEVEL_FLOOR_DB)
         self.behind_label.hide()
-        self._show_message(error or f"Saved {clock(self._elapsed)} of audio.")
-        self._update_controls()
-        self.finished.emit(audio_path)
-
-    _elapsed = 0.0
-
-    def _tick(self) -> None:
-        recorder = self.worker.recorder
-        if recorder is None:
+        if not opened:  # nothing was recorded: the device or the speech model could not open
+            self._show_message(error)
+            self._update_controls()
+            self.errorOccurred.emit(error)
             return
-        self._elapsed = recorder.elapsed
-        self.elapsed_label.setText(clock(recorder.elapsed))
-        self.level.setValue(int(max(LEVEL_FLOOR_DB, min(0.0, recorder.level))))
+        assert job.recording is not None
+        if result is not None:
+            self._show_time(result.seconds)
+            self._show_message(result.error or f"Saved {clock(result.seconds)} of audio.")
+        else:  # an error nobody expected: the recorder was stopped first, so what it wrote is kept
+            message = f"{error} The recording stopped; the audio so far is saved."
+            self._show_message(message)
+            self.errorOccurred.emit(message)
+        self._update_controls()
+        self.finished.emit(str(result.audio_path if result is not None else job.recording.audio_path))
+
+    def _show_time(self, seconds: float) -> None:
+        self.elapsed_label.setText(clock(seconds))
 
     # -- end -------------------------------------------------------------------------------------
     def shutdown(self) -> None:
-        """Stop recording (the file is closed properly) and end the thread; call before exit."""
-        self._timer.stop()
-        if self.thread.isRunning():
-            if self.state in ("recording", "paused", "stopping", "starting"):
-                self._stopRequested.emit()
-            self.thread.quit()
-            self.thread.wait()
+        """Stop a recording and wait until its files are closed (the audio is kept); call before exit."""
+        job, self.job = self.job, None  # its late done is not wanted
+        if job is not None:
+            job.stop()
+            job.wait()
+            self.state = "idle"
 
     def closeEvent(self, event: Any) -> None:
         self.shutdown()

@@ -120,8 +120,35 @@ def start(kind: str, window, app: QApplication) -> None:
         from assistant.ui.setup_workers import CheckWorker
 
         CheckWorker(_slow(1.0), probe(check_offload=False), False).start()  # nobody keeps it: the registry does
+    elif kind == "recording":
+        import numpy as np
+
+        from assistant.core.audio.capture import ArraySource
+        from assistant.core.audio.sources import SYSTEM
+
+        def tone(_device) -> ArraySource:
+            t = np.arange(16000) / 16000
+            return ArraySource((0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 16000, loop=True)
+
+        panel = window.meetings_page.recorder
+        panel.system_factory = tone  # this computer's sound: no microphone needed
+        panel.select_source(SYSTEM)
+        panel.record()
+        _until(app, lambda: panel.recorder is not None and panel.recorder.elapsed >= 0.5)
+        window._test_recording = panel.folder
     else:
         raise SystemExit(f"unknown kind {kind}")
+
+
+def report(kind: str, window) -> None:
+    """What the test checks after the app ended, besides the threads."""
+    if kind == "recording":
+        from assistant.core.audio.recordings import Recording
+        from assistant.core.audio.wav import read_wav
+
+        recording = Recording(window._test_recording)
+        samples, rate = read_wav(recording.audio_path)
+        print(f"recording kept: {len(samples) >= rate // 2}; in progress: {recording.in_progress}")
 
 
 def main(kind: str, model: str) -> int:
@@ -137,6 +164,7 @@ def main(kind: str, model: str) -> int:
     QTimer.singleShot(0, app.quit)
     code = app.exec()
     store.close()
+    report(kind, window)
     print(f"closed: {kind}; threads still running: {[t.name for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]}")
     return code
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-KINDS = ["reply", "tools", "card_saving", "transcription", "connection", "download", "machine_check"]
+KINDS = ["reply", "tools", "card_saving", "transcription", "connection", "download", "machine_check", "recording"]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -26,3 +26,5 @@ def test_closing_during_work_exits_cleanly(kind, tmp_path):
     assert done.returncode == 0, output
     assert "QThread: Destroyed" not in output and "Traceback" not in output, output
     assert f"closed: {kind}; threads still running: []" in done.stdout
+    if kind == "recording":  # the file was closed properly, not left for recovery
+        assert "recording kept: True; in progress: False" in done.stdout, output

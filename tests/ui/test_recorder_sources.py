@@ -53,7 +53,7 @@ def test_both_sources_record_into_two_files_of_one_recording(qtbot, isolated_dat
         with qtbot.waitSignal(panel.recordingStarted, timeout=60_000):
             panel.record_button.click()
         assert not panel.source_combo.isEnabled()
-        qtbot.waitUntil(lambda: panel.worker.recorder is not None and panel.worker.recorder.elapsed >= 0.5, timeout=60_000)
+        qtbot.waitUntil(lambda: panel.recorder is not None and panel.recorder.elapsed >= 0.5, timeout=60_000)
         with qtbot.waitSignal(panel.finished, timeout=60_000) as finished:
             panel.stop_button.click()
     finally:
