@@ -16,14 +16,14 @@ class TranscribeJob(Job):
         self.path, self.model, self.language = path, model, language  # language None: detected
         self._last = float("-inf")
 
-    def _progress(self, done: float, total: float) -> None:
+    def _heard(self, done: float, total: float) -> None:
         if done - self._last >= 1.0 or done >= total:
             self._last = done
             self.report((done, total), force=True)
 
     def work(self) -> tuple[str, bool]:
         recognizer = SpeechRecognizer(self.model, language=self.language, beam_size=5)
-        result = recognizer.transcribe_file(self.path, progress=self._progress, cancel=self.cancel)
+        result = recognizer.transcribe_file(self.path, progress=self._heard, cancel=self.cancel)
         text = "\n".join(f"[{format_timestamp(s.start)}] {s.text}" for s in result.segments)
         return text, result.cancelled
 
