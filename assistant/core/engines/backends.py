@@ -63,6 +63,19 @@ def find_gpu_backends(package_dir: Path) -> list[Path]:
     return [folder / name for name in gpu_backend_names() if (folder / name).is_file()]
 
 
+def installed_gpu_libraries() -> list[str]:
+    """GPU back-end libraries the installed llama-cpp-python has, loadable or not: beside the CPU
+    variants, or in llama_cpp/lib (a build without GGML_BACKEND_DL links them in)."""
+    try:
+        import llama_cpp
+    except Exception:  # not installed, or its libraries cannot be loaded
+        return []
+    package = Path(llama_cpp.__file__).parent
+    found = {path.name for path in find_gpu_backends(package)}
+    found.update(name for name in gpu_backend_names() if (package / "lib" / name).is_file())
+    return sorted(found)
+
+
 def llama_ggml() -> ctypes.CDLL:
     """A handle whose ggml functions are those of the libggml that libllama runs with.
 
@@ -251,13 +264,16 @@ def gpu_devices() -> list[GpuDevice]:
     return found
 
 
-def describe_gpus(backends: list[str], devices: list[GpuDevice]) -> str | None:
-    """The self-test's GPU line: the devices found, or that a GPU back-end found none (so the CPU runs
-    the model); None for a build without a GPU back-end."""
+def describe_gpus(backends: list[str], devices: list[GpuDevice], libraries: list[str] | None = None) -> str | None:
+    """The self-test's GPU line: the devices found, or that a GPU back-end found none, or that its
+    library could not start (no Vulkan loader or driver), so the CPU runs the model; None for a
+    build without a GPU back-end."""
     if devices:
         return "llama.cpp GPU devices: " + ", ".join(device.label() for device in devices)
     if backends:
         return f"llama.cpp GPU devices: none found by {', '.join(backends)} (the CPU runs the model)"
+    if libraries:
+        return f"llama.cpp GPU devices: none ({', '.join(libraries)} did not start: no driver; the CPU runs the model)"
     return None
 
 
@@ -266,7 +282,7 @@ def describe_backend() -> str:
     line of its own the GPUs it found (GPU builds)."""
     folder = load_backends()
     features = format_features(cpu_features())
-    gpus = describe_gpus(gpu_backends(), gpu_devices())
+    gpus = describe_gpus(gpu_backends(), gpu_devices(), installed_gpu_libraries())
     gpu_line = f"\n{gpus}" if gpus else ""
     if folder is None:
         return f"llama.cpp CPU back-end: built in (one variant; {features or 'features unknown'}){gpu_line}"

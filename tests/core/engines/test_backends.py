@@ -91,7 +91,9 @@ def test_gpu_lines_say_what_was_found_or_that_the_cpu_runs() -> None:
     assert device.label() == "Vulkan0 (GPU: AMD Radeon RX 7600 (RADV NAVI33), 8.0 GiB)"
     assert backends.describe_gpus(["Vulkan"], [device]) == "llama.cpp GPU devices: " + device.label()
     assert backends.describe_gpus(["Vulkan"], []) == "llama.cpp GPU devices: none found by Vulkan (the CPU runs the model)"
-    assert backends.describe_gpus([], []) is None  # a CPU build says nothing about GPUs
+    assert backends.describe_gpus([], [], ["libggml-vulkan.so"]) == (
+        "llama.cpp GPU devices: none (libggml-vulkan.so did not start: no driver; the CPU runs the model)")
+    assert backends.describe_gpus([], [], []) is None  # a CPU build says nothing about GPUs
     assert backends.GpuDevice("MTL0", "Apple M2", "iGPU", 0, 0).label() == "MTL0 (iGPU: Apple M2)"
 
 
@@ -105,7 +107,7 @@ def test_the_gpus_reported_are_those_the_loaded_llama_cpp_can_offload_to() -> No
     line = backends.describe_backend()
     if devices:
         assert backends.gpu_backends() and all(device.label() in line for device in devices)
-    elif backends.gpu_backends():
-        assert "llama.cpp GPU devices: none found by" in line
+    elif backends.gpu_backends() or backends.installed_gpu_libraries():
+        assert "llama.cpp GPU devices: none" in line and "the CPU runs the model" in line
     else:
         assert "GPU devices" not in line and "\n" not in line
