@@ -6,6 +6,10 @@ Reads the version from pyproject.toml (the one version number of the project), r
 the .ico, freezes the app with PyInstaller (packaging/llama-desk.spec) and runs Inno
 Setup's compiler with /DAppVersion=<version>. Needs Inno Setup 6 (ISCC.exe on PATH or
 in its default folder; `choco install innosetup` on CI).
+
+The release builds llama-cpp-python with `packaging/llama-cmake-args --installer --gpu vulkan`:
+LLAMA_DESK_REQUIRE_GPU_BACKEND=vulkan makes a bundle without ggml-vulkan.dll (or without the
+CPU variants) an error instead of an installer that quietly runs on the CPU only.
 """
 
 from __future__ import annotations
@@ -38,6 +42,16 @@ def find_iscc(explicit: str | None) -> str:
     raise SystemExit("Inno Setup's ISCC.exe was not found: install Inno Setup 6 or pass --iscc PATH")
 
 
+def bundle_problems(lib_folder: Path, gpu_backend: str | None) -> list[str]:
+    """What the frozen bundle's llama_cpp/lib lacks: the CPU variants, and the GPU back-end asked for."""
+    problems = []
+    if not any(lib_folder.glob("ggml-cpu-*.dll")):
+        problems.append(f"no CPU back-end variants (ggml-cpu-*.dll) in {lib_folder}")
+    if gpu_backend and not (lib_folder / f"ggml-{gpu_backend}.dll").is_file():
+        problems.append(f"no ggml-{gpu_backend}.dll in {lib_folder}")
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iscc", help="path of ISCC.exe")
@@ -54,6 +68,15 @@ def main(argv: list[str] | None = None) -> int:
              str(ROOT / "packaging" / "llama-desk.spec")],
             check=True,
         )
+    gpu_backend = os.environ.get("LLAMA_DESK_REQUIRE_GPU_BACKEND")
+    if gpu_backend:
+        lib_folder = ROOT / "build" / "pyinstaller" / "dist" / "llama-desk" / "_internal" / "llama_cpp" / "lib"
+        problems = bundle_problems(lib_folder, gpu_backend)
+        if problems:
+            print("error: " + "; ".join(problems), file=sys.stderr)
+            print(f'rebuild llama-cpp-python with CMAKE_ARGS="$(sh packaging/llama-cmake-args --installer --gpu {gpu_backend})"',
+                  file=sys.stderr)
+            return 1
     iscc = find_iscc(args.iscc)
     subprocess.run(
         [iscc, f"/DAppVersion={version}", str(ROOT / "packaging" / "windows" / "llama-desk.iss")], check=True

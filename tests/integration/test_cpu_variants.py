@@ -33,7 +33,7 @@ def test_ci_and_readme_build_fast_and_the_release_builds_for_every_cpu() -> None
     assert 'CMAKE_ARGS="$(sh packaging/llama-cmake-args)" pip install -e ".[test]"' in (ROOT / ".ci" / "run").read_text()
     assert "--installer" not in (ROOT / ".ci" / "run").read_text()
     workflow = (ROOT / ".github" / "workflows" / "release.yml").read_text()
-    assert 'CMAKE_ARGS="$(sh packaging/llama-cmake-args --installer)"' in workflow
+    assert 'CMAKE_ARGS="$(sh packaging/llama-cmake-args --installer --gpu ${{ matrix.gpu }})"' in workflow
     assert "LLAMA_DESK_REQUIRE_CPU_VARIANTS=1" in workflow
     assert "llama-cmake-args --installer" in (PACKAGING / "build-linux").read_text()
 

@@ -6,7 +6,9 @@ The installers build llama.cpp with every x86-64 CPU variant as its own library
 without AVX2 gets a slower kernel instead of an illegal instruction. ggml looks for them
 only beside the executable and in the current folder, which is neither where pip nor
 PyInstaller puts them, so :func:`load_backends` points it at the right folder before
-llama.cpp initialises. In an ordinary build (one ``libggml-cpu``) it does nothing.
+llama.cpp initialises. In an ordinary build (one ``libggml-cpu``) it does nothing. A GPU
+back-end of such a build (``libggml-vulkan.so``, ``packaging/llama-cmake-args --gpu vulkan``)
+lies beside them and is loaded with them; :func:`gpu_devices` lists what it found.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import ctypes
 import fnmatch
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 _loaded: str | None = None
@@ -40,6 +43,37 @@ def find_variants(package_dir: Path) -> tuple[Path | None, list[str]]:
         if names:
             return folder, names
     return None, []
+
+
+GPU_BACKENDS = ("vulkan",)  # what installers bundle (packaging/llama-cmake-args --gpu); Metal is built in
+
+
+def gpu_backend_names() -> list[str]:
+    """File names of the GPU back-end libraries of a GGML_BACKEND_DL build on this OS."""
+    if sys.platform.startswith("win"):
+        return [f"ggml-{name}.dll" for name in GPU_BACKENDS]
+    return [f"libggml-{name}.so" for name in GPU_BACKENDS]
+
+
+def find_gpu_backends(package_dir: Path) -> list[Path]:
+    """The GPU back-end libraries beside the CPU variants (where :func:`load_backends` loads them)."""
+    folder, _ = find_variants(package_dir)
+    if folder is None:
+        return []
+    return [folder / name for name in gpu_backend_names() if (folder / name).is_file()]
+
+
+def installed_gpu_libraries() -> list[str]:
+    """GPU back-end libraries the installed llama-cpp-python has, loadable or not: beside the CPU
+    variants, or in llama_cpp/lib (a build without GGML_BACKEND_DL links them in)."""
+    try:
+        import llama_cpp
+    except Exception:  # not installed, or its libraries cannot be loaded
+        return []
+    package = Path(llama_cpp.__file__).parent
+    found = {path.name for path in find_gpu_backends(package)}
+    found.update(name for name in gpu_backend_names() if (package / "lib" / name).is_file())
+    return sorted(found)
 
 
 def llama_ggml() -> ctypes.CDLL:
@@ -152,15 +186,109 @@ def cpu_features() -> list[tuple[str, str]]:
     return system_info_features(info.decode("utf-8", "replace") if isinstance(info, bytes) else str(info))
 
 
+# ggml_backend_dev_type in ggml-backend.h: CPU, GPU, IGPU (integrated, shares host memory), ACCEL
+DEVICE_KINDS = {1: "GPU", 2: "iGPU"}
+
+
+@dataclass(frozen=True)
+class GpuDevice:
+    """A device a GPU back-end of the loaded llama.cpp found (``Vulkan0``, ``CUDA0``, ``MTL0``)."""
+
+    name: str
+    description: str
+    kind: str  # "GPU" or "iGPU"
+    total_bytes: int
+    free_bytes: int
+
+    def label(self) -> str:
+        memory = f", {self.total_bytes / 2**30:.1f} GiB" if self.total_bytes else ""
+        return f"{self.name} ({self.kind}: {self.description}{memory})"
+
+
+def _ggml_functions(lib: ctypes.CDLL) -> dict[str, ctypes._CFuncPtr]:
+    """ggml's device registry functions with their C types (ggml-backend.h)."""
+    ptr, size = ctypes.c_void_p, ctypes.c_size_t
+    signatures = {
+        "ggml_backend_reg_count": ([], size),
+        "ggml_backend_reg_get": ([size], ptr),
+        "ggml_backend_reg_name": ([ptr], ctypes.c_char_p),
+        "ggml_backend_dev_count": ([], size),
+        "ggml_backend_dev_get": ([size], ptr),
+        "ggml_backend_dev_name": ([ptr], ctypes.c_char_p),
+        "ggml_backend_dev_description": ([ptr], ctypes.c_char_p),
+        "ggml_backend_dev_type": ([ptr], ctypes.c_int),
+        "ggml_backend_dev_memory": ([ptr, ctypes.POINTER(size), ctypes.POINTER(size)], None),
+    }
+    functions = {}
+    for name, (argtypes, restype) in signatures.items():
+        function = getattr(lib, name)
+        function.argtypes, function.restype = argtypes, restype
+        functions[name] = function
+    return functions
+
+
+def _text(value: bytes | None) -> str:
+    return (value or b"").decode("utf-8", "replace")
+
+
+def gpu_backends() -> list[str]:
+    """Names of the non-CPU back-ends the loaded llama.cpp has (``Vulkan``, ``CUDA``, ``Metal``, ``RPC``),
+    whether or not they found a device; empty when llama.cpp cannot be loaded."""
+    load_backends()
+    try:
+        f = _ggml_functions(llama_ggml())
+    except Exception:  # not installed, or an older ggml without the device registry
+        return []
+    names = [_text(f["ggml_backend_reg_name"](f["ggml_backend_reg_get"](i))) for i in range(f["ggml_backend_reg_count"]())]
+    return [name for name in names if name and name != "CPU"]
+
+
+def gpu_devices() -> list[GpuDevice]:
+    """The GPUs llama.cpp can offload to, as its back-ends report them (what a Vulkan, CUDA or Metal
+    build found on this machine, with their memory); empty on a CPU build or without a usable GPU."""
+    load_backends()
+    try:
+        f = _ggml_functions(llama_ggml())
+    except Exception:  # not installed, or an older ggml without the device registry
+        return []
+    found = []
+    for index in range(f["ggml_backend_dev_count"]()):
+        device = f["ggml_backend_dev_get"](index)
+        kind = DEVICE_KINDS.get(f["ggml_backend_dev_type"](device))
+        if kind is None:
+            continue
+        free, total = ctypes.c_size_t(0), ctypes.c_size_t(0)
+        f["ggml_backend_dev_memory"](device, ctypes.byref(free), ctypes.byref(total))
+        found.append(GpuDevice(_text(f["ggml_backend_dev_name"](device)), _text(f["ggml_backend_dev_description"](device)),
+                               kind, total.value, free.value))
+    return found
+
+
+def describe_gpus(backends: list[str], devices: list[GpuDevice], libraries: list[str] | None = None) -> str | None:
+    """The self-test's GPU line: the devices found, or that a GPU back-end found none, or that its
+    library could not start (no Vulkan loader or driver), so the CPU runs the model; None for a
+    build without a GPU back-end."""
+    if devices:
+        return "llama.cpp GPU devices: " + ", ".join(device.label() for device in devices)
+    if backends:
+        return f"llama.cpp GPU devices: none found by {', '.join(backends)} (the CPU runs the model)"
+    if libraries:
+        return f"llama.cpp GPU devices: none ({', '.join(libraries)} did not start: no driver; the CPU runs the model)"
+    return None
+
+
 def describe_backend() -> str:
-    """One line for the self-test: which CPU library llama.cpp runs with and what it was built for."""
+    """For the self-test: which CPU library llama.cpp runs with and what it was built for, and on a
+    line of its own the GPUs it found (GPU builds)."""
     folder = load_backends()
     features = format_features(cpu_features())
+    gpus = describe_gpus(gpu_backends(), gpu_devices(), installed_gpu_libraries())
+    gpu_line = f"\n{gpus}" if gpus else ""
     if folder is None:
-        return f"llama.cpp CPU back-end: built in (one variant; {features or 'features unknown'})"
+        return f"llama.cpp CPU back-end: built in (one variant; {features or 'features unknown'}){gpu_line}"
     count = len(list(Path(folder).glob(variant_pattern())))
     picked = loaded_variant()  # read before best_variant, which opens every variant itself
     if picked is None:
         best = best_variant(folder)
         picked = best[0] if best else "none usable"
-    return f"llama.cpp CPU back-end: {picked} (best of {count} variants in {folder}; {features or 'features unknown'})"
+    return f"llama.cpp CPU back-end: {picked} (best of {count} variants in {folder}; {features or 'features unknown'}){gpu_line}"

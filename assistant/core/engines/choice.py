@@ -40,10 +40,12 @@ def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def load_local(path: str, n_ctx: int, *, threads: int | None = None, progress: ProgressCallback | None = None) -> Engine:
-    """A GGUF file loaded with llama-cpp-python (``threads``: CPU threads, default physical cores - 1)."""
+    """A GGUF file loaded with llama-cpp-python (``threads``: CPU threads, default physical cores - 1),
+    with the app's GPU setting (auto, all, none or N layers), as the app loads it."""
+    from assistant.core import settings
     from assistant.core.engines.llama import LlamaCppEngine
 
-    engine = LlamaCppEngine(n_threads=threads)
+    engine = LlamaCppEngine(n_threads=threads, n_gpu_layers=settings.gpu_layers)
     engine.load(path, n_ctx=n_ctx, progress=progress)
     return engine
 

@@ -17,7 +17,10 @@ import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from assistant.core.engines.backends import GpuDevice
 
 GIB = 1024**3
 PROFILE_VERSION = 1
@@ -67,7 +70,7 @@ def physical_cores() -> int:
 class GpuInfo:
     """One graphics processor llama.cpp could use."""
 
-    kind: str  # "nvidia" or "apple"
+    kind: str  # "nvidia" or "apple"; or the llama.cpp back-end that found it ("vulkan": AMD, Intel, ...)
     name: str
     vram_bytes: int | None = None  # None for unified memory (Apple Silicon)
     vram_free_bytes: int | None = None
@@ -340,6 +343,30 @@ def nvidia_gpus() -> list[GpuInfo]:
     return parse_nvidia_smi(_run([exe, "--query-gpu=name,memory.total,memory.free", "--format=csv,noheader,nounits"]))
 
 
+def gpus_from_devices(devices: list[GpuDevice], known: list[GpuInfo]) -> list[GpuInfo]:
+    """The GPUs a GPU back-end of llama.cpp found (``backends.GpuDevice``: Vulkan0 …) that are not
+    already in ``known`` (nvidia-smi's, Apple silicon's Metal GPU), with the memory it reports."""
+    names = {gpu.name.lower() for gpu in known}
+    found = []
+    for device in devices:
+        backend = device.name.rstrip("0123456789").lower()
+        if device.description.lower() in names or (backend in ("mtl", "metal") and any(gpu.kind == "apple" for gpu in known)):
+            continue
+        shared = device.kind == "iGPU"
+        found.append(GpuInfo(backend, device.description, device.total_bytes or None, device.free_bytes or None, shared))
+    return found
+
+
+def llama_gpus(known: list[GpuInfo]) -> list[GpuInfo]:
+    """:func:`gpus_from_devices` for the installed llama-cpp-python (empty when it is missing or has no GPU back-end)."""
+    try:
+        from assistant.core.engines.backends import gpu_devices
+
+        return gpus_from_devices(gpu_devices(), known)
+    except Exception:  # llama-cpp-python missing or broken: the offload check reports that
+        return []
+
+
 def llama_supports_gpu_offload() -> bool | None:
     """Whether the installed llama-cpp-python can offload layers; None if it is not installed."""
     try:
@@ -417,6 +444,8 @@ def probe(*, check_offload: bool = True, models_path: str | Path | None = None) 
         except Exception:
             pass
     gpus.extend(nvidia_gpus())
+    if check_offload:
+        gpus.extend(llama_gpus(gpus))  # what a Vulkan build sees: AMD and Intel GPUs, with their memory
     folder = Path(models_path) if models_path else models_dir()
     return HardwareProfile(
         os=os_name,

@@ -84,3 +84,30 @@ def test_the_loaded_cpu_back_end_reports_its_instruction_sets() -> None:
     if platform.machine().lower() in ("x86_64", "amd64"):
         assert "AVX2" in names  # tests use the x86-64-v3 build (packaging/llama-cmake-args)
     assert backends.format_features(backends.cpu_features()) in backends.describe_backend()
+
+
+def test_gpu_lines_say_what_was_found_or_that_the_cpu_runs() -> None:
+    device = backends.GpuDevice("Vulkan0", "AMD Radeon RX 7600 (RADV NAVI33)", "GPU", 8 * 2**30, 7 * 2**30)
+    assert device.label() == "Vulkan0 (GPU: AMD Radeon RX 7600 (RADV NAVI33), 8.0 GiB)"
+    assert backends.describe_gpus(["Vulkan"], [device]) == "llama.cpp GPU devices: " + device.label()
+    assert backends.describe_gpus(["Vulkan"], []) == "llama.cpp GPU devices: none found by Vulkan (the CPU runs the model)"
+    assert backends.describe_gpus([], [], ["libggml-vulkan.so"]) == (
+        "llama.cpp GPU devices: none (libggml-vulkan.so did not start: no driver; the CPU runs the model)")
+    assert backends.describe_gpus([], [], []) is None  # a CPU build says nothing about GPUs
+    assert backends.GpuDevice("MTL0", "Apple M2", "iGPU", 0, 0).label() == "MTL0 (iGPU: Apple M2)"
+
+
+def test_the_gpus_reported_are_those_the_loaded_llama_cpp_can_offload_to() -> None:
+    """Through ggml's own device registry: a CPU build (tests, CI) finds none and says nothing;
+    a Vulkan build on a GPU (or lavapipe with GGML_VK_VISIBLE_DEVICES=0) lists it in the self-test."""
+    llama_cpp = pytest.importorskip("llama_cpp")
+    devices = backends.gpu_devices()
+    assert all(device.name and device.kind in ("GPU", "iGPU") for device in devices)
+    assert bool(devices) == bool(llama_cpp.llama_supports_gpu_offload())
+    line = backends.describe_backend()
+    if devices:
+        assert backends.gpu_backends() and all(device.label() in line for device in devices)
+    elif backends.gpu_backends() or backends.installed_gpu_libraries():
+        assert "llama.cpp GPU devices: none" in line and "the CPU runs the model" in line
+    else:
+        assert "GPU devices" not in line and "\n" not in line

@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import importlib.machinery
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -13,16 +10,11 @@ import pytest
 
 from assistant.core.engines import backends
 from tests.support import ROOT
+from tests.support.scripts import load_script
 
 
 def check_script() -> ModuleType:
-    loader = importlib.machinery.SourceFileLoader("check_cpu_variants", str(ROOT / "packaging" / "check-cpu-variants"))
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    assert spec is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[loader.name] = module  # dataclasses look their module up while the class is made
-    loader.exec_module(module)
-    return module
+    return load_script(ROOT / "packaging" / "check-cpu-variants", "check_cpu_variants")
 
 
 SELF_TEST = """\
