@@ -202,14 +202,27 @@ def test_the_chat_path_of_the_app(remote):
     assert reply.strip() and out.getvalue() == reply + "\n"
 
 
-def test_meeting_notes_through_the_server(remote):
+def test_meeting_notes_through_the_server(remote, monkeypatch):
     from assistant.core.meetings import MeetingContext, Summarizer
     from assistant.core.meetings.transcript import load_transcript
 
+    replies: list[str] = []  # what the server wrote when asked under the notes' JSON schema
+    ask = remote.stream_chat
+
+    def recorded(messages, params=None, stop_event=None):
+        pieces = list(ask(messages, params, stop_event))
+        if params is not None and params.json_schema is not None:
+            replies.append("".join(pieces))
+        yield from pieces
+
+    monkeypatch.setattr(remote, "stream_chat", recorded)
     transcript = load_transcript(TEST_DATA / "transcripts" / "standup.txt")
     context = MeetingContext.create(datetime(2026, 11, 24, 10, 0), "Europe/Berlin")
     result = Summarizer(remote, context, max_output_tokens=48).summarize(transcript)
-    assert result.structured and not result.plain_text  # schema-constrained replies parsed as notes
+    assert replies and all(reply.lstrip().startswith("{") for reply in replies)  # the server kept to the schema
+    # SmolLM2 in 48 tokens often copies the worked example, whose items the checks drop; then the
+    # notes come as plain text instead. Either way the user gets notes, never an error.
+    assert result.structured or result.plain_text.strip()
 
 
 # ----------------------------------------------------------------------------- the misbehaving server
