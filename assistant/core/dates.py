@@ -354,6 +354,8 @@ def find_phrase(text: str, hint: str, now: datetime | None = None, *, period: bo
     reading = read(phrase(first, last), moment, "UTC")
     if not reading.ok:  # nothing to compare: keep the words from the first to the last one the hint has
         inside = [i for i in range(first, last) if in_grammar(words[i]) & wanted]
+        if not inside:  # only the run's reading shares a word ("at" in "tomorrow morning" read as 9:00)
+            return ""
         return phrase(inside[0], inside[-1] + 1)
     shrunk = True
     while shrunk:  # drop words at either end that change nothing ("for", "put a call with")

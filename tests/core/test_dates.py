@@ -293,3 +293,5 @@ def test_find_phrase_takes_the_users_words_around_a_models_copy() -> None:
     assert find_phrase("Put a call with Marta at 7 tomorrow", "tomorrow at 7") == "at 7 tomorrow"  # ambiguous: kept whole
     assert find_phrase("Pon una cena con Lucía el jueves a las nueve", "el jueves") == "jueves a las nueve"
     assert find_phrase("Add the dentist please", "Friday") == ""
+    # a date the message never gives, sharing a word only with another phrase's reading ("tomorrow morning" read as 9:00)
+    assert find_phrase("Add a 30 minute sync with Jonas tomorrow morning", "next Tuesday at 3pm") in ("", "tomorrow morning")
