@@ -64,6 +64,9 @@ class ParsedOutput:
 # ----------------------------------------------------------------------------- parsing
 
 _SPECIAL = re.compile(r"<\|(eom_id|eot_id|end_of_text|start_header_id|end_header_id)\|>")
+# The same tokens where a model writes them: at the start, at the end, or before the next call.
+# Inside an argument ("note": "<|eot_id|>") they are data and stay.
+_SPECIAL_AT_EDGES = re.compile(rf"\A(?:\s*{_SPECIAL.pattern})+|(?:{_SPECIAL.pattern}\s*)+(?=<\|python_tag\|>|\Z)")
 _PYTHON_TAG = "<|python_tag|>"
 _FENCE = re.compile(r"^```(?:json|python|tool_code)?\s*\n?(.*?)\n?```$", re.DOTALL)
 
@@ -240,7 +243,7 @@ def _block_with_prose(text: str) -> tuple[list[ToolCall], str] | None:
 
 def parse_model_output(text: str) -> ParsedOutput:
     """Split a model reply into tool calls, or keep it as plain text with the reason."""
-    cleaned = _SPECIAL.sub("", text or "").strip()
+    cleaned = _SPECIAL_AT_EDGES.sub("", text or "").strip()
     if not cleaned or len(cleaned) > MAX_TEXT_LENGTH:
         return ParsedOutput([], text or "")
     looks_like_call = _mentions_tool(cleaned) or cleaned[:1] in "[{"

@@ -515,7 +515,7 @@ def test_read_only_target_is_a_problem_on_the_card(tmp_path) -> None:
 
 import keyword
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from assistant.core.chat import TOOLS_BY_NAME
@@ -542,6 +542,7 @@ def test_any_text_parses_without_error_and_only_to_known_tools(text: str) -> Non
         st.from_regex(r"[a-z_]{1,12}", fullmatch=True).filter(lambda k: not keyword.iskeyword(k)), _values, max_size=4
     ),
 )
+@example("create_calendar_event", {"note": "<|eot_id|>"})  # a special token inside an argument is data
 def test_well_formed_calls_round_trip_in_every_format(name: str, arguments: dict) -> None:
     as_json = json.dumps({"name": name, "parameters": arguments})
     for text in (as_json, "<|python_tag|>" + as_json + "<|eom_id|>", "[" + as_json + "]"):
