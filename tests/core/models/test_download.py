@@ -195,7 +195,7 @@ def test_a_partial_answer_from_the_wrong_offset_is_not_appended(hub: HubServer, 
 
 
 def test_bytes_received_before_a_stall_are_kept(hub: HubServer, build, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(http, "READ_TIMEOUT", 5.0)  # the server stalls until the test ends; waiting 30 s each time is pointless
+    monkeypatch.setattr(http, "READ_TIMEOUT", 2.0)  # the server stalls until the test ends; waiting 30 s each time is pointless
     hub.state.stall_after = 250_000
     try:
         with pytest.raises(dl.NetworkError, match="1 MB of"):
