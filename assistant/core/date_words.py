@@ -299,5 +299,12 @@ def normalize(text: str) -> str:
         folded = " ".join(pattern.sub(replacement, folded).split())
     for pattern, replacement in _ENGLISH_TERMS:
         folded = pattern.sub(replacement, folded)
+    folded = _FIRST_OF_MONTH.sub("1 ", folded)  # "le 1er février", "el primero de marzo", "1º de março"
     folded = folded.replace(",", " ")
     return " ".join(folded.split())
+
+
+_FIRST_OF_MONTH = re.compile(
+    r"\b(?:1(?:er|re|º|ª|°|o|a)|premier|primo|primero|primeiro)\s+(?:(?:of|de|di)\s+)?"
+    r"(?=(?:january|february|march|april|may|june|july|august|september|october|november|december)\b)"
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -13,6 +14,7 @@ from assistant.commands import summarize as command
 from assistant.core.engines.fake import FakeEngine
 from assistant.core.meetings.notes import MeetingNotes
 from tests.support import TEST_DATA
+from tests.support.models import ENGINE_THREADS
 from tests.support.notes import extraction_json
 
 DATA = TEST_DATA / "transcripts"
@@ -143,6 +145,7 @@ def test_real_model_end_to_end(smollm_path, tmp_path):
         text=True,
         timeout=300,
         check=False,
+        env={**os.environ, "LLAMA_DESK_THREADS": str(ENGINE_THREADS)},  # the command runs alone: both cores
     )
     assert run.returncode == 0, run.stderr
     MeetingNotes.from_dict(json.loads(run.stdout))

@@ -10,6 +10,7 @@ calendar. How *good* the notes and actions are is measured by bench/quality.py, 
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -94,7 +95,7 @@ def test_ask_tools_json_on_smollm_prints_valid_json_and_writes_nothing(smollm_pa
     out = subprocess.run(
         [sys.executable, "-m", "assistant", "ask", "--tools", "--json", "Add a dentist appointment on Friday at 8:45",
          "--model", str(smollm_path), "--now", "2026-11-30T10:15", "--tz", ZONE, "--ctx", "2048"],
-        capture_output=True, text=True, timeout=600, check=True,
+        capture_output=True, text=True, timeout=600, check=True, env={**os.environ, "LLAMA_DESK_THREADS": str(ENGINE_THREADS)},
     ).stdout  # fmt: skip
     data = json.loads(out)
     assert set(data) == {"reply", "calls"} and isinstance(data["reply"], str)

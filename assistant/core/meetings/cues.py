@@ -85,3 +85,10 @@ REFUSAL = re.compile(
     r"|non posso|infelizmente|não posso)",
     re.IGNORECASE,
 )
+#: A time corrected or proposed anew ("Oh wait, no", "Can we do 4?", "Mejor el jueves", "Lieber Freitag").
+CORRECTION = re.compile(
+    r"\b(?:wait|actually|instead|rather|make it|can we do|could we do|how about|what about|let's say|no,|better)\b"
+    r"|\b(?:doch lieber|lieber|stattdessen|besser|warte|plutôt|finalement|attends|en fait|mejor|espera|en realidad"
+    r"|anzi|meglio|aspetta|invece|melhor|espera aí|em vez)\b",
+    re.IGNORECASE,
+)

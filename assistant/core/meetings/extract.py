@@ -122,6 +122,9 @@ def map_messages(context: MeetingContext, chunk: str, part: int, parts: int, liv
 _TRAILING = frozenset("for the a an and with to of für pour para per de la le el il o".split())
 
 
+#: Words left at the end of a date cut short: the start of the place that followed it.
+_STRAY = _TRAILING | frozenset("in at on au à a en em im um alle às my our".split())
+
 _CLAUSE = re.compile(r"[,;.!?]+\s|\s(?:and|but|und|aber|et|mais|y|pero|e|ma|mas)\s", re.IGNORECASE)
 
 
@@ -310,6 +313,27 @@ class _When:
     end: str = ""  # ISO date-time of the end, when a span was said ("from six to eight")
 
 
+def readable_start(phrase: str, now: datetime) -> str:
+    """``phrase`` cut after its last word that still reads as a date, when the whole does not.
+
+    Read from a line, a time is often followed by where it happens ("Friday at two, in my
+    office, room 214", "le 19 janvier à 9 h 30, au studio"): the words up to where the date
+    ends are the time as said. A phrase whose first words already fail ("every day of the
+    year starting tomorrow at 9") is left whole, to be checked, not trimmed into a time.
+    """
+    if resolve_span(phrase, now, "UTC").start.status != "unrecognized":
+        return phrase
+    words = phrase.split()
+    for size in range(len(words) - 1, 0, -1):
+        reading = resolve_span(" ".join(words[:size]), now, "UTC").start
+        if reading.status != "ok":
+            continue
+        while size > 1 and plain_words(words[size - 1])[-1:] and plain_words(words[size - 1])[-1] in _STRAY:
+            size -= 1  # "Friday at two in", "March 16th at 3 pm, at"
+        return " ".join(words[:size]).rstrip(",;:.")
+    return phrase
+
+
 def resolve_phrase(phrase: str, context: MeetingContext, evidence: Evidence, *, date_only: bool) -> _When:
     """A said time phrase resolved against the meeting, or a reason to check it (never a guess)."""
     if not phrase:
@@ -374,7 +398,7 @@ def notes_from_extraction(
             continue  # done, wished or decided: not a commitment
         if _from_example(str(item["task"]), evidence):
             continue
-        said = evidence.as_said(str(item.get("due") or "").strip(), str(item["task"]), context.meeting_time)
+        said = readable_start(evidence.as_said(str(item.get("due") or "").strip(), str(item["task"]), context.meeting_time), context.meeting_time)
         due = resolve_phrase(said, context, evidence, date_only=True)
         actions.append(
             ActionItem(
@@ -391,7 +415,7 @@ def notes_from_extraction(
             continue
         if _from_example(f"{item['title']} {item.get('when') or ''}", evidence):
             continue
-        said = evidence.as_said(str(item.get("when") or "").strip(), str(item["title"]), context.meeting_time)
+        said = readable_start(evidence.as_said(str(item.get("when") or "").strip(), str(item["title"]), context.meeting_time), context.meeting_time)
         start = resolve_phrase(said, context, evidence, date_only=False)
         events.append(
             ProposedEvent(

@@ -40,7 +40,7 @@ MAX_CHECKS = 8
 # languages). "today" or "tomorrow" alone is left out: in a meeting it is mostly a deadline.
 _WHEN = re.compile(
     r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|june|july|"
-    r"august|september|october|november|december|next week|noon)\b"
+    r"august|september|october|november|december|next week|noon|same time|in \d+ (?:days|weeks))\b"
     r"|\b\d{1,2}:\d{2}\b|\b\d{1,2}\s*(?:am|pm|o'clock)\b|\bat \d{1,2}\b"
 )
 _CLOCK = re.compile(r"\b\d{1,2}:\d{2}\b|\b\d{1,2}\s*(?:am|pm|o'clock)\b|\bat \d{1,2}\b")
@@ -76,6 +76,15 @@ _SESSION_EXAMPLES: list[Message] = [
     {"role": "assistant", "content": json.dumps({"sessions": [{"title": "Design review", "when": "Monday at two"}]})},
     {"role": "user", "content": f"Before: Ben: How was the week?\nLine: Ana: I presented the slides on Tuesday.\n{_SESSION_QUESTION}"},
     {"role": "assistant", "content": json.dumps({"sessions": []})},
+]
+
+_EXAMPLES: list[Message] = [
+    {"role": "user", "content": f"Before: Ana: Anything else?\nLine: Ben: The design review is on Monday at two, in room B.\n{_SESSION_QUESTION}"},
+    {"role": "assistant", "content": json.dumps({"sessions": [{"title": "Design review", "when": "Monday at two"}]})},
+    {"role": "user", "content": f"Before: Ben: How was the week?\nLine: Ana: I presented the slides on Tuesday.\n{_SESSION_QUESTION}"},
+    {"role": "assistant", "content": json.dumps({"sessions": []})},
+    {"role": "user", "content": f"Before: Carla: We need a budget review before the holidays.\nLine: Dev: Sure. Thursday the 9th at 4?\n{_SESSION_QUESTION}"},
+    {"role": "assistant", "content": json.dumps({"sessions": [{"title": "Budget review", "when": "Thursday the 9th at 4"}]})},
 ]
 
 _EXAMPLES: list[Message] = [
@@ -170,6 +179,22 @@ def session_candidates(text: str, known: list[ProposedEvent]) -> list[Candidate]
     return found[:MAX_CHECKS]
 
 
+
+def _in_line(when: str, line: str) -> bool:
+    """Whether the telling words of ``when`` (days, months, numbers, as the date grammar reads them) are in ``line``."""
+    def telling(text: str) -> set[str]:
+        english = set(re.findall(r"[^\W_]+", normalize(text).casefold()))
+        return {w for w in english if w.isdigit() or w in _DAY_WORDS}
+
+    return telling(when) <= telling(line)
+
+
+_DAY_WORDS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
+    "september october november december today tomorrow tonight noon".split()
+)
+
+
 def _covered(speaker: str, said: str, known: list[ActionItem]) -> bool:
     words = _words(said)
     for item in known:
@@ -243,8 +268,8 @@ def look_again(
             answer = json.loads(raw)
         except ValueError:
             continue
-        if session:
-            sessions.extend(sessions_from(answer))
+        if session:  # a time from the line before is that line's business ("by Monday" is not this session's)
+            sessions.extend(item for item in sessions_from(answer) if _in_line(item["when"], candidate.line))
         elif (commitment := commitment_from(answer, candidate)) and not _repeats(commitment, promises):
             promises.append(commitment)
     if promises or sessions:

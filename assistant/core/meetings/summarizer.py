@@ -31,6 +31,7 @@ from assistant.core.engines.base import (
     GenerationParams,
     Message,
 )
+from assistant.core.meetings.agreed import settle
 from assistant.core.meetings.extract import (
     extraction_schema,
     map_messages,
@@ -377,6 +378,7 @@ class FoldState:
         if reply.notes is not None:
             if self.second_look and look_again(caller.generate, self.context, self.limits, text, reply.notes, stop):
                 return True
+            reply.notes.proposed_events = settle(reply.notes.proposed_events, text, self.context)
             self.add(reply.notes)
             if reply.truncated:
                 where = f" for {label}" if label else ""

@@ -34,6 +34,7 @@ from assistant.core.engines.remote import (
 )
 from tests.support import TEST_DATA
 from tests.support.misbehaving_server import REPLY_PIECES, MisbehavingServer
+from tests.support.models import ENGINE_THREADS
 from tests.support.processes import PROCESS_WAIT, free_port, stop_process
 from tests.support.tls import self_signed_certificate
 
@@ -48,7 +49,7 @@ def llama_server(smollm_path, tmp_path_factory):
     log = log_path.open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm_path), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "2048"],
+         "--port", str(port), "--n_ctx", "2048", "--n_threads", str(ENGINE_THREADS), "--n_threads_batch", str(ENGINE_THREADS)],
         stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}/v1"

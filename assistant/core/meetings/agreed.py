@@ -1,0 +1,146 @@
+"""Sessions as the meeting agreed them: the time settled last, one title per session.
+
+A meeting settles a time in steps: "Wednesday at 9? Oh wait, no, I'm in a workshop
+Wednesday. Thursday at 9 am?", or "Tomorrow at 3?" – "Can we do 4?" – "Tomorrow at 4
+then, budget check-in." A small model often notes the first time it read, sometimes both
+times as two sessions. Code follows the talk instead (measured in bench/quality.py):
+
+* a session moves to a later time said in the same turn or the next two when a correction
+  comes between ("wait, no", "can we do", "mejor", "lieber") or the later sentence names the
+  session again, and no other session is named there;
+* sessions at the same start are one session, titled with the words said with that time;
+* a session whose time was never said as such, or could not be read, gives way to one with
+  the same distinctive title word whose time was said and read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import datetime
+
+from assistant.core.date_words import normalize
+from assistant.core.dates import find_phrase, plain_words, resolve_span
+from assistant.core.meetings.cues import CORRECTION, SENTENCE
+from assistant.core.meetings.extract import Evidence, resolve_phrase
+from assistant.core.meetings.notes import ProposedEvent
+from assistant.core.meetings.prompts import MeetingContext
+
+_LINE = re.compile(r"^(?:\[[\d:.]+\]\s*)?[^\W\d_][\w .'-]{0,40}?:\s*(?P<said>.+)$", re.MULTILINE)
+_PART = re.compile(r"[,;]\s+|(?<=[.!?])\s+")
+#: Lines after the one that first said a time where a correction of it is looked for.
+FOLLOWING_LINES = 2
+#: Title words that name a kind of meeting, not which one ("review", "Besprechung").
+_GENERIC = frozenset(
+    "meeting call session sync review event appointment chat check catch with about next quick "
+    "reunion reunión réunion riunione reunião besprechung termin treffen sitzung incontro point rendez".split()
+)
+_DAY = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
+    "september october november december today tomorrow tonight".split()
+)
+
+
+def settle(events: list[ProposedEvent], transcript: str, context: MeetingContext) -> list[ProposedEvent]:
+    """``events`` as the meeting finally agreed them (see the module's docstring); a new list."""
+    lines = [m["said"] for m in _LINE.finditer(transcript)]
+    events = [replace(e, attendees=list(e.attendees)) for e in events]
+    evidence = Evidence(transcript)
+    for event in events:
+        later = _agreed_later(event, events, lines, context)
+        if later:
+            when = resolve_phrase(later, context, evidence, date_only=False)
+            event.start, event.end, event.start_said, event.check = when.value, when.end, later, when.check
+    return _without_weaker(_one_per_start(events, lines), lines)
+
+
+def _title_words(title: str) -> set[str]:
+    return {w for w in plain_words(title) if len(w) > 2 and w not in _GENERIC}
+
+
+def _said_in(phrase: str, lines: list[str]) -> int | None:
+    """The first line holding every word of ``phrase``, or None."""
+    wanted = set(plain_words(phrase))
+    if not wanted:
+        return None
+    return next((i for i, line in enumerate(lines) if wanted <= set(plain_words(line))), None)
+
+
+def _agreed_later(event: ProposedEvent, events: list[ProposedEvent], lines: list[str], context: MeetingContext) -> str:
+    """The time ``event`` was moved to after it was first said, or ""."""
+    origin = _said_in(event.start_said, lines)
+    if origin is None:
+        return ""
+    mine = _title_words(event.title)
+    others = set().union(*(_title_words(e.title) for e in events if e is not event)) - mine
+    first_word = plain_words(event.start_said)[0]
+    parts = _PART.split(lines[origin])
+    begin = next((i for i, part in enumerate(parts) if first_word in plain_words(part)), 0)
+    window = [(origin, part) for part in parts[begin + 1 :]]
+    for index in range(origin + 1, min(len(lines), origin + 1 + FOLLOWING_LINES)):
+        window += [(index, part) for part in _PART.split(lines[index])]
+    corrected, agreed = False, ""
+    for index, part in window:
+        words = set(plain_words(part))
+        if others & words and not mine & words:
+            break  # another session is being planned: later times are its own
+        corrected = corrected or bool(CORRECTION.search(part))
+        sentence = set(plain_words(next((s for s in SENTENCE.split(lines[index]) if part in s), part)))
+        named = mine & (words if others & sentence else sentence)  # "Tomorrow at 4 then, budget check-in."
+        phrase = find_phrase(part, part, context.meeting_time)
+        if phrase and _names_day_and_time(phrase, context) and (corrected or named):
+            agreed = phrase
+    if agreed and resolve_span(agreed, context.meeting_time, context.zone).start.value == _start_of(event, context):
+        return ""
+    return agreed
+
+
+def _start_of(event: ProposedEvent, context: MeetingContext) -> datetime | None:
+    if not event.start_said:
+        return None
+    reading = resolve_span(event.start_said, context.meeting_time, context.zone).start
+    return reading.value if reading.ok else None
+
+
+def _names_day_and_time(phrase: str, context: MeetingContext) -> bool:
+    """Whether ``phrase`` names a day and a clock time ("Thursday at 9 am"), not a bare "4"."""
+    english = set(plain_words(normalize(phrase)))
+    reading = resolve_span(phrase, context.meeting_time, context.zone).start
+    return bool(english & _DAY) and reading.ok and not reading.date_only
+
+
+def _one_per_start(events: list[ProposedEvent], lines: list[str]) -> list[ProposedEvent]:
+    """One event per resolved start, titled with the title most said in the line of its time."""
+    kept: dict[str, ProposedEvent] = {}
+    result: list[ProposedEvent] = []
+    for event in events:
+        first = kept.get(event.start) if event.start else None
+        if first is None:
+            if event.start:
+                kept[event.start] = event
+            result.append(event)
+            continue
+        if _attested(event, lines) > _attested(first, lines):
+            first.title = event.title
+        first.attendees += [p for p in event.attendees if p.casefold() not in {a.casefold() for a in first.attendees}]
+    return result
+
+
+def _attested(event: ProposedEvent, lines: list[str]) -> int:
+    """How many of the title's distinctive words are said in a line with the event's time."""
+    wanted, title = set(plain_words(event.start_said)), _title_words(event.title)
+    said = [set(plain_words(line)) for line in lines]
+    return max((len(title & words) for words in said if wanted and wanted <= words), default=0)
+
+
+def _without_weaker(events: list[ProposedEvent], lines: list[str]) -> list[ProposedEvent]:
+    """Drop a session that another with a distinctive title word in common beats: its time said and read."""
+
+    def strong(event: ProposedEvent) -> bool:
+        return bool(event.start) and _said_in(event.start_said, lines) is not None
+
+    return [
+        event
+        for event in events
+        if strong(event) or not any(strong(other) and _title_words(event.title) & _title_words(other.title) for other in events)
+    ]

@@ -1,0 +1,108 @@
+"""Sessions as the meeting agreed them (meetings/agreed.py), and times read up to where they end."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+
+from assistant.core.engines.fake import FakeEngine
+from assistant.core.meetings import MeetingContext, Summarizer
+from assistant.core.meetings.agreed import settle
+from assistant.core.meetings.extract import readable_start
+from assistant.core.meetings.notes import ProposedEvent
+from assistant.core.meetings.second_look import SESSION_SCHEMA
+from tests.support.notes import extraction_json
+
+
+@pytest.fixture
+def context() -> MeetingContext:
+    return MeetingContext.create(datetime(2026, 11, 30, 9, 30), "Europe/Berlin")  # a Monday
+
+
+def event(title: str, said: str, start: str = "") -> ProposedEvent:
+    return ProposedEvent(title=title, start=start, start_said=said)
+
+
+def test_a_time_corrected_in_the_same_turn_is_the_one_kept(context):
+    text = "Mei: Then we could do the SSO setup together. Wednesday at 9? Oh wait, no, I'm in a workshop Wednesday. Thursday at 9 am?\nJoanne: Thursday at 9 am is good."
+    [setup] = settle([event("SSO setup", "Wednesday at 9", "2026-12-02T09:00+01:00")], text, context)
+    assert setup.start == "2026-12-03T09:00+01:00" and setup.start_said.startswith("Thursday at 9")
+
+
+def test_a_time_said_again_with_the_sessions_name_two_turns_later_moves_it(context):
+    text = ("Olivia: Can we do a quick budget check-in? Tomorrow at 3?\nFemi: Tomorrow at 3 I'm at the dentist. Can we do 4?\n"
+            "Olivia: Tomorrow at 4 then, budget check-in.")  # fmt: skip
+    [check_in] = settle([event("Budget check-in", "Tomorrow at 3", "2026-12-01T15:00+01:00")], text, context)
+    assert (check_in.start, check_in.start_said) == ("2026-12-01T16:00+01:00", "Tomorrow at 4")
+
+
+def test_a_bare_hour_does_not_move_a_session(context):
+    text = "Olivia: Budget check-in tomorrow at 3?\nFemi: I'm at the dentist then. Can we do 4?"
+    [check_in] = settle([event("Budget check-in", "tomorrow at 3", "2026-12-01T15:00+01:00")], text, context)
+    assert check_in.start == "2026-12-01T15:00+01:00"  # "4" names no day: the user checks, code does not guess
+
+
+def test_the_next_session_planned_in_the_same_turn_keeps_its_own_time(context):
+    text = "Olivia: Monday the 4th at 10 for the roadmap review, yes. And then the actual kick-off, January 11 at 9:30, the whole team."
+    events = [event("Roadmap review", "Monday the 4th at 10", "2027-01-04T10:00+01:00"),
+              event("Kick-off", "January 11 at 9:30", "2027-01-11T09:30+01:00")]  # fmt: skip
+    assert [(e.title, e.start) for e in settle(events, text, context)] == [(e.title, e.start) for e in events]
+    alone = settle(events[:1], text, context)  # even when the kick-off was not noted: no correction, not named
+    assert alone[0].start == "2027-01-04T10:00+01:00"
+
+
+def test_one_session_per_start_titled_with_the_words_said_with_its_time(context):
+    text = "Raj: Monday the 4th at 10?\nOlivia: Monday the 4th at 10 for the roadmap review, yes."
+    events = [event("Q1 planning meeting", "Monday the 4th at 10", "2027-01-04T10:00+01:00"),
+              event("Roadmap review", "Monday the 4th at 10", "2027-01-04T10:00+01:00")]  # fmt: skip
+    [review] = settle(events, text, context)
+    assert review.title == "Roadmap review"
+
+
+def test_a_session_whose_time_was_not_read_gives_way_to_the_same_session_read(context):
+    text = "Marta: Les propongo el miércoles por la mañana. Mejor el jueves a las tres.\nAna: Y el inventario anual, el sábado."
+    events = [event("Reunión con el transportista", "miércoles a la mañana"),  # not said so, not resolved
+              event("Reunión con el transportista", "jueves a las tres", "2026-12-03T15:00+01:00"),
+              event("Wire money", "every day of the year")]  # fmt: skip
+    assert [e.title for e in settle(events, text, context)] == ["Reunión con el transportista", "Wire money"]
+
+
+@pytest.mark.parametrize(
+    ("said", "read"),
+    [
+        ("Friday at two, in my office, room 214", "Friday at two"),
+        ("March 16th at 3 pm, at the venue if they let us in", "March 16th at 3 pm"),
+        ("le 19 janvier à 9 h 30, au studio de Montreuil", "le 19 janvier à 9 h 30"),
+        ("every day of the year, starting tomorrow at 9", "every day of the year, starting tomorrow at 9"),  # not made a time
+        ("Monday at 10", "Monday at 10"),
+    ],
+)
+def test_a_time_is_read_up_to_where_it_ends(said, read):
+    assert readable_start(said, datetime(2027, 2, 1, 10)) == read
+
+
+def test_a_session_check_keeps_only_times_said_in_the_line_it_judges(context):
+    transcript = ("[00:00:10] Rosa: I'll do the slides for the webinar, I'll have them by Monday.\n"
+                  "[00:00:20] Nadia: Let's also review the newsletter before it goes out. Friday at 10?")  # fmt: skip
+
+    def script(messages, params) -> str:
+        if params.json_schema == SESSION_SCHEMA:  # the model also reports the line before's "Monday"
+            return json.dumps({"sessions": [{"title": "Webinar", "when": "Monday"}, {"title": "Newsletter review", "when": "Friday at 10"}]})
+        if params.json_schema is not None and "promise" in json.dumps(params.json_schema):
+            return json.dumps({"promise": False, "task": "", "due": ""})
+        return extraction_json(sessions=[("Webinar", "December 16th at 5 pm")])
+
+    engine = FakeEngine(script, n_ctx=4096)
+    engine.load("fake.gguf")
+    events = Summarizer(engine, context).summarize(transcript).notes.proposed_events
+    assert [(e.title, e.start_said) for e in events] == [("Webinar", "December 16th at 5 pm"), ("Newsletter review", "Friday at 10")]
+
+
+def test_two_sessions_in_one_sentence_keep_their_own_times(context):
+    text = "Ruth: Reminder, the dry run is Thursday at ten, and the migration window is Saturday from six to eight in the morning."
+    events = [event("Dry run", "Thursday at ten", "2026-12-03T10:00+01:00"),
+              event("Migration window", "Saturday from six to eight in the morning", "2026-12-05T06:00+01:00")]  # fmt: skip
+    assert [e.start for e in settle(events, text, context)] == [e.start for e in events]
+
