@@ -83,7 +83,7 @@ def test_both_live_in_the_panel_gives_you_and_others_without_echoes(qtbot, isola
             panel.stop_button.click()
     finally:
         panel.shutdown()
-    found = attribute(spans)
+    found = attribute(spans, call.turns)
     assert found.share == 1.0 and not found.repeated, (found, [s.render() for s in spans])
     saved = Recording(panel.folder).saved_spans()  # on disk as they came, with the speaker
     assert sorted((s["speaker"], s["text"]) for s in saved) == sorted((s.speaker, s.text) for s in spans)

@@ -68,7 +68,7 @@ def test_each_sentence_of_a_call_gets_its_speaker_once_though_the_microphone_hea
     # The microphone track carries the call's sound too (speakers leaking into the microphone):
     # the harder case, and the one every two-sided call on a laptop without headphones has.
     segments, live, paths = record_call_live(call_devices, call.echo, call, stt_model_path)
-    found = attribute(segments)
+    found = attribute(segments, call.turns)
     assert found.repeated == [] and found.wrong == [], (found, describe(segments))
     assert found.share == 1.0, (found, describe(segments))
     assert live.speakers is not None and live.speakers.echoes, "the microphone heard the call, so echoes should have been dropped"
@@ -97,7 +97,7 @@ def test_record_command_transcribes_both_sources_as_json(call_devices, call, stt
     assert report["files"] == {"mic": str(out), "system": str(tmp_path / "call.system.wav")}
     assert all(set(s) == {"start", "end", "speaker", "text"} for s in report["segments"])
     segments = [Segment(s["text"], s["speaker"], s["start"], s["end"]) for s in report["segments"]]
-    found = attribute(segments)
+    found = attribute(segments, call.turns)
     assert found.share == 1.0 and not found.repeated, (found, describe(segments))
     assert report["echoes_dropped"] >= 1
     starts = [s.start for s in segments]

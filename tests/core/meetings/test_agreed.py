@@ -106,3 +106,19 @@ def test_two_sessions_in_one_sentence_keep_their_own_times(context):
               event("Migration window", "Saturday from six to eight in the morning", "2026-12-05T06:00+01:00")]  # fmt: skip
     assert [e.start for e in settle(events, text, context)] == [e.start for e in events]
 
+
+
+@pytest.mark.parametrize("language", ["de", "fr", "es", "it", "pt"])
+def test_the_second_looks_worked_answers_are_in_the_meetings_language(language):
+    from assistant.core.meetings.examples import TRANSLATED_EXAMPLES
+    from assistant.core.meetings.second_look import Candidate, check_messages
+
+    context = MeetingContext.create(datetime(2026, 11, 30, 9, 30), "Europe/Berlin", language=language)
+    line = Candidate("Ana", "Ana: …", "")
+    _transcript, reply = TRANSLATED_EXAMPLES[language]
+    promise = json.loads(check_messages(context, line)[2]["content"])
+    session = json.loads(check_messages(context, line, session=True)[2]["content"])
+    assert promise == {"promise": True, "task": reply["commitments"][1]["task"], "due": reply["commitments"][1]["due"]}
+    assert session == {"sessions": [dict(reply["sessions"][0])]}
+    english = MeetingContext.create(datetime(2026, 11, 30, 9, 30), "Europe/Berlin", language="en")
+    assert "error logs" in check_messages(english, line)[1]["content"]  # English keeps its own (measured) examples

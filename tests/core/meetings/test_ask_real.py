@@ -20,7 +20,7 @@ SHORT = (
 @pytest.fixture(scope="module")
 def engine(smollm_path):
     engine = LlamaCppEngine(n_threads=ENGINE_THREADS)
-    engine.load(smollm_path, n_ctx=2048)
+    engine.load(smollm_path, n_ctx=1024)  # small enough that an hour of meeting must be cut to fit
     yield engine
     engine.unload()
 
