@@ -26,6 +26,7 @@ from assistant.core.meetings.cues import PROMISE_CUE as _CUE
 from assistant.core.meetings.cues import REQUEST as _REQUEST
 from assistant.core.meetings.cues import SENTENCE
 from assistant.core.meetings.cues import WHEN_ASKED as _WHEN_ASKED
+from assistant.core.meetings.examples import TRANSLATED_EXAMPLES
 from assistant.core.meetings.extract import EMPTY_EXTRACTION, notes_from_extraction, system_prompt
 from assistant.core.meetings.notes import ActionItem, MeetingNotes, NotesLimits, ProposedEvent
 from assistant.core.meetings.prompts import MeetingContext
@@ -213,10 +214,39 @@ def _repeats(commitment: dict[str, str], found: list[dict[str, str]]) -> bool:
 def check_messages(context: MeetingContext, candidate: Candidate, *, session: bool = False) -> list[Message]:
     """The meeting's system prompt, two worked answers, then the line to judge."""
     before = candidate.before or "(start of the meeting)"
-    asked = _SESSION_QUESTION if session else "Is the line a promise by its speaker?"
-    examples = _SESSION_EXAMPLES if session else _EXAMPLES
+    asked = _SESSION_QUESTION if session else _PROMISE_QUESTION
+    examples = _examples_in(context.language, session) or (_SESSION_EXAMPLES if session else _EXAMPLES)
     question = f"Before: {before}\nLine: {candidate.line}\n{asked}"
     return [{"role": "system", "content": system_prompt(context)}, *examples, {"role": "user", "content": question}]
+
+
+_PROMISE_QUESTION = "Is the line a promise by its speaker?"
+
+
+def _examples_in(language: str, session: bool) -> list[Message]:
+    """The two worked answers in the meeting's language, from its worked example; [] for English.
+
+    With English examples only, the stand-in wrote a German meeting's tasks in English
+    ("send the password policy to everyone" for "die Passwort-Richtlinie schicken").
+    """
+    if language not in TRANSLATED_EXAMPLES:
+        return []
+    transcript, reply = TRANSLATED_EXAMPLES[language]
+    lines = [re.sub(r"^\[[\d:.]+\]\s*", "", line) for line in transcript.splitlines()]
+    if session:  # the session line, then a line about work done (no session)
+        said = {"sessions": [{"title": reply["sessions"][0]["title"], "when": reply["sessions"][0]["when"]}]}
+        pairs = [(lines[1], lines[2], said), ("(start of the meeting)", lines[0], {"sessions": []})]
+        asked = _SESSION_QUESTION
+    else:  # a request taken on, then a line about work done (no promise)
+        carla = reply["commitments"][1]
+        pairs = [(lines[4], lines[5], {"promise": True, "task": carla["task"], "due": carla["due"]}),
+                 ("(start of the meeting)", lines[0], {"promise": False, "task": "", "due": ""})]  # fmt: skip
+        asked = _PROMISE_QUESTION
+    examples: list[Message] = []
+    for before, line, answer in pairs:
+        examples.append({"role": "user", "content": f"Before: {before}\nLine: {line}\n{asked}"})
+        examples.append({"role": "assistant", "content": json.dumps(answer, ensure_ascii=False)})
+    return examples
 
 
 def commitment_from(answer: Any, candidate: Candidate) -> dict[str, str] | None:
