@@ -403,7 +403,8 @@ def notes_from_extraction(
         actions.append(
             ActionItem(
                 task=clip(" ".join(str(item["task"]).split()), limits.item_chars),
-                owner=evidence.promised_by(str(item["task"])) or evidence.owner(str(item.get("owner") or "")),
+                # the second look judged one speaker's own line: that speaker is the owner
+                owner=(evidence.promised_by(str(item["task"])) if check_promises else "") or evidence.owner(str(item.get("owner") or "")),
                 due=due.value,
                 due_said=said,
                 check=due.check,

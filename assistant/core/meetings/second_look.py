@@ -34,8 +34,15 @@ from assistant.core.meetings.prompts import MeetingContext
 _LINE = re.compile(r"^(?:\[[\d:.]+\]\s*)?(?P<speaker>[^\W\d_][\w .'-]{0,40}?):\s*(?P<said>.+)$")
 _SKIP = re.compile(r"\b(?:i'?ll think|let me think|i'll see|ich überlege|je vais réfléchir|lo pienso|vou pensar)\b", re.I)
 
-#: At most this many lines of each kind are checked per part, so a chatty meeting costs a bounded time.
+#: At least this many lines of each kind may be checked per part, and one in LINES_PER_CHECK
+#: spoken lines beyond that, so a chatty meeting costs a bounded time. With a flat 8, the
+#: stand-in never saw seven of the 60-minute meeting's promises ("I'll ask the temp agency…").
 MAX_CHECKS = 8
+LINES_PER_CHECK = 10
+
+
+def _most_checks(text: str) -> int:
+    return max(MAX_CHECKS, len(_lines(text)) // LINES_PER_CHECK)
 
 # A named day or a time of day, once the line is in the English date grammar (any of the six
 # languages). "today" or "tomorrow" alone is left out: in a meeting it is mostly a deadline.
@@ -147,7 +154,7 @@ def candidates(text: str, known: list[ActionItem]) -> list[Candidate]:
             covered_by = said if promise else f"{said} {line.before.partition(':')[2]}"
             if not _covered(line.speaker, covered_by, known):
                 found.append(_focused(line) if promise else line)
-    return found[:MAX_CHECKS]
+    return found[: _most_checks(text)]
 
 
 def _focused(line: Candidate) -> Candidate:
@@ -177,7 +184,7 @@ def session_candidates(text: str, known: list[ProposedEvent]) -> list[Candidate]
             if not any(e.start_said and set(re.findall(r"[^\W_]+", e.start_said.casefold())) <= words for e in known):
                 found.append(line)
                 break
-    return found[:MAX_CHECKS]
+    return found[: _most_checks(text)]
 
 
 
@@ -256,7 +263,25 @@ def commitment_from(answer: Any, candidate: Candidate) -> dict[str, str] | None:
     task = " ".join(str(answer.get("task") or "").split())
     if not task:
         return None
-    return {"owner": candidate.speaker, "task": task, "due": str(answer.get("due") or "").strip()}
+    return {"owner": candidate.speaker, "task": _as_said(task, candidate.line), "due": str(answer.get("due") or "").strip()}
+
+
+_I_WILL = re.compile(r"\bI(?:'ll| will) (?P<task>[^,.;!?]+)", re.IGNORECASE)
+_TASK_END = re.compile(r"\s+(?:by|on|before|after|until|tomorrow|today|tonight|this|next|in \w+ (?:days|weeks))\b.*$", re.IGNORECASE)
+
+
+def _as_said(task: str, line: str) -> str:
+    """``task`` in the speaker's words when the model reworded it ("brief the photographer" for
+    "I'll finalise the photo brief by Friday"): the words after "I'll", up to the time or the
+    clause's end. English only; other languages keep the model's words."""
+    said = _I_WILL.search(line.split(":", 1)[-1])
+    if said is None or len(_words(task) & _words(line)) * 2 > len(_words(task)):
+        return task
+    own = _TASK_END.sub("", said["task"]).strip()
+    return own if len(_words(own) - _POINTING) >= 2 else task  # "I'll send them" says less than the model's task
+
+
+_POINTING = frozenset("them this that these those there then some what with".split())
 
 
 def sessions_from(answer: Any) -> list[dict[str, str]]:
