@@ -10,7 +10,9 @@ times as two sessions. Code follows the talk instead (measured in bench/quality.
   session again, and no other session is named there;
 * sessions at the same start are one session, titled with the words said with that time;
 * a session whose time was never said as such, or could not be read, gives way to one with
-  the same distinctive title word whose time was said and read.
+  the same distinctive title word whose time was said and read;
+* a "task" due at the very minute a session starts ("present the search work at the design
+  review", due "Wednesday at 11") is taking part in that session: the session says it already.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from assistant.core.date_words import normalize
 from assistant.core.dates import find_phrase, plain_words, resolve_span
 from assistant.core.meetings.cues import CORRECTION, SENTENCE
 from assistant.core.meetings.extract import Evidence, resolve_phrase
-from assistant.core.meetings.notes import ProposedEvent
+from assistant.core.meetings.notes import ActionItem, ProposedEvent
 from assistant.core.meetings.prompts import MeetingContext
 
 _LINE = re.compile(r"^(?:\[[\d:.]+\]\s*)?[^\W\d_][\w .'-]{0,40}?:\s*(?P<said>.+)$", re.MULTILINE)
@@ -144,3 +146,15 @@ def _without_weaker(events: list[ProposedEvent], lines: list[str]) -> list[Propo
         for event in events
         if strong(event) or not any(strong(other) and _title_words(event.title) & _title_words(other.title) for other in events)
     ]
+
+
+def without_sessions(items: list[ActionItem], events: list[ProposedEvent], context: MeetingContext) -> list[ActionItem]:
+    """``items`` less those due at a clock time when a session starts (see the module's docstring)."""
+    starts = {event.start[:16] for event in events if event.start and "T" in event.start}
+
+    def at_a_session(item: ActionItem) -> bool:
+        reading = resolve_span(item.due_said, context.meeting_time, context.zone).start if item.due_said else None
+        return bool(reading and reading.ok and not reading.date_only and reading.value
+                    and reading.value.isoformat(timespec="minutes")[:16] in starts)  # fmt: skip
+
+    return [item for item in items if not at_a_session(item)]

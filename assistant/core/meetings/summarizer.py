@@ -31,7 +31,7 @@ from assistant.core.engines.base import (
     GenerationParams,
     Message,
 )
-from assistant.core.meetings.agreed import settle
+from assistant.core.meetings.agreed import settle, without_sessions
 from assistant.core.meetings.extract import (
     extraction_schema,
     map_messages,
@@ -379,6 +379,7 @@ class FoldState:
             if self.second_look and look_again(caller.generate, self.context, self.limits, text, reply.notes, stop):
                 return True
             reply.notes.proposed_events = settle(reply.notes.proposed_events, text, self.context)
+            reply.notes.action_items = without_sessions(reply.notes.action_items, reply.notes.proposed_events, self.context)
             self.add(reply.notes)
             if reply.truncated:
                 where = f" for {label}" if label else ""

@@ -122,3 +122,14 @@ def test_the_second_looks_worked_answers_are_in_the_meetings_language(language):
     assert session == {"sessions": [dict(reply["sessions"][0])]}
     english = MeetingContext.create(datetime(2026, 11, 30, 9, 30), "Europe/Berlin", language="en")
     assert "error logs" in check_messages(english, line)[1]["content"]  # English keeps its own (measured) examples
+
+
+def test_a_task_due_when_a_session_starts_is_the_session(context):
+    from assistant.core.meetings.agreed import without_sessions
+    from assistant.core.meetings.notes import ActionItem
+
+    review = event("Design review", "Wednesday at 11", "2026-12-02T11:00+01:00")
+    items = [ActionItem(task="present the search work at the design review", owner="Diego", due="2026-12-02", due_said="Wednesday at 11"),
+             ActionItem(task="send the slides", owner="Diego", due="2026-12-02", due_said="by Wednesday"),
+             ActionItem(task="book the room", owner="Ana", due="2026-12-02", due_said="Wednesday at 9")]  # fmt: skip
+    assert [i.task for i in without_sessions(items, [review], context)] == ["send the slides", "book the room"]
