@@ -53,7 +53,34 @@ def settle(events: list[ProposedEvent], transcript: str, context: MeetingContext
         if later:
             when = resolve_phrase(later, context, evidence, date_only=False)
             event.start, event.end, event.start_said, event.check = when.value, when.end, later, when.check
+    for event in events:
+        event.title = _named(event, lines)
     return _without_weaker(_one_per_start(events, lines), lines)
+
+
+_LEAD_OUT = re.compile(r"(?:\s+(?:is|are|will be|on|at|for|from|the|ist|am|um|est|le|es|el|è|il|é|o|a))+\s*$", re.IGNORECASE)
+
+
+def _named(event: ProposedEvent, lines: list[str]) -> str:
+    """A title that names only a kind ("Meeting") made the one said before its time: "Next monthly meeting".
+
+    Only the words just before the time, in its clause, ending with the model's own word.
+    """
+    kind = plain_words(event.title)
+    where = _said_in(event.start_said, lines)
+    if len(kind) != 1 or kind[0] not in _GENERIC or where is None:
+        return event.title
+    first = plain_words(event.start_said)[0]
+    for part in _PART.split(lines[where]):
+        at = part.casefold().find(first)
+        if at <= 0:
+            continue
+        before = _LEAD_OUT.sub("", part[:at]).strip(" ,;:")
+        words = before.split()[-4:]
+        if len(words) >= 2 and plain_words(words[-1])[-1:] == kind:
+            named = " ".join(words)
+            return named[0].upper() + named[1:]
+    return event.title
 
 
 def _title_words(title: str) -> set[str]:

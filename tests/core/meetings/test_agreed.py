@@ -133,3 +133,10 @@ def test_a_task_due_when_a_session_starts_is_the_session(context):
              ActionItem(task="send the slides", owner="Diego", due="2026-12-02", due_said="by Wednesday"),
              ActionItem(task="book the room", owner="Ana", due="2026-12-02", due_said="Wednesday at 9")]  # fmt: skip
     assert [i.task for i in without_sessions(items, [review], context)] == ["send the slides", "book the room"]
+
+
+def test_a_title_that_names_only_a_kind_takes_the_words_said_before_its_time(context):
+    text = "Lena: Next monthly meeting is Monday, February 22nd, at 1, same as today.\nAna: The call was good."
+    meeting = event("Meeting", "Monday, February 22nd, at 1", "2027-02-22T13:00+01:00")
+    call = event("Call", "Friday at 3", "2027-02-19T15:00+01:00")  # its time is not in the meeting: kept
+    assert [e.title for e in settle([meeting, call], text, context)] == ["Next monthly meeting", "Call"]
