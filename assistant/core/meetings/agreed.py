@@ -35,6 +35,7 @@ FOLLOWING_LINES = 2
 #: Title words that name a kind of meeting, not which one ("review", "Besprechung").
 _GENERIC = frozenset(
     "meeting call session sync review event appointment chat check catch with about next quick "
+    "the and for les des avec pour der die das und mit für con per por para del della com "
     "reunion reunión réunion riunione reunião besprechung termin treffen sitzung incontro point rendez".split()
 )
 _DAY = frozenset(
@@ -105,7 +106,9 @@ def _agreed_later(event: ProposedEvent, events: list[ProposedEvent], lines: list
     first_word = plain_words(event.start_said)[0]
     parts = _PART.split(lines[origin])
     begin = next((i for i, part in enumerate(parts) if first_word in plain_words(part)), 0)
-    window = [(origin, part) for part in parts[begin + 1 :]]
+    after = parts[begin].casefold().find(first_word)
+    window = [(origin, parts[begin][after + len(first_word) :])] if after >= 0 else []  # "Le 19 — non, …"
+    window += [(origin, part) for part in parts[begin + 1 :]]
     for index in range(origin + 1, min(len(lines), origin + 1 + FOLLOWING_LINES)):
         window += [(index, part) for part in _PART.split(lines[index])]
     corrected, agreed = False, ""

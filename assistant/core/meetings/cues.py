@@ -85,10 +85,13 @@ REFUSAL = re.compile(
     r"|non posso|infelizmente|não posso)",
     re.IGNORECASE,
 )
-#: A time corrected or proposed anew ("Oh wait, no", "Can we do 4?", "Mejor el jueves", "Lieber Freitag").
+#: A time corrected or proposed anew ("Oh wait, no", "Can we do 4?", "Mejor el jueves", "Lieber Freitag",
+#: "Le 19 — non, pardon, le 20", "Alors mardi prochain à 10 h").
 CORRECTION = re.compile(
-    r"\b(?:wait|actually|instead|rather|make it|can we do|could we do|how about|what about|let's say|no,|better)\b"
-    r"|\b(?:doch lieber|lieber|stattdessen|besser|warte|plutôt|finalement|attends|en fait|mejor|espera|en realidad"
-    r"|anzi|meglio|aspetta|invece|melhor|espera aí|em vez)\b",
+    r"\b(?:wait|actually|instead|rather|make it|can we do|could we do|how about|what about|let's say|better|sorry|pardon)\b"
+    r"|\b(?:no|non|nein|não)\b\s*[,—–-]"
+    r"|^\s*(?:so |ok(?:ay)?,? )?(?:then|alors|dann|entonces|allora|então)\b"
+    r"|\b(?:doch lieber|lieber|stattdessen|besser|warte|plutôt|finalement|attends|en fait|mejor|espera|en realidad|perdón"
+    r"|anzi|meglio|aspetta|invece|scusa|melhor|espera aí|em vez|desculpa)\b",
     re.IGNORECASE,
 )

@@ -323,6 +323,27 @@ def readable_start(phrase: str, now: datetime) -> str:
     """
     if resolve_span(phrase, now, "UTC").start.status != "unrecognized":
         return phrase
+    prefix = _readable_prefix(phrase, now)
+    if prefix != phrase or _RECURRING.search(phrase):
+        return prefix  # "every day of the year, starting tomorrow at 9" is no single start
+    for at in [m.end() for m in re.finditer(r",\s*", phrase)]:  # "am Wochenende, den 12. Dezember, ab 8 Uhr"
+        rest = _readable_prefix(phrase[at:], now)
+        if resolve_span(rest, now, "UTC").start.status == "ok":
+            return rest
+    return phrase
+
+
+_RECURRING = re.compile(
+    r"\b(?:every|each|daily|weekly|monthly|jede[nrs]?|täglich|wöchentlich|chaque|tous les|toutes les|cada|todos los"
+    r"|todas las|ogni|tutti i|tutte le|todos os|todas as)\b",
+    re.IGNORECASE,
+)
+
+
+def _readable_prefix(phrase: str, now: datetime) -> str:
+    """``phrase`` up to its last word that still reads as a date, or ``phrase`` when no start of it does."""
+    if resolve_span(phrase, now, "UTC").start.status == "ok":
+        return phrase
     words = phrase.split()
     for size in range(len(words) - 1, 0, -1):
         reading = resolve_span(" ".join(words[:size]), now, "UTC").start

@@ -77,6 +77,8 @@ def test_a_session_whose_time_was_not_read_gives_way_to_the_same_session_read(co
         ("le 19 janvier à 9 h 30, au studio de Montreuil", "le 19 janvier à 9 h 30"),
         ("every day of the year, starting tomorrow at 9", "every day of the year, starting tomorrow at 9"),  # not made a time
         ("Monday at 10", "Monday at 10"),
+        ("am Wochenende, den 12. Dezember, ab 8 Uhr", "den 12. Dezember, ab 8 Uhr"),  # the vague lead-in dropped
+        ("jeden Montag, um 9", "jeden Montag, um 9"),  # recurring: no single start is made of it
     ],
 )
 def test_a_time_is_read_up_to_where_it_ends(said, read):
@@ -140,3 +142,13 @@ def test_a_title_that_names_only_a_kind_takes_the_words_said_before_its_time(con
     meeting = event("Meeting", "Monday, February 22nd, at 1", "2027-02-22T13:00+01:00")
     call = event("Call", "Friday at 3", "2027-02-19T15:00+01:00")  # its time is not in the meeting: kept
     assert [e.title for e in settle([meeting, call], text, context)] == ["Next monthly meeting", "Call"]
+
+
+def test_a_slip_corrected_mid_sentence_and_a_day_refused_then_replaced(context):
+    text = ("Élodie: Le 19 — non, pardon, le 20 janvier, à 9 h 30, au studio de Montreuil.\n"
+            "Camille: Le 20 janvier à 9 h 30, noté. Et il nous faut un point avec le client pour valider tout ça. Lundi ?\n"
+            "Julien: Lundi je suis en formation toute la journée.\nCamille: Alors mardi à 10 h.")  # fmt: skip
+    shoot = event("Shooting", "le 19 janvier à 9 h 30", "2027-01-19T09:30+01:00")
+    client = event("Point avec le client", "Lundi", "2026-12-07")
+    settled = settle([shoot, client], text, context)
+    assert [e.start[:16] for e in settled] == ["2027-01-20T09:30", "2026-12-01T10:00"]
