@@ -252,6 +252,7 @@ TARGETS = {
     "tool_requests_right": ">= 0.90",
     "chitchat_with_action": "0",
     "standup_seconds": "<= 60 (quiet machine)",
+    "schema_valid_replies": "all",
 }
 
 
@@ -300,6 +301,34 @@ class ReplayEngine(LlamaCppEngine):
             self.cache_path.write_text(json.dumps(self.cache), encoding="utf-8")
 
 
+class SchemaCount:
+    """Counts the replies asked under a JSON schema, and those that are a JSON object (SmolLM2 must
+    give schema-valid output on every case; a reply cut at its length limit must be a valid prefix)."""
+
+    def __init__(self, engine: Any) -> None:
+        self.asked = self.valid = 0
+        inner = engine.stream_chat
+
+        def stream_chat(messages, params=None, stop_event=None):  # type: ignore[no-untyped-def]
+            pieces = list(inner(messages, params, stop_event))
+            if params is not None and params.json_schema is not None:
+                self.asked += 1
+                self.valid += self._valid("".join(pieces), engine.last_stats.finish_reason)
+            yield from pieces
+
+        engine.stream_chat = stream_chat
+
+    @staticmethod
+    def _valid(raw: str, finish: str) -> bool:
+        from assistant.core.meetings.notes import close_truncated_json
+
+        try:
+            data = json.loads(raw) if finish != "length" else close_truncated_json(raw)
+        except ValueError:
+            return False
+        return isinstance(data, dict)
+
+
 def default_models() -> list[str]:
     sys.path.insert(0, str(ROOT))
     from tests.support.models import qwen_gguf, smollm_gguf
@@ -339,10 +368,11 @@ def main(argv: list[str] | None = None) -> int:
         engine.load(path, n_ctx=args.ctx)
         name = Path(path).stem
         log(f"{name}:")
+        count = SchemaCount(engine)
         notes = run_notes(engine, entries, log, not args.no_second_look) if args.only != "chat" else None
         chat = run_chat(engine, items, log) if args.only != "notes" else None
         engine.unload()
-        results.append(summarize_model(name, notes, chat))
+        results.append({**summarize_model(name, notes, chat), "schema_valid_replies": f"{count.valid} of {count.asked}"})
         details.append({"model": name, "notes": notes, "chat": chat})
     table = markdown(results, args.threads)
     if args.replay:
