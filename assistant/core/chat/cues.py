@@ -18,6 +18,8 @@ A refused action becomes a prose reply, never a silent guess.
 
 from __future__ import annotations
 
+import re
+
 from assistant.core.dates import plain_words
 
 #: First words that make a message a question asking for information.
@@ -62,9 +64,16 @@ def is_question(text: str) -> bool:
     return bool(words) and words[0] in QUESTION_STARTS
 
 
+#: A word or a few in quotes: what the message is about, not what it asks for ("Translate 'meeting'").
+_QUOTED_WORDS = re.compile(r"'[^']{1,40}'|\"[^\"]{1,40}\"|“[^”]{1,40}”|‘[^’]{1,40}’|«[^»]{1,40}»|„[^“]{1,40}“")
+
+
 def asks_for(action: str, text: str) -> bool:
-    """Whether the user's own ``text`` can be asking for ``action`` (see the module's rules)."""
-    words = plain_words(text)
+    """Whether the user's own ``text`` can be asking for ``action`` (see the module's rules).
+
+    Quoted words do not count as asking: "Translate 'meeting' into German" lists no meetings.
+    """
+    words = plain_words(_QUOTED_WORDS.sub(" ", text))
     if action in ("create_event", "create_task"):
         return not is_question(text)
     if action == "list_events":

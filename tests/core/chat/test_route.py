@@ -176,6 +176,8 @@ def test_agenda_ranges_are_read_as_periods_and_a_non_date_is_not_a_range(calenda
         ("list_events", "What day of the week is 1 January 2027?"),
         ("list_events", "How many days until Christmas?"),
         ("find_free_slot", "Explain the Pomodoro technique in two sentences."),
+        ("list_events", "Translate 'meeting' into German"),  # a quoted word is what the message is about
+        ("find_free_slot", "What does “free slot” mean?"),
     ],
 )
 def test_an_action_the_message_does_not_ask_for_becomes_a_reply(action, message):
@@ -194,6 +196,7 @@ def test_an_action_the_message_does_not_ask_for_becomes_a_reply(action, message)
         ("list_events", "What do I have on Tuesday?"),
         ("list_events", "Qu'est-ce que j'ai comme réunions demain ?"),
         ("list_events", "¿Qué tengo el lunes?"),
+        ("list_events", "Do I have the 'Budget review' meeting tomorrow?"),
         ("find_free_slot", "When could I fit a 30-minute call on Thursday?"),
         ("find_free_slot", "Hast du morgen 30 Minuten Zeit für mich gefunden?"),
     ],
