@@ -103,11 +103,10 @@ def _agreed_later(event: ProposedEvent, events: list[ProposedEvent], lines: list
         return ""
     mine = _title_words(event.title)
     others = set().union(*(_title_words(e.title) for e in events if e is not event)) - mine
-    first_word = plain_words(event.start_said)[0]
+    said = plain_words(event.start_said)
     parts = _PART.split(lines[origin])
-    begin = next((i for i, part in enumerate(parts) if first_word in plain_words(part)), 0)
-    after = parts[begin].casefold().find(first_word)
-    window = [(origin, parts[begin][after + len(first_word) :])] if after >= 0 else []  # "Le 19 — non, …"
+    begin = next((i for i, part in enumerate(parts) if said[0] in plain_words(part)), 0)
+    window = [(origin, _after(parts[begin], said))]  # the rest of its own clause: "Le 19 — non, …"
     window += [(origin, part) for part in parts[begin + 1 :]]
     for index in range(origin + 1, min(len(lines), origin + 1 + FOLLOWING_LINES)):
         window += [(index, part) for part in _PART.split(lines[index])]
@@ -125,6 +124,30 @@ def _agreed_later(event: ProposedEvent, events: list[ProposedEvent], lines: list
     if agreed and resolve_span(agreed, context.meeting_time, context.zone).start.value == _start_of(event, context):
         return ""
     return agreed
+
+
+def _after(part: str, said: list[str]) -> str:
+    """What ``part`` says after the words of ``said`` it holds in order (the phrase is not a later time).
+
+    "Le 19 — non" for "le 19 janvier à 9 h 30": the words after "Le 19".
+    """
+    words = part.split()
+    for start, word in enumerate(words):
+        if plain_words(word)[:1] != said[:1]:
+            continue
+        matched, cut = 0, start
+        for index in range(start, len(words)):
+            for piece in plain_words(words[index]):
+                if matched < len(said) and piece == said[matched]:
+                    matched += 1
+                    cut = index + 1
+                else:
+                    break
+            else:
+                continue
+            break
+        return " ".join(words[cut:])
+    return ""
 
 
 def _start_of(event: ProposedEvent, context: MeetingContext) -> datetime | None:

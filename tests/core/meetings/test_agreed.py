@@ -152,3 +152,9 @@ def test_a_slip_corrected_mid_sentence_and_a_day_refused_then_replaced(context):
     client = event("Point avec le client", "Lundi", "2026-12-07")
     settled = settle([shoot, client], text, context)
     assert [e.start[:16] for e in settled] == ["2027-01-20T09:30", "2026-12-01T10:00"]
+
+
+def test_a_time_is_not_moved_to_a_shorter_reading_of_its_own_words(context):
+    text = "Ruth: Maybe, let's see after launch. And let's go through the numbers together next Tuesday at 11."
+    [review] = settle([event("Numbers review", "next Tuesday at 11")], text, context)  # ambiguous: left to check
+    assert (review.start, review.start_said) == ("", "next Tuesday at 11")
