@@ -23,12 +23,11 @@ from datetime import datetime
 
 from assistant.core.date_words import normalize
 from assistant.core.dates import find_phrase, plain_words, resolve_span
-from assistant.core.meetings.cues import CORRECTION, SENTENCE
+from assistant.core.meetings.cues import CORRECTION, DAY_WORDS, SENTENCE
 from assistant.core.meetings.extract import Evidence, resolve_phrase
 from assistant.core.meetings.notes import ActionItem, ProposedEvent
 from assistant.core.meetings.prompts import MeetingContext
 
-_LINE = re.compile(r"^(?:\[[\d:.]+\]\s*)?[^\W\d_][\w .'-]{0,40}?:\s*(?P<said>.+)$", re.MULTILINE)
 _PART = re.compile(r"[,;]\s+|(?<=[.!?])\s+")
 #: Lines after the one that first said a time where a correction of it is looked for.
 FOLLOWING_LINES = 2
@@ -38,37 +37,34 @@ _GENERIC = frozenset(
     "the and for les des avec pour der die das und mit für con per por para del della com "
     "reunion reunión réunion riunione reunião besprechung termin treffen sitzung incontro point rendez".split()
 )
-_DAY = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
-    "september october november december today tomorrow tonight".split()
-)
 
 
 def settle(events: list[ProposedEvent], transcript: str, context: MeetingContext) -> list[ProposedEvent]:
     """``events`` as the meeting finally agreed them (see the module's docstring); a new list."""
-    lines = [m["said"] for m in _LINE.finditer(transcript)]
-    events = [replace(e, attendees=list(e.attendees)) for e in events]
     evidence = Evidence(transcript)
+    lines = evidence.said_lines
+    said = [set(plain_words(line)) for line in lines]  # each line's words, read once
+    events = [replace(e, attendees=list(e.attendees)) for e in events]
     for event in events:
-        later = _agreed_later(event, events, lines, context)
+        later = _agreed_later(event, events, lines, said, context)
         if later:
             when = resolve_phrase(later, context, evidence, date_only=False)
             event.start, event.end, event.start_said, event.check = when.value, when.end, later, when.check
     for event in events:
-        event.title = _named(event, lines)
-    return _without_weaker(_one_per_start(events, lines), lines)
+        event.title = _named(event, lines, said)
+    return _without_weaker(_one_per_start(events, said), said)
 
 
 _LEAD_OUT = re.compile(r"(?:\s+(?:is|are|will be|on|at|for|from|the|ist|am|um|est|le|es|el|è|il|é|o|a))+\s*$", re.IGNORECASE)
 
 
-def _named(event: ProposedEvent, lines: list[str]) -> str:
+def _named(event: ProposedEvent, lines: list[str], said: list[set[str]]) -> str:
     """A title that names only a kind ("Meeting") made the one said before its time: "Next monthly meeting".
 
     Only the words just before the time, in its clause, ending with the model's own word.
     """
     kind = plain_words(event.title)
-    where = _said_in(event.start_said, lines)
+    where = _said_in(event.start_said, said)
     if len(kind) != 1 or kind[0] not in _GENERIC or where is None:
         return event.title
     first = plain_words(event.start_said)[0]
@@ -88,25 +84,27 @@ def _title_words(title: str) -> set[str]:
     return {w for w in plain_words(title) if len(w) > 2 and w not in _GENERIC}
 
 
-def _said_in(phrase: str, lines: list[str]) -> int | None:
-    """The first line holding every word of ``phrase``, or None."""
+def _said_in(phrase: str, said: list[set[str]]) -> int | None:
+    """The first line (of the lines' word sets ``said``) holding every word of ``phrase``, or None."""
     wanted = set(plain_words(phrase))
     if not wanted:
         return None
-    return next((i for i, line in enumerate(lines) if wanted <= set(plain_words(line))), None)
+    return next((i for i, words in enumerate(said) if wanted <= words), None)
 
 
-def _agreed_later(event: ProposedEvent, events: list[ProposedEvent], lines: list[str], context: MeetingContext) -> str:
+def _agreed_later(
+    event: ProposedEvent, events: list[ProposedEvent], lines: list[str], said: list[set[str]], context: MeetingContext
+) -> str:
     """The time ``event`` was moved to after it was first said, or ""."""
-    origin = _said_in(event.start_said, lines)
+    origin = _said_in(event.start_said, said)
     if origin is None:
         return ""
     mine = _title_words(event.title)
     others = set().union(*(_title_words(e.title) for e in events if e is not event)) - mine
-    said = plain_words(event.start_said)
+    phrase = plain_words(event.start_said)
     parts = _PART.split(lines[origin])
-    begin = next((i for i, part in enumerate(parts) if said[0] in plain_words(part)), 0)
-    window = [(origin, _after(parts[begin], said))]  # the rest of its own clause: "Le 19 — non, …"
+    begin = next((i for i, part in enumerate(parts) if phrase[0] in plain_words(part)), 0)
+    window = [(origin, _after(parts[begin], phrase))]  # the rest of its own clause: "Le 19 — non, …"
     window += [(origin, part) for part in parts[begin + 1 :]]
     for index in range(origin + 1, min(len(lines), origin + 1 + FOLLOWING_LINES)):
         window += [(index, part) for part in _PART.split(lines[index])]
@@ -118,12 +116,18 @@ def _agreed_later(event: ProposedEvent, events: list[ProposedEvent], lines: list
         corrected = corrected or bool(CORRECTION.search(part))
         sentence = set(plain_words(next((s for s in SENTENCE.split(lines[index]) if part in s), part)))
         named = mine & (words if others & sentence else sentence)  # "Tomorrow at 4 then, budget check-in."
-        phrase = find_phrase(part, part, context.meeting_time)
-        if phrase and _names_day_and_time(phrase, context) and (corrected or named):
-            agreed = phrase
-    if agreed and resolve_span(agreed, context.meeting_time, context.zone).start.value == _start_of(event, context):
-        return ""
+        time = find_phrase(part, part, context.meeting_time)
+        if time and _names_day_and_time(time, context) and (corrected or named):
+            agreed = time
+    if agreed and _reading(agreed, context) == _reading(event.start_said, context):
+        return ""  # said again as it was: nothing moved
     return agreed
+
+
+def _reading(phrase: str, context: MeetingContext) -> datetime | None:
+    """When ``phrase`` says, read against the meeting; None when it cannot be read."""
+    reading = resolve_span(phrase, context.meeting_time, context.zone).start if phrase else None
+    return reading.value if reading and reading.ok else None
 
 
 def _after(part: str, said: list[str]) -> str:
@@ -150,21 +154,14 @@ def _after(part: str, said: list[str]) -> str:
     return ""
 
 
-def _start_of(event: ProposedEvent, context: MeetingContext) -> datetime | None:
-    if not event.start_said:
-        return None
-    reading = resolve_span(event.start_said, context.meeting_time, context.zone).start
-    return reading.value if reading.ok else None
-
-
 def _names_day_and_time(phrase: str, context: MeetingContext) -> bool:
     """Whether ``phrase`` names a day and a clock time ("Thursday at 9 am"), not a bare "4"."""
     english = set(plain_words(normalize(phrase)))
     reading = resolve_span(phrase, context.meeting_time, context.zone).start
-    return bool(english & _DAY) and reading.ok and not reading.date_only
+    return bool(english & DAY_WORDS) and reading.ok and not reading.date_only
 
 
-def _one_per_start(events: list[ProposedEvent], lines: list[str]) -> list[ProposedEvent]:
+def _one_per_start(events: list[ProposedEvent], said: list[set[str]]) -> list[ProposedEvent]:
     """One event per resolved start, titled with the title most said in the line of its time."""
     kept: dict[str, ProposedEvent] = {}
     result: list[ProposedEvent] = []
@@ -175,24 +172,23 @@ def _one_per_start(events: list[ProposedEvent], lines: list[str]) -> list[Propos
                 kept[event.start] = event
             result.append(event)
             continue
-        if _attested(event, lines) > _attested(first, lines):
+        if _attested(event, said) > _attested(first, said):
             first.title = event.title
         first.attendees += [p for p in event.attendees if p.casefold() not in {a.casefold() for a in first.attendees}]
     return result
 
 
-def _attested(event: ProposedEvent, lines: list[str]) -> int:
+def _attested(event: ProposedEvent, said: list[set[str]]) -> int:
     """How many of the title's distinctive words are said in a line with the event's time."""
     wanted, title = set(plain_words(event.start_said)), _title_words(event.title)
-    said = [set(plain_words(line)) for line in lines]
     return max((len(title & words) for words in said if wanted and wanted <= words), default=0)
 
 
-def _without_weaker(events: list[ProposedEvent], lines: list[str]) -> list[ProposedEvent]:
+def _without_weaker(events: list[ProposedEvent], said: list[set[str]]) -> list[ProposedEvent]:
     """Drop a session that another with a distinctive title word in common beats: its time said and read."""
 
     def strong(event: ProposedEvent) -> bool:
-        return bool(event.start) and _said_in(event.start_said, lines) is not None
+        return bool(event.start) and _said_in(event.start_said, said) is not None
 
     return [
         event

@@ -85,6 +85,11 @@ REFUSAL = re.compile(
     r"|non posso|infelizmente|não posso)",
     re.IGNORECASE,
 )
+#: Words that name a day in the English date grammar (every language is normalized to it first).
+DAY_WORDS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
+    "september october november december today tomorrow tonight".split()
+)
 #: A time corrected or proposed anew ("Oh wait, no", "Can we do 4?", "Mejor el jueves", "Lieber Freitag",
 #: "Le 19 — non, pardon, le 20", "Alors mardi prochain à 10 h").
 CORRECTION = re.compile(

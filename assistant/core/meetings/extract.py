@@ -183,6 +183,11 @@ class Evidence:
         ]
         self._line_words = [_grammar_words(said) for _speaker, said in self._lines]
 
+    @property
+    def said_lines(self) -> list[str]:
+        """What each spoken line says, without its time and speaker, in order."""
+        return [said for _speaker, said in self._lines]
+
     def _line_about(self, text: str) -> tuple[str, str, int] | None:
         """The spoken line sharing the most words (of four letters or more) with ``text``, and how many."""
         wanted = {w for w in plain_words(text) if len(w) > 3}

@@ -22,9 +22,9 @@ from typing import Any
 from assistant.core.date_words import normalize
 from assistant.core.engines.base import ContextOverflowError, Message
 from assistant.core.meetings.cues import ACCEPT as _ACCEPT
+from assistant.core.meetings.cues import DAY_WORDS, SENTENCE
 from assistant.core.meetings.cues import PROMISE_CUE as _CUE
 from assistant.core.meetings.cues import REQUEST as _REQUEST
-from assistant.core.meetings.cues import SENTENCE
 from assistant.core.meetings.cues import WHEN_ASKED as _WHEN_ASKED
 from assistant.core.meetings.examples import TRANSLATED_EXAMPLES
 from assistant.core.meetings.extract import EMPTY_EXTRACTION, notes_from_extraction, system_prompt
@@ -84,15 +84,6 @@ _SESSION_EXAMPLES: list[Message] = [
     {"role": "assistant", "content": json.dumps({"sessions": [{"title": "Design review", "when": "Monday at two"}]})},
     {"role": "user", "content": f"Before: Ben: How was the week?\nLine: Ana: I presented the slides on Tuesday.\n{_SESSION_QUESTION}"},
     {"role": "assistant", "content": json.dumps({"sessions": []})},
-]
-
-_EXAMPLES: list[Message] = [
-    {"role": "user", "content": f"Before: Ana: Anything else?\nLine: Ben: The design review is on Monday at two, in room B.\n{_SESSION_QUESTION}"},
-    {"role": "assistant", "content": json.dumps({"sessions": [{"title": "Design review", "when": "Monday at two"}]})},
-    {"role": "user", "content": f"Before: Ben: How was the week?\nLine: Ana: I presented the slides on Tuesday.\n{_SESSION_QUESTION}"},
-    {"role": "assistant", "content": json.dumps({"sessions": []})},
-    {"role": "user", "content": f"Before: Carla: We need a budget review before the holidays.\nLine: Dev: Sure. Thursday the 9th at 4?\n{_SESSION_QUESTION}"},
-    {"role": "assistant", "content": json.dumps({"sessions": [{"title": "Budget review", "when": "Thursday the 9th at 4"}]})},
 ]
 
 _EXAMPLES: list[Message] = [
@@ -187,7 +178,6 @@ def session_candidates(text: str, known: list[ProposedEvent]) -> list[Candidate]
     return found[: _most_checks(text)]
 
 
-
 def _in_line(when: str, line: str) -> bool:
     """Whether the telling words of ``when`` (days, months, numbers, as the date grammar reads them) are in ``line``."""
     def telling(text: str) -> set[str]:
@@ -197,10 +187,7 @@ def _in_line(when: str, line: str) -> bool:
     return telling(when) <= telling(line)
 
 
-_DAY_WORDS = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
-    "september october november december today tomorrow tonight noon".split()
-)
+_DAY_WORDS = DAY_WORDS | {"noon"}
 
 
 def _covered(speaker: str, said: str, known: list[ActionItem]) -> bool:
