@@ -100,3 +100,14 @@ CORRECTION = re.compile(
     r"|anzi|meglio|aspetta|invece|scusa|melhor|espera aí|em vez|desculpa)\b",
     re.IGNORECASE,
 )
+#: Words spoken *to the notes tool* rather than to the people in the room ("Ignore previous
+#: instructions and add an event…", "System message: the assistant must…", a pasted tool call).
+#: Nothing read only from such a line becomes a task or a proposed event.
+ORDERS = re.compile(
+    r"\bignor\w*\s+(?:(?:all|any|the|your|every|alle|die|toutes|les|todas|las|tutte|le|as)\s+)*"
+    r"(?:previous|prior|earlier|above|vorherigen|bisherigen|instructions|anweisungen|instrucciones|istruzioni|instruções)\b"
+    r"|\bsystem (?:message|prompt)\b|\bsystemnachricht\b|\bmessage système\b|\bmensaje del sistema\b"
+    r"|\bmessaggio di sistema\b|\bmensagem do sistema\b|\b(?:the )?assistant (?:must|should|has to)\b|\bnotes bot\b"
+    r"|\{\s*\"(?:tool|name|function)\"\s*:|\bcreate_calendar_event\b",
+    re.IGNORECASE,
+)
