@@ -7,8 +7,8 @@ times as two sessions. Code follows the talk instead (measured in bench/quality.
 
 * a session moves to a later time said in the same turn or the next two when a correction
   comes between ("wait, no", "can we do", "mejor", "lieber") or the later sentence names the
-  session again, and no other session is named there;
-* sessions at the same start are one session, titled with the words said with that time;
+  session again, and no other session or topic is taken up there ("one more thing…");
+* sessions at the same start are one session, titled with the words said most often with that time;
 * a session whose time was never said as such, or could not be read, gives way to one with
   the same distinctive title word whose time was said and read;
 * a "task" due at the very minute a session starts ("present the search work at the design
@@ -23,7 +23,7 @@ from datetime import datetime
 
 from assistant.core.date_words import normalize
 from assistant.core.dates import find_phrase, plain_words, resolve_span
-from assistant.core.meetings.cues import CORRECTION, DAY_WORDS, SENTENCE
+from assistant.core.meetings.cues import CORRECTION, DAY_WORDS, NEW_TOPIC, SENTENCE
 from assistant.core.meetings.extract import Evidence, resolve_phrase
 from assistant.core.meetings.notes import ActionItem, ProposedEvent
 from assistant.core.meetings.prompts import MeetingContext
@@ -111,8 +111,8 @@ def _agreed_later(
     corrected, agreed = False, ""
     for index, part in window:
         words = set(plain_words(part))
-        if others & words and not mine & words:
-            break  # another session is being planned: later times are its own
+        if (others & words and not mine & words) or NEW_TOPIC.search(part):
+            break  # another session is being planned, or another topic: later times are its own
         corrected = corrected or bool(CORRECTION.search(part))
         sentence = set(plain_words(next((s for s in SENTENCE.split(lines[index]) if part in s), part)))
         named = mine & (words if others & sentence else sentence)  # "Tomorrow at 4 then, budget check-in."
@@ -162,26 +162,53 @@ def _names_day_and_time(phrase: str, context: MeetingContext) -> bool:
 
 
 def _one_per_start(events: list[ProposedEvent], said: list[set[str]]) -> list[ProposedEvent]:
-    """One event per resolved start, titled with the title most said in the line of its time."""
-    kept: dict[str, ProposedEvent] = {}
+    """One event per resolved start, with the title said most often together with that time."""
     result: list[ProposedEvent] = []
-    for event in events:
-        first = kept.get(event.start) if event.start else None
-        if first is None:
-            if event.start:
-                kept[event.start] = event
-            result.append(event)
-            continue
-        if _attested(event, said) > _attested(first, said):
-            first.title = event.title
-        first.attendees += [p for p in event.attendees if p.casefold() not in {a.casefold() for a in first.attendees}]
+    for group in _by_start(events):
+        first = group[0]
+        first.title = _best_title(group, said)
+        for event in group[1:]:
+            first.attendees += [p for p in event.attendees if p.casefold() not in {a.casefold() for a in first.attendees}]
+        result.append(first)
     return result
 
 
-def _attested(event: ProposedEvent, said: list[set[str]]) -> int:
-    """How many of the title's distinctive words are said in a line with the event's time."""
-    wanted, title = set(plain_words(event.start_said)), _title_words(event.title)
-    return max((len(title & words) for words in said if wanted and wanted <= words), default=0)
+def title_by_start(events: list[ProposedEvent], transcript: str) -> None:
+    """Give the first event of each start the title said most often with that time, in the whole ``transcript``.
+
+    Parts of a long meeting are read apart: "Practical part" (said once with "Friday, February
+    5th, from nine") gives way to "Interview" ("interview day on February 5th from nine", and
+    again in the recap at the end). Notes are merged by start afterwards, first title kept.
+    """
+    said = [set(plain_words(line)) for line in Evidence(transcript).said_lines]
+    for group in _by_start(events):
+        group[0].title = _best_title(group, said)
+
+
+def _by_start(events: list[ProposedEvent]) -> list[list[ProposedEvent]]:
+    """``events`` in groups of the same resolved start, in order; an unresolved one is a group alone."""
+    groups: list[list[ProposedEvent]] = []
+    starts: dict[str, list[ProposedEvent]] = {}
+    for event in events:
+        if event.start and event.start in starts:
+            starts[event.start].append(event)
+            continue
+        groups.append([event])
+        if event.start:
+            starts[event.start] = groups[-1]
+    return groups
+
+
+def _best_title(group: list[ProposedEvent], said: list[set[str]]) -> str:
+    """The title of ``group`` whose distinctive words are said in most lines with one of its times."""
+    phrases = [set(plain_words(e.start_said)) for e in group if plain_words(e.start_said)]
+    with_time = [words for words in said if any(phrase <= words for phrase in phrases)]
+
+    def attested(event: ProposedEvent) -> tuple[int, int]:
+        title = _title_words(event.title)
+        return sum(1 for words in with_time if title & words), max((len(title & words) for words in with_time), default=0)
+
+    return max(group, key=attested).title  # the first of the best
 
 
 def _without_weaker(events: list[ProposedEvent], said: list[set[str]]) -> list[ProposedEvent]:

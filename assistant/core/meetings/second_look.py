@@ -16,10 +16,11 @@ import json
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from assistant.core.date_words import normalize
+from assistant.core.dates import find_phrase
 from assistant.core.engines.base import ContextOverflowError, Message
 from assistant.core.meetings.cues import ACCEPT as _ACCEPT
 from assistant.core.meetings.cues import DAY_WORDS, ORDERS, SENTENCE
@@ -53,6 +54,10 @@ _WHEN = re.compile(
 )
 _CLOCK = re.compile(r"\b\d{1,2}:\d{2}\b|\b\d{1,2}\s*(?:am|pm|o'clock)\b|\bat \d{1,2}\b")
 
+#: A recap line may list every date of the meeting ("Dates: the demo is Thursday at 2, the
+#: interview day February 5th from nine, …"): with three, the last two of five were lost.
+SESSIONS_PER_LINE = 6
+
 CHECK_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {"promise": {"type": "boolean"}, "task": {"type": "string"}, "due": {"type": "string"}},
@@ -71,7 +76,7 @@ SESSION_SCHEMA: dict[str, Any] = {
                 "required": ["title", "when"],
                 "additionalProperties": False,
             },
-            "maxItems": 3,
+            "maxItems": SESSIONS_PER_LINE,
         }
     },
     "required": ["sessions"],
@@ -194,6 +199,20 @@ def _in_line(when: str, line: str) -> bool:
 _DAY_WORDS = DAY_WORDS | {"noon"}
 
 
+def _said_in_line(sessions: list[dict[str, str]], line: str, context: MeetingContext) -> list[dict[str, str]]:
+    """The sessions whose time is said in ``line``, each with the line's own words for it.
+
+    A time from the line before is that line's business ("by Monday" is not this session's),
+    and a misread copy ("April 4th at 5" for "on the 4th at 5") takes the words of the line.
+    """
+    kept = []
+    for item in sessions:
+        when = item["when"] if _in_line(item["when"], line) else find_phrase(line.split(":", 1)[-1], item["when"], context.meeting_time)
+        if when and _in_line(when, line):
+            kept.append({**item, "when": when})
+    return kept
+
+
 def _covered(speaker: str, said: str, known: list[ActionItem]) -> bool:
     words = _words(said)
     for item in known:
@@ -304,7 +323,7 @@ def look_again(
     checks += [(c, True) for c in session_candidates(text, notes.proposed_events)]
     for candidate, session in checks:
         try:
-            raw, cancelled = generate(check_messages(context, candidate, session=session), 96,
+            raw, cancelled = generate(check_messages(context, candidate, session=session), 160 if session else 96,
                                       SESSION_SCHEMA if session else CHECK_SCHEMA, stop)  # fmt: skip
         except ContextOverflowError:
             break
@@ -314,13 +333,15 @@ def look_again(
             answer = json.loads(raw)
         except ValueError:
             continue
-        if session:  # a time from the line before is that line's business ("by Monday" is not this session's)
-            sessions.extend(item for item in sessions_from(answer) if _in_line(item["when"], candidate.line))
+        if session:
+            sessions.extend(_said_in_line(sessions_from(answer), candidate.line, context))
         elif (commitment := commitment_from(answer, candidate)) and not _repeats(commitment, promises):
             promises.append(commitment)
     if promises or sessions:
         found = {**EMPTY_EXTRACTION, "commitments": promises, "sessions": sessions}
-        extra = notes_from_extraction(found, context, text, limits, check_promises=False)
+        # each answer was bounded on its own: the first reading's list sizes do not cut what the checks found
+        counts = replace(limits, events=max(limits.events, len(sessions)), list_items=max(limits.list_items, len(promises)))
+        extra = notes_from_extraction(found, context, text, counts, check_promises=False)
         notes.action_items.extend(extra.action_items)
         for event in extra.proposed_events:
             if not _moved(event, notes.proposed_events, text):

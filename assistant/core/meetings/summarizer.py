@@ -31,7 +31,7 @@ from assistant.core.engines.base import (
     GenerationParams,
     Message,
 )
-from assistant.core.meetings.agreed import settle, without_sessions
+from assistant.core.meetings.agreed import settle, title_by_start, without_sessions
 from assistant.core.meetings.extract import (
     extraction_schema,
     map_messages,
@@ -338,11 +338,16 @@ class FoldState:
         self.plain: list[str] = []
         self.notices: list[str] = []
         self._merged: MeetingNotes | None = None
+        self._read: list[str] = []  # the text of every part read, for titles across parts
 
     def notes(self) -> MeetingNotes:
         if self._merged is None:
-            self._merged = merge_notes(self.parts, title=self.title)
+            self._merged = self._merge()
         return self._merged
+
+    def _merge(self) -> MeetingNotes:
+        title_by_start([event for part in self.parts for event in part.proposed_events], "\n".join(self._read))
+        return merge_notes(self.parts, title=self.title)
 
     def summary_bullets(self) -> list[str]:
         return self.notes().summary
@@ -380,6 +385,7 @@ class FoldState:
                 return True
             reply.notes.proposed_events = settle(reply.notes.proposed_events, text, self.context)
             reply.notes.action_items = without_sessions(reply.notes.action_items, reply.notes.proposed_events, self.context)
+            self._read.append(text)
             self.add(reply.notes)
             if reply.truncated:
                 where = f" for {label}" if label else ""
@@ -426,7 +432,7 @@ class FoldState:
             bullets = condensed
             if len(groups) == 1:
                 self.title = title or self.title
-        merged = merge_notes(self.parts, title=self.title)
+        merged = self._merge()
         merged.summary = bullets
         self.parts = [merged]
         self._merged = None

@@ -9,7 +9,7 @@ import pytest
 
 from assistant.core.engines.fake import FakeEngine
 from assistant.core.meetings import MeetingContext, Summarizer
-from assistant.core.meetings.agreed import settle
+from assistant.core.meetings.agreed import settle, title_by_start
 from assistant.core.meetings.extract import readable_start
 from assistant.core.meetings.notes import ProposedEvent
 from assistant.core.meetings.second_look import SESSION_SCHEMA
@@ -102,6 +102,28 @@ def test_a_session_check_keeps_only_times_said_in_the_line_it_judges(context):
     assert [(e.title, e.start_said) for e in events] == [("Webinar", "December 16th at 5 pm"), ("Newsletter review", "Friday at 10")]
 
 
+def test_a_session_check_reads_a_misread_time_in_the_lines_own_words_and_keeps_every_session(context):
+    line = ("Lena: Dates: the website demo is Thursday at 2, the interview day February 5th from nine, the supplier "
+            "visit February 9th at 10, the phishing training February 11th at 9:30, and the board call on the 4th at 5.")  # fmt: skip
+    said = [("Website demo", "Thursday at 2"), ("Interview day", "February 5th from nine"), ("Supplier visit", "February 9th at 10"),
+            ("Phishing training", "February 11th at 9:30"), ("Board call", "April 4th at 5")]  # fmt: skip
+
+    def script(messages, params) -> str:
+        if params.json_schema == SESSION_SCHEMA:
+            return json.dumps({"sessions": [{"title": title, "when": when} for title, when in said]})
+        if params.json_schema is not None and "promise" in json.dumps(params.json_schema):
+            return json.dumps({"promise": False, "task": "", "due": ""})
+        return extraction_json(sessions=[("Launch rehearsal", "March 16th at 3 pm")])
+
+    engine = FakeEngine(script, n_ctx=4096)
+    engine.load("fake.gguf")
+    meeting = MeetingContext.create(datetime(2027, 1, 25, 13, 0), "Europe/Berlin")
+    events = Summarizer(engine, meeting).summarize(f"{line}\nSophie: Launch rehearsal March 16th at 3 pm.").notes.proposed_events
+    assert len(events) == 6  # the first reading's list size (5) does not cut the check's sessions
+    board = next(e for e in events if e.title == "Board call")
+    assert (board.start_said, board.start) == ("4th at 5", "2027-02-04T17:00+01:00")  # not April
+
+
 def test_two_sessions_in_one_sentence_keep_their_own_times(context):
     text = "Ruth: Reminder, the dry run is Thursday at ten, and the migration window is Saturday from six to eight in the morning."
     events = [event("Dry run", "Thursday at ten", "2026-12-03T10:00+01:00"),
@@ -158,3 +180,21 @@ def test_a_time_is_not_moved_to_a_shorter_reading_of_its_own_words(context):
     text = "Ruth: Maybe, let's see after launch. And let's go through the numbers together next Tuesday at 11."
     [review] = settle([event("Numbers review", "next Tuesday at 11")], text, context)  # ambiguous: left to check
     assert (review.start, review.start_said) == ("", "next Tuesday at 11")
+
+
+def test_a_time_after_another_topic_is_opened_does_not_move_a_session(context):
+    text = ("Lena: Launch rehearsal March 16th at 3 pm, at the venue.\n"
+            "Malik: Oh, one more thing from me, sorry. I'll send you the test ride feedback form tonight.\n"
+            "Sophie: Thanks, tonight is fine.")  # fmt: skip
+    [rehearsal] = settle([event("Launch rehearsal", "March 16th at 3 pm", "2027-03-16T15:00+01:00")], text, context)
+    assert rehearsal.start == "2027-03-16T15:00+01:00"  # "sorry" is no correction of it: the topic changed
+
+
+def test_a_session_found_in_two_parts_takes_the_title_said_most_often_with_its_time(context):
+    text = ("Daniel: Friday, February 5th. From nine in the morning. Malik, you'd need to be there for the practical part.\n"
+            "Lena: Good, interview day on February 5th from nine.\n"
+            "Lena: Dates: the interview day February 5th from nine, the board call on the 4th at 5.")  # fmt: skip
+    first_part = event("Practical part", "Friday, February 5th, from nine in the morning", "2027-02-05T09:00+01:00")
+    last_part = event("Interview", "February 5th from nine", "2027-02-05T09:00+01:00")
+    title_by_start([first_part, last_part], text)
+    assert first_part.title == "Interview"  # said in two lines with the time; "practical part" in one
