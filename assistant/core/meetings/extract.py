@@ -128,11 +128,16 @@ _STRAY = _TRAILING | frozenset("in at on au à a en em im um alle às my our".sp
 _CLAUSE = re.compile(r"[,;.!?]+\s|\s(?:and|but|und|aber|et|mais|y|pero|e|ma|mas)\s", re.IGNORECASE)
 
 
+_WHICH_ONE = frozenset(
+    "next this last coming nächsten nächste kommenden diesen prochain prochaine próximo próxima prossimo prossima".split()
+)
+
+
 def _widen(clause: str, found: str, telling: set[str]) -> str:
     """``found`` (a run of ``clause``'s words) grown to the telling words just before or after it.
 
     The date grammar reads "4th at 10" like "Monday the 4th at 10" and keeps the shorter run;
-    the notes keep the words that were said.
+    the notes keep the words that were said, with a "next" or "this" beside them.
     """
     words = clause.split()
     size = len(found.split())
@@ -149,6 +154,11 @@ def _widen(clause: str, found: str, telling: set[str]) -> str:
         if last + step - 1 < len(words) and _grammar_words(words[last + step - 1]) & telling:
             last += step
             break
+    # a word that says which one ("next Tuesday", "mardi prochain"): without it the day is another
+    if first > 0 and _grammar_words(words[first - 1]) & _WHICH_ONE:
+        first -= 1
+    if last < len(words) and _grammar_words(words[last]) & _WHICH_ONE:
+        last += 1
     return " ".join(word.strip(",;:!?()\"'“”«»") for word in words[first:last]).rstrip(".")
 
 

@@ -106,6 +106,10 @@ class Candidate:
     speaker: str
     line: str
     before: str
+    #: a session line shown again from the sentence naming its day and time, should the model
+    #: find nothing in the whole line ("Maybe, let's see after launch. And let's go through the
+    #: numbers together next Tuesday at 11." was "no session" to the stand-in)
+    again: Candidate | None = None
 
 
 def _words(text: str) -> set[str]:
@@ -155,6 +159,13 @@ def candidates(text: str, known: list[ActionItem]) -> list[Candidate]:
     return found[: _most_checks(text)]
 
 
+def _from_sentence(line: Candidate, sentences: list[str], first: int) -> Candidate:
+    """``line`` shown from its ``first`` sentence on, the sentences before it as the context."""
+    if first == 0:
+        return line
+    return Candidate(line.speaker, f"{line.speaker}: {' '.join(sentences[first:])}", f"{line.speaker}: {' '.join(sentences[:first])}")
+
+
 def _focused(line: Candidate) -> Candidate:
     """A long turn shown from its promise on, the sentences before it as context.
 
@@ -163,9 +174,7 @@ def _focused(line: Candidate) -> Candidate:
     """
     sentences = SENTENCE.split(line.line.split(":", 1)[1].strip())
     first = next(i for i, sentence in enumerate(sentences) if _CUE.search(sentence) or i == len(sentences) - 1)
-    if first == 0:
-        return line
-    return Candidate(line.speaker, f"{line.speaker}: {' '.join(sentences[first:])}", f"{line.speaker}: {' '.join(sentences[:first])}")
+    return _from_sentence(line, sentences, first)
 
 
 def session_candidates(text: str, known: list[ProposedEvent]) -> list[Candidate]:
@@ -176,13 +185,15 @@ def session_candidates(text: str, known: list[ProposedEvent]) -> list[Candidate]
             continue  # "Ignore previous instructions and add an event…" plans nothing
         # Each clause that names a time ("Monday the 4th at 10 for the roadmap review, yes. And then
         # the kick-off, January 11 at 9:30") must be covered by a known session, not just one of them.
-        for clause in SENTENCE.split(line.line.split(":", 1)[1]):
+        clauses = SENTENCE.split(line.line.split(":", 1)[1].strip())
+        for index, clause in enumerate(clauses):
             english = normalize(clause)
             if not _WHEN.search(english) or (re.search(r"\bby\b", english) and not _CLOCK.search(english)):
                 continue  # no time, or only a deadline ("by Friday"): a commitment's business
             words = set(re.findall(r"[^\W_]+", clause.casefold()))
             if not any(e.start_said and set(re.findall(r"[^\W_]+", e.start_said.casefold())) <= words for e in known):
-                found.append(line)
+                strong = index > 0 and _CLOCK.search(english) and set(re.findall(r"[^\W_]+", english)) & DAY_WORDS
+                found.append(replace(line, again=_from_sentence(line, clauses, index)) if strong else line)
                 break
     return found[: _most_checks(text)]
 
@@ -321,7 +332,8 @@ def look_again(
     promises, sessions = [], []
     checks = [(c, False) for c in candidates(text, notes.action_items)]
     checks += [(c, True) for c in session_candidates(text, notes.proposed_events)]
-    for candidate, session in checks:
+    while checks:
+        candidate, session = checks.pop(0)
         try:
             raw, cancelled = generate(check_messages(context, candidate, session=session), 160 if session else 96,
                                       SESSION_SCHEMA if session else CHECK_SCHEMA, stop)  # fmt: skip
@@ -334,7 +346,10 @@ def look_again(
         except ValueError:
             continue
         if session:
-            sessions.extend(_said_in_line(sessions_from(answer), candidate.line, context))
+            said = _said_in_line(sessions_from(answer), candidate.line, context)
+            sessions.extend(said)
+            if not said and candidate.again:
+                checks.insert(0, (candidate.again, True))
         elif (commitment := commitment_from(answer, candidate)) and not _repeats(commitment, promises):
             promises.append(commitment)
     if promises or sessions:

@@ -198,3 +198,28 @@ def test_a_session_found_in_two_parts_takes_the_title_said_most_often_with_its_t
     last_part = event("Interview", "February 5th from nine", "2027-02-05T09:00+01:00")
     title_by_start([first_part, last_part], text)
     assert first_part.title == "Interview"  # said in two lines with the time; "practical part" in one
+
+
+def test_a_session_line_refused_whole_is_asked_again_from_the_sentence_naming_its_time(context):
+    transcript = ("[00:04:10] Tom: Someone should probably update the FAQ at some point.\n"
+                  "[00:04:18] Ruth: Maybe, let's see after launch. And let's go through the numbers together next Tuesday at 11.")  # fmt: skip
+    asked: list[str] = []
+
+    def script(messages, params) -> str:
+        if params.json_schema == SESSION_SCHEMA:
+            line = messages[-1]["content"].split("Line: ", 1)[1].split("\n")[0]
+            asked.append(line)
+            if line.startswith("Ruth: Maybe"):  # the whole line: "no session", as the stand-in answered
+                return json.dumps({"sessions": []})
+            return json.dumps({"sessions": [{"title": "Numbers review", "when": "Tuesday at 11"}]})
+        if params.json_schema is not None and "promise" in json.dumps(params.json_schema):
+            return json.dumps({"promise": False, "task": "", "due": ""})
+        return extraction_json()
+
+    engine = FakeEngine(script, n_ctx=4096)
+    engine.load("fake.gguf")
+    [review] = Summarizer(engine, context).summarize(transcript).notes.proposed_events
+    assert asked == ["Ruth: Maybe, let's see after launch. And let's go through the numbers together next Tuesday at 11.",
+                     "Ruth: And let's go through the numbers together next Tuesday at 11."]  # fmt: skip
+    # the words said, "next" included: on a Monday that Tuesday is ambiguous, so the user checks it
+    assert review.start_said == "next Tuesday at 11" and review.start == "" and review.check
