@@ -37,7 +37,7 @@ def answering_checks(script):
     (meetings/second_look.py); this fake says "nothing there", so the replies of ``script`` go
     to the other calls in order (the last one repeats, as FakeEngine does with a list).
     """
-    from assistant.core.meetings.second_look import CHECK_SCHEMA, SESSION_SCHEMA
+    from assistant.core.meetings.second_look import AGREED_SCHEMA, CHECK_SCHEMA, SESSION_SCHEMA
 
     replies = None if callable(script) else list(script)
     taken = 0
@@ -46,7 +46,7 @@ def answering_checks(script):
         nonlocal taken
         if params.json_schema == CHECK_SCHEMA:
             return NOT_A_PROMISE
-        if params.json_schema == SESSION_SCHEMA:
+        if params.json_schema in (SESSION_SCHEMA, AGREED_SCHEMA):
             return NO_SESSION
         if replies is None:
             return script(messages, params)
@@ -59,6 +59,6 @@ def answering_checks(script):
 
 def notes_calls(engine) -> list:
     """The engine's calls other than the second look's checks."""
-    from assistant.core.meetings.second_look import CHECK_SCHEMA, SESSION_SCHEMA
+    from assistant.core.meetings.second_look import AGREED_SCHEMA, CHECK_SCHEMA, SESSION_SCHEMA
 
-    return [call for call in engine.calls if call[1].json_schema not in (CHECK_SCHEMA, SESSION_SCHEMA)]
+    return [call for call in engine.calls if call[1].json_schema not in (CHECK_SCHEMA, SESSION_SCHEMA, AGREED_SCHEMA)]

@@ -85,6 +85,8 @@ REFUSAL = re.compile(
     r"|non posso|infelizmente|não posso)",
     re.IGNORECASE,
 )
+#: A time of day in the English date grammar ("9:30", "4 pm", "at 10"), every language normalized to it first.
+CLOCK = re.compile(r"\b\d{1,2}:\d{2}\b|\b\d{1,2}\s*(?:am|pm|o'clock)\b|\bat \d{1,2}\b")
 #: Words that name a day in the English date grammar (every language is normalized to it first).
 DAY_WORDS = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
@@ -98,6 +100,13 @@ CORRECTION = re.compile(
     r"|^\s*(?:so |ok(?:ay)?,? )?(?:then|alors|dann|entonces|allora|então)\b"
     r"|\b(?:doch lieber|lieber|stattdessen|besser|warte|plutôt|finalement|attends|en fait|mejor|espera|en realidad|perdón"
     r"|anzi|meglio|aspetta|invece|scusa|melhor|espera aí|em vez|desculpa)\b",
+    re.IGNORECASE,
+)
+#: A reply that agrees to a proposed time, anywhere in it ("Giovedì 3 alle 15 va bene.", "Friday at 10 works").
+AGREED = re.compile(
+    r"\b(?:works|work for me|sounds good|fine|good|perfect|noted|okay|ok|passt|einverstanden|geht|gut|notiert|ça me va"
+    r"|parfait|noté|d'accord|ça marche|de acuerdo|vale|perfecto|me va bien|apuntado|va bene|perfetto|d'accordo|segnato"
+    r"|combinado|fechado|pode ser|ótimo|perfeito|anotado)\b",
     re.IGNORECASE,
 )
 #: A turn that opens another topic ("Oh, one more thing from me, sorry."): a time said after it

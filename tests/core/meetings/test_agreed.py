@@ -12,7 +12,7 @@ from assistant.core.meetings import MeetingContext, Summarizer
 from assistant.core.meetings.agreed import settle, title_by_start
 from assistant.core.meetings.extract import readable_start
 from assistant.core.meetings.notes import ProposedEvent
-from assistant.core.meetings.second_look import SESSION_SCHEMA
+from assistant.core.meetings.second_look import AGREED_SCHEMA, SESSION_SCHEMA
 from tests.support.notes import extraction_json
 
 
@@ -223,3 +223,44 @@ def test_a_session_line_refused_whole_is_asked_again_from_the_sentence_naming_it
                      "Ruth: And let's go through the numbers together next Tuesday at 11."]  # fmt: skip
     # the words said, "next" included: on a Monday that Tuesday is ambiguous, so the user checks it
     assert review.start_said == "next Tuesday at 11" and review.start == "" and review.check
+
+
+def test_a_time_proposed_and_agreed_to_is_asked_what_was_agreed(context):
+    transcript = ("[00:00:50] Giulia: Dobbiamo assaggiare tutto insieme prima. Giovedì 3 dicembre alle 15?\n"
+                  "[00:00:55] Francesca: Giovedì 3 alle 15 va bene.\n"
+                  "[00:01:35] Giulia: Io preparo i turni di dicembre entro lunedì.")  # fmt: skip
+    asked: list[str] = []
+
+    def script(messages, params) -> str:
+        if params.json_schema == SESSION_SCHEMA:
+            return json.dumps({"sessions": []})  # the stand-in saw no session in either line
+        if params.json_schema == AGREED_SCHEMA:
+            asked.append(messages[-1]["content"])
+            return json.dumps({"sessions": [{"title": "Assaggio del menù", "when": "giovedì 3 alle 15"}]})
+        if params.json_schema is not None and "promise" in json.dumps(params.json_schema):
+            return json.dumps({"promise": False, "task": "", "due": ""})
+        # the first reading takes a deadline for a session: a task's business, dropped
+        return extraction_json(sessions=[("Preparazione dei turni", "entro lunedì")])
+
+    engine = FakeEngine(script, n_ctx=4096)
+    engine.load("fake.gguf")
+    meeting = MeetingContext.create(datetime(2026, 11, 26, 10, 0), "Europe/Rome", language="it")
+    events = Summarizer(engine, meeting).summarize(transcript).notes.proposed_events
+    assert [(e.title, e.start) for e in events] == [("Assaggio del menù", "2026-12-03T15:00+01:00")]
+    assert len(asked) == 1 and "Reply: Francesca: Giovedì 3 alle 15 va bene." in asked[0]
+
+
+def test_a_proposal_turned_down_is_not_asked_what_was_agreed(context):
+    transcript = "Olivia: Budget check-in tomorrow at 3?\nFemi: No, sorry, tomorrow at 3 is not good for me."
+    schemas: list[dict] = []
+
+    def script(messages, params) -> str:
+        schemas.append(params.json_schema)
+        if params.json_schema in (SESSION_SCHEMA, AGREED_SCHEMA):
+            return json.dumps({"sessions": []})
+        return extraction_json()
+
+    engine = FakeEngine(script, n_ctx=4096)
+    engine.load("fake.gguf")
+    Summarizer(engine, context).summarize(transcript)
+    assert SESSION_SCHEMA in schemas and AGREED_SCHEMA not in schemas  # the line was checked, once
