@@ -28,6 +28,7 @@ def extraction_json(
 
 NOT_A_PROMISE = json.dumps({"promise": False, "task": "", "due": ""})
 NO_SESSION = json.dumps({"sessions": []})
+SAME_TITLE = json.dumps({"title": ""})  # an empty title: the session keeps the one it has
 
 
 def answering_checks(script):
@@ -38,6 +39,7 @@ def answering_checks(script):
     to the other calls in order (the last one repeats, as FakeEngine does with a list).
     """
     from assistant.core.meetings.second_look import AGREED_SCHEMA, CHECK_SCHEMA, SESSION_SCHEMA
+    from assistant.core.meetings.titles import TITLE_SCHEMA
 
     replies = None if callable(script) else list(script)
     taken = 0
@@ -48,6 +50,8 @@ def answering_checks(script):
             return NOT_A_PROMISE
         if params.json_schema in (SESSION_SCHEMA, AGREED_SCHEMA):
             return NO_SESSION
+        if params.json_schema == TITLE_SCHEMA:
+            return SAME_TITLE
         if replies is None:
             return script(messages, params)
         reply = replies[min(taken, len(replies) - 1)]
@@ -58,7 +62,9 @@ def answering_checks(script):
 
 
 def notes_calls(engine) -> list:
-    """The engine's calls other than the second look's checks."""
+    """The engine's calls other than the second look's checks and title questions."""
     from assistant.core.meetings.second_look import AGREED_SCHEMA, CHECK_SCHEMA, SESSION_SCHEMA
+    from assistant.core.meetings.titles import TITLE_SCHEMA
 
-    return [call for call in engine.calls if call[1].json_schema not in (CHECK_SCHEMA, SESSION_SCHEMA, AGREED_SCHEMA)]
+    checks = (CHECK_SCHEMA, SESSION_SCHEMA, AGREED_SCHEMA, TITLE_SCHEMA)
+    return [call for call in engine.calls if call[1].json_schema not in checks]

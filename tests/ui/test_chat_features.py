@@ -78,7 +78,8 @@ def test_export_writes_the_conversation_as_markdown(qtbot, fake_model, tmp_path)
     text = path.read_text(encoding="utf-8")
     assert text.startswith("# What is 2 + 2?\n")
     assert "## You\n\nWhat is 2 + 2?\n\n## Assistant\n\n**4**\n" in text
-    assert text.index("And times 3?") < text.index("12")
+    # the reply, not a "12" in the export's time stamp (this failed when run between 12:00 and 12:59)
+    assert text.index("And times 3?") < text.index("## Assistant\n\n12\n")
     close_window(window)
 
 

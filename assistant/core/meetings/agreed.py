@@ -80,7 +80,8 @@ def _named(event: ProposedEvent, lines: list[str], said: list[set[str]]) -> str:
     return event.title
 
 
-def _title_words(title: str) -> set[str]:
+def title_words(title: str) -> set[str]:
+    """The words of ``title`` that say which session it is (not "meeting", "the", "with")."""
     return {w for w in plain_words(title) if len(w) > 2 and w not in _GENERIC}
 
 
@@ -99,8 +100,8 @@ def _agreed_later(
     origin = _said_in(event.start_said, said)
     if origin is None:
         return ""
-    mine = _title_words(event.title)
-    others = set().union(*(_title_words(e.title) for e in events if e is not event)) - mine
+    mine = title_words(event.title)
+    others = set().union(*(title_words(e.title) for e in events if e is not event)) - mine
     phrase = plain_words(event.start_said)
     parts = _PART.split(lines[origin])
     begin = next((i for i, part in enumerate(parts) if phrase[0] in plain_words(part)), 0)
@@ -205,7 +206,7 @@ def _best_title(group: list[ProposedEvent], said: list[set[str]]) -> str:
     with_time = [words for words in said if any(phrase <= words for phrase in phrases)]
 
     def attested(event: ProposedEvent) -> tuple[int, int]:
-        title = _title_words(event.title)
+        title = title_words(event.title)
         return sum(1 for words in with_time if title & words), max((len(title & words) for words in with_time), default=0)
 
     return max(group, key=attested).title  # the first of the best
@@ -220,7 +221,7 @@ def _without_weaker(events: list[ProposedEvent], said: list[set[str]]) -> list[P
     return [
         event
         for event in events
-        if strong(event) or not any(strong(other) and _title_words(event.title) & _title_words(other.title) for other in events)
+        if strong(event) or not any(strong(other) and title_words(event.title) & title_words(other.title) for other in events)
     ]
 
 

@@ -203,6 +203,11 @@ class Evidence:
         self._line_words = [_grammar_words(said) for _speaker, said in self._lines]
 
     @property
+    def spoken_lines(self) -> list[tuple[str, str]]:
+        """Each spoken line as (speaker, what was said), in order."""
+        return list(self._lines)
+
+    @property
     def said_lines(self) -> list[str]:
         """What each spoken line says, without its time and speaker, in order."""
         return [said for _speaker, said in self._lines]

@@ -61,6 +61,7 @@ from assistant.core.meetings.prompts import (
 )
 from assistant.core.meetings.second_look import look_again
 from assistant.core.meetings.templates import with_instructions
+from assistant.core.meetings.titles import name_as_said
 from assistant.core.meetings.transcript import Chunk, Transcript, chunk_text
 
 # --- results and progress ---------------------------------------------------------------------
@@ -384,6 +385,8 @@ class FoldState:
             if self.second_look and look_again(caller.generate, self.context, self.limits, text, reply.notes, stop):
                 return True
             reply.notes.proposed_events = settle(reply.notes.proposed_events, text, self.context)
+            if self.second_look and name_as_said(caller.generate, self.context, text, reply.notes.proposed_events, stop):
+                return True
             reply.notes.action_items = without_sessions(reply.notes.action_items, reply.notes.proposed_events, self.context)
             self._read.append(text)
             self.add(reply.notes)
