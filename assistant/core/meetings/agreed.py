@@ -174,16 +174,20 @@ def _one_per_start(events: list[ProposedEvent], said: list[set[str]]) -> list[Pr
     return result
 
 
-def title_by_start(events: list[ProposedEvent], transcript: str) -> None:
-    """Give the first event of each start the title said most often with that time, in the whole ``transcript``.
+def title_by_start(events: list[ProposedEvent], said: list[set[str]]) -> None:
+    """Give the first event of each start the title said most often with that time, in lines whose words are ``said``.
 
     Parts of a long meeting are read apart: "Practical part" (said once with "Friday, February
     5th, from nine") gives way to "Interview" ("interview day on February 5th from nine", and
     again in the recap at the end). Notes are merged by start afterwards, first title kept.
     """
-    said = [set(plain_words(line)) for line in Evidence(transcript).said_lines]
     for group in _by_start(events):
         group[0].title = _best_title(group, said)
+
+
+def line_words(transcript: str) -> list[set[str]]:
+    """The words of each spoken line of ``transcript``, for :func:`title_by_start`."""
+    return [set(plain_words(line)) for line in Evidence(transcript).said_lines]
 
 
 def _by_start(events: list[ProposedEvent]) -> list[list[ProposedEvent]]:

@@ -21,6 +21,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from assistant.core.date_words import normalize
@@ -200,7 +201,11 @@ class Evidence:
             (m["speaker"].strip(), m["said"])
             for m in re.finditer(r"^(?:\[[\d:.]+\]\s*)?(?P<speaker>[^\W\d_][\w .'-]{0,40}?):\s*(?P<said>.+)$", transcript, re.MULTILINE)
         ]
-        self._line_words = [_grammar_words(said) for _speaker, said in self._lines]
+
+    @cached_property
+    def _line_words(self) -> list[set[str]]:
+        """Each line's words as said and as the date grammar reads them (costly: only :meth:`as_said` needs them)."""
+        return [_grammar_words(said) for _speaker, said in self._lines]
 
     @property
     def spoken_lines(self) -> list[tuple[str, str]]:

@@ -31,7 +31,7 @@ from assistant.core.engines.base import (
     GenerationParams,
     Message,
 )
-from assistant.core.meetings.agreed import settle, title_by_start, without_sessions
+from assistant.core.meetings.agreed import line_words, settle, title_by_start, without_sessions
 from assistant.core.meetings.extract import (
     extraction_schema,
     map_messages,
@@ -339,7 +339,7 @@ class FoldState:
         self.plain: list[str] = []
         self.notices: list[str] = []
         self._merged: MeetingNotes | None = None
-        self._read: list[str] = []  # the text of every part read, for titles across parts
+        self._said: list[set[str]] = []  # the words of every line read, for titles across parts
 
     def notes(self) -> MeetingNotes:
         if self._merged is None:
@@ -347,7 +347,7 @@ class FoldState:
         return self._merged
 
     def _merge(self) -> MeetingNotes:
-        title_by_start([event for part in self.parts for event in part.proposed_events], "\n".join(self._read))
+        title_by_start([event for part in self.parts for event in part.proposed_events], self._said)
         return merge_notes(self.parts, title=self.title)
 
     def summary_bullets(self) -> list[str]:
@@ -388,7 +388,7 @@ class FoldState:
             if self.second_look and name_as_said(caller.generate, self.context, text, reply.notes.proposed_events, stop):
                 return True
             reply.notes.action_items = without_sessions(reply.notes.action_items, reply.notes.proposed_events, self.context)
-            self._read.append(text)
+            self._said.extend(line_words(text))
             self.add(reply.notes)
             if reply.truncated:
                 where = f" for {label}" if label else ""

@@ -9,7 +9,7 @@ import pytest
 
 from assistant.core.engines.fake import FakeEngine
 from assistant.core.meetings import MeetingContext, Summarizer
-from assistant.core.meetings.agreed import settle, title_by_start
+from assistant.core.meetings.agreed import line_words, settle, title_by_start
 from assistant.core.meetings.extract import readable_start
 from assistant.core.meetings.notes import ProposedEvent
 from assistant.core.meetings.second_look import AGREED_SCHEMA, SESSION_SCHEMA
@@ -196,7 +196,7 @@ def test_a_session_found_in_two_parts_takes_the_title_said_most_often_with_its_t
             "Lena: Dates: the interview day February 5th from nine, the board call on the 4th at 5.")  # fmt: skip
     first_part = event("Practical part", "Friday, February 5th, from nine in the morning", "2027-02-05T09:00+01:00")
     last_part = event("Interview", "February 5th from nine", "2027-02-05T09:00+01:00")
-    title_by_start([first_part, last_part], text)
+    title_by_start([first_part, last_part], line_words(text))
     assert first_part.title == "Interview"  # said in two lines with the time; "practical part" in one
 
 
