@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from assistant.core.date_words import normalize
+
 #: First-person promises and accepted requests, in the six languages of the app.
 _PROMISE_CUES = [
     r"\bi'?ll\b",
@@ -127,3 +129,12 @@ ORDERS = re.compile(
     r"|\{\s*\"(?:tool|name|function)\"\s*:|\bcreate_calendar_event\b",
     re.IGNORECASE,
 )
+
+
+def only_a_deadline(phrase: str) -> bool:
+    """Whether ``phrase`` says only by when ("by Friday", "entro lunedì", "avant vendredi"), no time of day.
+
+    That is a commitment's due date; a session needs a time it starts at.
+    """
+    english = normalize(phrase).casefold()
+    return bool(re.search(r"\b(?:by|before|until)\b", english)) and not CLOCK.search(english)

@@ -27,7 +27,7 @@ from typing import Any
 from assistant.core.date_words import normalize
 from assistant.core.dates import find_phrase, plain_words, resolve_span
 from assistant.core.engines.base import Message
-from assistant.core.meetings.cues import CLOCK, DONE, FUTURE, ORDERS, PROMISE_CUE, REFUSAL, REQUEST, SENTENCE
+from assistant.core.meetings.cues import DONE, FUTURE, ORDERS, PROMISE_CUE, REFUSAL, REQUEST, SENTENCE, only_a_deadline
 from assistant.core.meetings.examples import EXAMPLE_ITEMS, EXAMPLE_REPLY, example_for
 from assistant.core.meetings.language import LANGUAGE_NAMES
 from assistant.core.meetings.notes import (
@@ -127,15 +127,6 @@ _TRAILING = frozenset("for the a an and with to of für pour para per de la le e
 _STRAY = _TRAILING | frozenset("in at on au à a en em im um alle às my our".split())
 
 _CLAUSE = re.compile(r"[,;.!?]+\s|\s(?:and|but|und|aber|et|mais|y|pero|e|ma|mas)\s", re.IGNORECASE)
-
-
-def only_a_deadline(phrase: str) -> bool:
-    """Whether ``phrase`` says only by when ("by Friday", "entro lunedì", "avant vendredi"), no time of day.
-
-    That is a commitment's due date; a session needs a time it starts at.
-    """
-    english = normalize(phrase).casefold()
-    return bool(re.search(r"\b(?:by|before|until)\b", english)) and not CLOCK.search(english)
 
 
 _WHICH_ONE = frozenset(

@@ -8,6 +8,11 @@ deadline (a session). Each such line that the first reading did not cover is sho
 model with the line before it, and one short grammar-constrained answer says what it holds,
 with times as said. The same checks as the first pass apply afterwards (dates resolved by
 code, owners from the transcript).
+
+Two follow-ups when the model finds no session in a line that names a day and an hour: a
+time proposed as a question and agreed to in the next turn is asked *what* was agreed (one
+session, grammar-bound); otherwise a long turn is shown again from the sentence naming the
+time. Lines spoken to the notes tool ("Ignore previous instructions…") are never checked.
 """
 
 from __future__ import annotations
@@ -25,13 +30,13 @@ from assistant.core.engines.base import ContextOverflowError, Message
 from assistant.core.meetings.cues import ACCEPT as _ACCEPT
 from assistant.core.meetings.cues import AGREED as _AGREED
 from assistant.core.meetings.cues import CLOCK as _CLOCK
-from assistant.core.meetings.cues import DAY_WORDS, ORDERS, SENTENCE
+from assistant.core.meetings.cues import DAY_WORDS, ORDERS, SENTENCE, only_a_deadline
 from assistant.core.meetings.cues import PROMISE_CUE as _CUE
 from assistant.core.meetings.cues import REFUSAL as _REFUSAL
 from assistant.core.meetings.cues import REQUEST as _REQUEST
 from assistant.core.meetings.cues import WHEN_ASKED as _WHEN_ASKED
 from assistant.core.meetings.examples import TRANSLATED_EXAMPLES
-from assistant.core.meetings.extract import EMPTY_EXTRACTION, notes_from_extraction, only_a_deadline, system_prompt
+from assistant.core.meetings.extract import EMPTY_EXTRACTION, notes_from_extraction, system_prompt
 from assistant.core.meetings.notes import ActionItem, MeetingNotes, NotesLimits, ProposedEvent
 from assistant.core.meetings.prompts import MeetingContext
 
