@@ -31,6 +31,7 @@ from assistant.core.meetings.cues import ACCEPT as _ACCEPT
 from assistant.core.meetings.cues import AGREED as _AGREED
 from assistant.core.meetings.cues import CLOCK as _CLOCK
 from assistant.core.meetings.cues import DAY_WORDS, ORDERS, SENTENCE, only_a_deadline
+from assistant.core.meetings.cues import DONE as _DONE
 from assistant.core.meetings.cues import PROMISE_CUE as _CUE
 from assistant.core.meetings.cues import REFUSAL as _REFUSAL
 from assistant.core.meetings.cues import REQUEST as _REQUEST
@@ -207,6 +208,8 @@ def session_candidates(text: str, known: list[ProposedEvent]) -> list[Candidate]
             english = normalize(clause)
             if not _WHEN.search(english) or only_a_deadline(clause):
                 continue  # no time, or only a deadline ("by Friday"): a commitment's business
+            if _DONE.search(clause) and not _CLOCK.search(english):
+                continue  # work done on a day ("On Friday I finished the checkout copy"), not a plan
             words = set(re.findall(r"[^\W_]+", clause.casefold()))
             if not any(e.start_said and set(re.findall(r"[^\W_]+", e.start_said.casefold())) <= words for e in known):
                 day_and_time = _CLOCK.search(english) and set(re.findall(r"[^\W_]+", english)) & DAY_WORDS

@@ -43,3 +43,11 @@ def test_a_promise_found_on_a_second_look_belongs_to_the_speaker_of_its_line():
     context = MeetingContext.create(datetime(2027, 1, 25, 13, 0), "Europe/Berlin")
     [item] = notes_from_extraction(found, context, text, DEFAULT_LIMITS, check_promises=False).action_items
     assert item.owner == "Arjun"  # Lena's line shares more words and holds a promise, but it is not hers
+
+
+def test_work_done_on_a_day_is_not_checked_as_a_session_but_a_time_moved_is():
+    from assistant.core.meetings.second_look import session_candidates
+
+    assert session_candidates("Tom: Uh, yeah. On Friday I finished the checkout copy.", []) == []
+    [moved] = session_candidates("Ana: Yesterday I moved the design review to Friday at 10.", [])
+    assert moved.speaker == "Ana"
