@@ -12,13 +12,20 @@ from assistant.core.meetings import MeetingContext, Summarizer
 from assistant.core.meetings.agreed import line_words, settle, title_by_start
 from assistant.core.meetings.extract import readable_start
 from assistant.core.meetings.notes import ProposedEvent
-from assistant.core.meetings.second_look import AGREED_SCHEMA, SESSION_SCHEMA
-from tests.support.notes import extraction_json
+from assistant.core.meetings.second_look import AGREED_SCHEMA, CHECK_SCHEMA, SESSION_SCHEMA
+from tests.support.notes import NOT_A_PROMISE, extraction_json
 
 
 @pytest.fixture
 def context() -> MeetingContext:
     return MeetingContext.create(datetime(2026, 11, 30, 9, 30), "Europe/Berlin")  # a Monday
+
+
+def loaded(script) -> FakeEngine:
+    """A loaded fake model answering with ``script(messages, params)``."""
+    engine = FakeEngine(script, n_ctx=4096)
+    engine.load("fake.gguf")
+    return engine
 
 
 def event(title: str, said: str, start: str = "") -> ProposedEvent:
@@ -92,12 +99,11 @@ def test_a_session_check_keeps_only_times_said_in_the_line_it_judges(context):
     def script(messages, params) -> str:
         if params.json_schema == SESSION_SCHEMA:  # the model also reports the line before's "Monday"
             return json.dumps({"sessions": [{"title": "Webinar", "when": "Monday"}, {"title": "Newsletter review", "when": "Friday at 10"}]})
-        if params.json_schema is not None and "promise" in json.dumps(params.json_schema):
-            return json.dumps({"promise": False, "task": "", "due": ""})
+        if params.json_schema == CHECK_SCHEMA:
+            return NOT_A_PROMISE
         return extraction_json(sessions=[("Webinar", "December 16th at 5 pm")])
 
-    engine = FakeEngine(script, n_ctx=4096)
-    engine.load("fake.gguf")
+    engine = loaded(script)
     events = Summarizer(engine, context).summarize(transcript).notes.proposed_events
     assert [(e.title, e.start_said) for e in events] == [("Webinar", "December 16th at 5 pm"), ("Newsletter review", "Friday at 10")]
 
@@ -111,12 +117,11 @@ def test_a_session_check_reads_a_misread_time_in_the_lines_own_words_and_keeps_e
     def script(messages, params) -> str:
         if params.json_schema == SESSION_SCHEMA:
             return json.dumps({"sessions": [{"title": title, "when": when} for title, when in said]})
-        if params.json_schema is not None and "promise" in json.dumps(params.json_schema):
-            return json.dumps({"promise": False, "task": "", "due": ""})
+        if params.json_schema == CHECK_SCHEMA:
+            return NOT_A_PROMISE
         return extraction_json(sessions=[("Launch rehearsal", "March 16th at 3 pm")])
 
-    engine = FakeEngine(script, n_ctx=4096)
-    engine.load("fake.gguf")
+    engine = loaded(script)
     meeting = MeetingContext.create(datetime(2027, 1, 25, 13, 0), "Europe/Berlin")
     events = Summarizer(engine, meeting).summarize(f"{line}\nSophie: Launch rehearsal March 16th at 3 pm.").notes.proposed_events
     assert len(events) == 6  # the first reading's list size (5) does not cut the check's sessions
@@ -212,12 +217,11 @@ def test_a_session_line_refused_whole_is_asked_again_from_the_sentence_naming_it
             if line.startswith("Ruth: Maybe"):  # the whole line: "no session", as the stand-in answered
                 return json.dumps({"sessions": []})
             return json.dumps({"sessions": [{"title": "Numbers review", "when": "Tuesday at 11"}]})
-        if params.json_schema is not None and "promise" in json.dumps(params.json_schema):
-            return json.dumps({"promise": False, "task": "", "due": ""})
+        if params.json_schema == CHECK_SCHEMA:
+            return NOT_A_PROMISE
         return extraction_json()
 
-    engine = FakeEngine(script, n_ctx=4096)
-    engine.load("fake.gguf")
+    engine = loaded(script)
     [review] = Summarizer(engine, context).summarize(transcript).notes.proposed_events
     assert asked == ["Ruth: Maybe, let's see after launch. And let's go through the numbers together next Tuesday at 11.",
                      "Ruth: And let's go through the numbers together next Tuesday at 11."]  # fmt: skip
@@ -237,13 +241,12 @@ def test_a_time_proposed_and_agreed_to_is_asked_what_was_agreed(context):
         if params.json_schema == AGREED_SCHEMA:
             asked.append(messages[-1]["content"])
             return json.dumps({"sessions": [{"title": "Assaggio del menù", "when": "giovedì 3 alle 15"}]})
-        if params.json_schema is not None and "promise" in json.dumps(params.json_schema):
-            return json.dumps({"promise": False, "task": "", "due": ""})
+        if params.json_schema == CHECK_SCHEMA:
+            return NOT_A_PROMISE
         # the first reading takes a deadline for a session: a task's business, dropped
         return extraction_json(sessions=[("Preparazione dei turni", "entro lunedì")])
 
-    engine = FakeEngine(script, n_ctx=4096)
-    engine.load("fake.gguf")
+    engine = loaded(script)
     meeting = MeetingContext.create(datetime(2026, 11, 26, 10, 0), "Europe/Rome", language="it")
     events = Summarizer(engine, meeting).summarize(transcript).notes.proposed_events
     assert [(e.title, e.start) for e in events] == [("Assaggio del menù", "2026-12-03T15:00+01:00")]
@@ -260,7 +263,6 @@ def test_a_proposal_turned_down_is_not_asked_what_was_agreed(context):
             return json.dumps({"sessions": []})
         return extraction_json()
 
-    engine = FakeEngine(script, n_ctx=4096)
-    engine.load("fake.gguf")
+    engine = loaded(script)
     Summarizer(engine, context).summarize(transcript)
     assert SESSION_SCHEMA in schemas and AGREED_SCHEMA not in schemas  # the line was checked, once
